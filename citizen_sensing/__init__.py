@@ -1,0 +1,1 @@
+"""Citizen sensing: campaigns, devices, readings ingest, aggregates and open data (to come)."""

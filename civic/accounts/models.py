@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from civic.accounts import roles
+from civic.db import Base, utcnow
+from civic.spaces.models import Ward
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nickname: Mapped[str] = mapped_column(String(40), unique=True)  # stored lower-case
+    display_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-case; None once deleted
+    email_confirmed_at: Mapped[datetime | None]
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Part of the Flask-Login id: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(40), default=new_session_token)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_signin_at: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]
+
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        foreign_keys="UserRole.user_id",
+    )
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.blocked_at is None and self.deleted_at is None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    # Roles
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, role: str) -> bool:
+        if role == roles.RESIDENT:
+            return True
+        return role in self.role_names
+
+    @property
+    def is_verified(self) -> bool:
+        return self.has_role(roles.VERIFIED)
+
+    @property
+    def is_officer(self) -> bool:
+        return self.has_role(roles.OFFICER) or self.has_role(roles.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(roles.ADMIN)
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def public_name(self) -> str:
+        if self.deleted_at is not None:
+            return "Deleted participant"
+        if self.blocked_at is not None:
+            return "Blocked participant"
+        return self.display_name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} @{self.nickname}>"
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint(f"role IN {tuple(roles.STORED)!r}", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="role_rows", foreign_keys=[user_id])
+
+
+class UserIdentity(Base):
+    """An account at an OpenID provider linked to a Civic user."""
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class SigninFailure(Base):
+    """A failed sign-in, keyed by account (a keyed hash of the email) and by address."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (
+        Index("ix_signin_failures_account_at", "account_key", "at"),
+        Index("ix_signin_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""The admin and officer pages: users and roles, the audit log (verification and groups add theirs)."""

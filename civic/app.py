@@ -1,0 +1,84 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from civic import config as civic_config
+from civic import resources
+from civic.db import db
+from civic.extensions import babel, csrf, limiter, login_manager
+
+#: Domain packages, loaded by name so the core never imports them. Each may define
+#: ``init_app(app)`` to register its blueprints, resources, policy rules and CLI.
+DOMAIN_PACKAGES = ("proposals", "consultations", "citizen_sensing", "skills_school")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = civic_config.from_environment()
+    settings.update(config or {})
+    app = Flask(
+        "civic",
+        instance_path=settings["INSTANCE_PATH"],
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    if app.config.get("BEHIND_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from civic.accounts import services as account_services
+
+    login_manager.user_loader(account_services.load_user)
+
+    from civic.web import init_web
+
+    init_web(app)
+    resources.default_areas()
+
+    from civic.accounts.views import bp as accounts_bp
+    from civic.admin.views import bp as admin_bp
+    from civic.cli import cli
+    from civic.groups.views import bp as groups_bp
+    from civic.pages import bp as pages_bp
+    from civic.verification.views import bp as verification_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(verification_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(admin_bp)
+    app.cli.add_command(cli)
+
+    from civic.accounts import oidc
+
+    oidc.init_app(app)
+
+    for name in DOMAIN_PACKAGES:
+        module = importlib.import_module(name)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+    return app

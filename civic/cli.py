@@ -1,0 +1,150 @@
+"""``flask civic ...``: migrate, seed the demo, load reference data, create an admin."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import inspect, select
+
+from civic import migrate
+from civic.accounts import roles
+from civic.accounts.models import User, UserRole
+from civic.accounts.passwords import hash_password
+from civic.db import db, utcnow
+from civic.groups.models import Group, Membership
+from civic.spaces.models import PostcodeSector, Ward
+
+cli = AppGroup("civic", help="Civic administration commands.")
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Apply database migrations (alembic upgrade head)."""
+    migrate.upgrade(db.engine)
+    click.echo("Database is up to date.")
+
+
+@cli.command("is-seeded")
+def is_seeded() -> None:
+    """Exit 0 when the demo data is loaded, 1 when not (used by ``make run``)."""
+    has_table = inspect(db.engine).has_table("users")
+    seeded = has_table and db.session.scalar(select(User.id).where(User.nickname == "demo_admin")) is not None
+    raise SystemExit(0 if seeded else 1)
+
+
+def load_postcode_sectors(path: Path | None = None) -> int:
+    """Load (or refresh) the postcode sector -> ward table; returns rows added."""
+    text = path.read_text(encoding="utf-8") if path else (
+        importlib_resources.files("civic").joinpath("data/postcode-sectors.csv").read_text(encoding="utf-8"))
+    wards = {w.name: w for w in db.session.scalars(select(Ward))}
+    existing = {p.sector: p for p in db.session.scalars(select(PostcodeSector))}
+    added = 0
+    for row in csv.DictReader(text.splitlines()):
+        sector = " ".join(row["sector"].upper().split())
+        ward = wards.get(row["ward"].strip())
+        if ward is None:
+            raise click.ClickException(f"unknown ward {row['ward']!r} for sector {sector}")
+        if sector in existing:
+            existing[sector].ward_id = ward.id
+        else:
+            db.session.add(PostcodeSector(sector=sector, ward_id=ward.id))
+            added += 1
+    return added
+
+
+@cli.command("load-postcodes")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_postcodes(path: Path | None) -> None:
+    """Load the postcode sector -> ward table (the shipped demo table when no PATH is given)."""
+    added = load_postcode_sectors(path)
+    db.session.commit()
+    click.echo(f"{added} postcode sectors added.")
+
+
+DEMO_USERS = (
+    ("demo_resident", "Rosa Resident", ()),
+    ("demo_verified", "Victor Verified", (roles.VERIFIED,)),
+    ("demo_organiser", "Olu Organiser", (roles.VERIFIED,)),
+    ("demo_instructor", "Ines Instructor", (roles.INSTRUCTOR,)),
+    ("demo_officer", "Omar Officer", (roles.OFFICER,)),
+    ("demo_admin", "Ada Admin", (roles.ADMIN,)),
+)
+
+DEMO_GROUPS = (
+    ("church-street-damp-busters", "Church Street Damp Busters", "Church Street",
+     "Neighbours measuring damp and mould in our homes, so repairs are made where they are needed most."),
+    ("pimlico-clean-air", "Pimlico Clean Air", "Pimlico South",
+     "Parents and residents tracking air quality on the school run and pressing for cleaner streets."),
+)
+
+
+def seed_demo_data(password: str | None = None) -> dict[str, str]:
+    """Idempotent: creates what is missing and returns {nickname: password} for accounts it created."""
+    load_postcode_sectors()
+    wards = {w.name: w for w in db.session.scalars(select(Ward))}
+    created: dict[str, str] = {}
+    users: dict[str, User] = {}
+    for nickname, name, user_roles in DEMO_USERS:
+        user = db.session.scalar(select(User).where(User.nickname == nickname))
+        if user is None:
+            pw = password or secrets.token_urlsafe(12)
+            user = User(nickname=nickname, display_name=name, email=f"{nickname.replace('_', '.')}@civic.localhost",
+                        email_confirmed_at=utcnow(), password_hash=hash_password(pw))
+            if roles.VERIFIED in user_roles:
+                user.ward = wards["Church Street"]
+            user.role_rows = [UserRole(role=r) for r in user_roles]
+            db.session.add(user)
+            created[nickname] = pw
+        users[nickname] = user
+    db.session.flush()
+    for slug, name, ward, description in DEMO_GROUPS:
+        if db.session.scalar(select(Group).where(Group.slug == slug)) is None:
+            group = Group(slug=slug, name=name, description=description, ward_id=wards[ward].id,
+                          created_by_id=users["demo_organiser"].id, members_count=1)
+            db.session.add(group)
+            db.session.flush()
+            db.session.add(Membership(group_id=group.id, user_id=users["demo_organiser"].id,
+                                      role="organiser", status="active"))
+    current_app.extensions.setdefault("civic.seeders", [])
+    for seeder in current_app.extensions["civic.seeders"]:  # domains add their demo data here
+        seeder()
+    return created
+
+
+@cli.command("seed-demo")
+@click.option("--password", envvar="CIVIC_DEMO_PASSWORD", default=None,
+              help="Use this password for every demo account instead of random ones.")
+def seed_demo(password: str | None) -> None:
+    """Load the Westminster demo data (idempotent). New accounts' passwords are printed once."""
+    created = seed_demo_data(password)
+    db.session.commit()
+    if created:
+        click.echo("Demo accounts created (these passwords are shown only now):")
+        for nickname, pw in created.items():
+            click.echo(f"  {nickname.replace('_', '.')}@civic.localhost  {pw}")
+    else:
+        click.echo("Demo data already loaded; nothing new created.")
+
+
+@cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--nickname", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_admin(email: str, nickname: str, name: str, password: str) -> None:
+    """Create an administrator account (for a fresh production install)."""
+    from civic.accounts import passwords
+
+    if (msg := passwords.problem(password)) is not None:
+        raise click.ClickException(msg)
+    user = User(nickname=nickname.lower(), display_name=name, email=email.lower(), email_confirmed_at=utcnow(),
+                password_hash=hash_password(password), role_rows=[UserRole(role=roles.ADMIN)])
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Administrator @{user.nickname} created.")

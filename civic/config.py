@@ -1,0 +1,98 @@
+"""Settings, read from ``CIVIC_*`` environment variables in one place.
+
+Every setting has a safe default for the embedded mode: a SQLite file, mail
+saved as ``.eml`` files and the search index, all under ``instance/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _secret_key(instance: Path) -> str:
+    """The configured secret, or one generated once into ``instance/secret_key``."""
+    configured = os.environ.get("CIVIC_SECRET_KEY")
+    if configured:
+        return configured
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Create with owner-only permissions; another process may win the race, then read theirs.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from the environment."""
+    env = os.environ
+    instance = Path(env.get("CIVIC_INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
+    database_url = env.get("CIVIC_DATABASE_URL") or f"sqlite:///{instance / 'civic.sqlite3'}"
+    return {
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": _secret_key(instance),
+        "DATABASE_URL": database_url,
+        "SITE_NAME": env.get("CIVIC_SITE_NAME", "Civic Westminster"),
+        "SERVER_NAME": env.get("CIVIC_SERVER_NAME") or None,
+        "PREFERRED_URL_SCHEME": env.get("CIVIC_URL_SCHEME", "http"),
+        # Cookies: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), env.get("CIVIC_URL_SCHEME") == "https"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), env.get("CIVIC_URL_SCHEME") == "https"),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "MAX_CONTENT_LENGTH": _int("CIVIC_MAX_UPLOAD_BYTES", 8 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BEHIND_PROXY": _bool(env.get("CIVIC_BEHIND_PROXY")),
+        # Mail: SMTP when CIVIC_SMTP_HOST is set, otherwise .eml files under instance/mail/.
+        "MAIL_FROM": env.get("CIVIC_MAIL_FROM", "Civic Westminster <no-reply@civic.localhost>"),
+        "SMTP_HOST": env.get("CIVIC_SMTP_HOST") or None,
+        "SMTP_PORT": _int("CIVIC_SMTP_PORT", 25),
+        "SMTP_USERNAME": env.get("CIVIC_SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("CIVIC_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env.get("CIVIC_SMTP_STARTTLS")),
+        "SMTP_SSL": _bool(env.get("CIVIC_SMTP_SSL")),
+        "MAIL_DIR": env.get("CIVIC_MAIL_DIR") or str(instance / "mail"),
+        # OpenID Connect: any provider by issuer URL.
+        "OIDC_ISSUER": env.get("CIVIC_OIDC_ISSUER") or None,
+        "OIDC_CLIENT_ID": env.get("CIVIC_OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": env.get("CIVIC_OIDC_CLIENT_SECRET") or None,
+        "OIDC_PROVIDER_NAME": env.get("CIVIC_OIDC_PROVIDER_NAME", "your council account"),
+        "OIDC_SCOPE": env.get("CIVIC_OIDC_SCOPE", "openid email profile"),
+        # Services used later on.
+        "REDIS_URL": env.get("CIVIC_REDIS_URL") or None,
+        "MQTT_URL": env.get("CIVIC_MQTT_URL") or None,
+        "RATELIMIT_STORAGE_URI": env.get("CIVIC_REDIS_URL") or "memory://",
+        # Accounts.
+        "TOKEN_MAX_AGE_SECONDS": _int("CIVIC_TOKEN_MAX_AGE_SECONDS", 60 * 60 * 24),
+        "SIGNIN_MAX_FAILURES": _int("CIVIC_SIGNIN_MAX_FAILURES", 10),
+        "SIGNIN_WINDOW_MINUTES": _int("CIVIC_SIGNIN_WINDOW_MINUTES", 15),
+        "VERIFY_MAX_ATTEMPTS_PER_DAY": _int("CIVIC_VERIFY_MAX_ATTEMPTS_PER_DAY", 5),
+        "REGISTER_PEPPER": env.get("CIVIC_REGISTER_PEPPER") or None,
+        "PAGE_SIZE": _int("CIVIC_PAGE_SIZE", 20),
+        "BABEL_DEFAULT_LOCALE": "en_GB",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/London",
+    }

@@ -1,0 +1,1 @@
+"""Community groups: organisers, members, invitations, join requests and the officer's badge."""

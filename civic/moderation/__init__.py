@@ -1,0 +1,1 @@
+"""Moderation: the append-only audit log of officer and admin actions (reports and hiding follow)."""

@@ -1,0 +1,1 @@
+"""Spaces: wards (scopes) and the council's programmes; participatory processes follow."""

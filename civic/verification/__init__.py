@@ -1,0 +1,1 @@
+"""Residency verification: a hashed residents register, self-service matching and manual review."""

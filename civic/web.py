@@ -1,0 +1,167 @@
+"""What every page shares: security headers, error pages, template helpers, the transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, g, jsonify, render_template, request
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from civic import events, mail, policy, resources
+from civic.db import db
+from civic.errors import DomainError
+from civic.text import render_markdown
+
+log = logging.getLogger("civic")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html)
+
+
+def json_error(message: str, status: int, field: str | None = None, **extra) -> tuple[Response, int]:
+    body: dict = {"error": message, "status": status}
+    if field:
+        body["field"] = field
+    body.update(extra)
+    return jsonify(body), status
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def flash_domain_error(error: DomainError) -> None:
+    flash(error.message, "error")
+
+
+def page_arg() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+def init_web(app: Flask) -> None:
+    @app.after_request
+    def _commit_and_headers(response: Response) -> Response:
+        # One transaction per request: commit on success, roll back on any error status.
+        if response.status_code < 400:
+            try:
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                mail.discard()
+                events.discard()
+                raise
+            mail.flush_after_commit()
+            events.flush_after_commit()
+        else:
+            db.session.rollback()
+            mail.discard()
+            events.discard()
+        h = response.headers
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
+        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if getattr(g, "private_page", False) or current_user.is_authenticated:
+            h.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.teardown_request
+    def _rollback_on_exception(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    def _error_page(status: int, title: str, message: str):
+        if wants_json():
+            return json_error(message, status)
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if wants_json():
+            return json_error(error.message, error.status_code, error.field)
+        titles = {403: "You cannot do that", 404: "Page not found", 429: "Too many attempts"}
+        return _error_page(error.status_code, titles.get(error.status_code, "That did not work"), error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return _error_page(400, "Your form expired",
+                           "For your security the form expired or was sent from another site. "
+                           "Go back, reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        messages = {
+            404: ("Page not found", "We could not find that page. Check the address, or start again from the "
+                                    "home page."),
+            403: ("You cannot see this page", "You do not have permission to see this page."),
+            405: ("That did not work", "This address does not accept that kind of request."),
+            413: ("File too large", "What you sent is too large. The largest upload we accept is "
+                                    f"{app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB."),
+            429: ("Too many requests", "You have made too many requests. Please wait a minute and try again."),
+        }
+        title, message = messages.get(status, ("That did not work", error.description or ""))
+        return _error_page(status, title, message)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _error_page(500, "Sorry, something went wrong",
+                           "Something went wrong on our side. It has been logged and we will look into it. "
+                           "Please try again later.")
+
+    @app.template_filter("markdown")
+    def _markdown(source: str | None):
+        return render_markdown(source)
+
+    @app.template_filter("date")
+    def _date(value: datetime | None, fmt: str = "d MMMM yyyy"):
+        return format_date(value, fmt) if value else ""
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None, fmt: str = "d MMMM yyyy, HH:mm"):
+        return format_datetime(value, fmt) if value else ""
+
+    @app.context_processor
+    def _globals():
+        return {
+            "can": lambda action, obj=None: policy.can(current_user, action, obj),
+            "areas": resources.areas,
+            "site_name": app.config["SITE_NAME"],
+        }
+
+
+def form_error(form, error: DomainError) -> None:
+    """Put a service's refusal beside the field it names, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
+    else:
+        form.form_errors.append(error.message)

@@ -1,0 +1,1 @@
+"""Consultations: the council's questions, secret ballots and tallies (to come)."""

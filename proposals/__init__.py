@@ -1,0 +1,1 @@
+"""Proposals: residents' SMART projects, supports, official answers, endorsements (issue #4)."""

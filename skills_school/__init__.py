@@ -1,0 +1,1 @@
+"""Urban Data School: courses, lessons, sessions, enrolment, progress and certificates (to come)."""

@@ -1,0 +1,248 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when CIVIC_TEST_DATABASE_URL is set), an app,
+per-test rollback through a savepoint, clients signed in per role, factories, a real SMTP server on
+loopback, and a query counter."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import event, select, text
+
+from civic import migrate
+from civic.accounts import roles
+from civic.accounts.models import User, UserRole
+from civic.accounts.passwords import hash_password
+from civic.app import create_app
+from civic.db import db, make_engine, utcnow
+from civic.spaces.models import Ward
+
+PASSWORD = "a long and quiet river"
+ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--browser", action="store_true", help="run the headless Chromium page tests")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_pg = os.environ.get("CIVIC_TEST_DATABASE_URL", "").startswith("postgresql")
+    browser = config.getoption("--browser")
+    deselected, kept = [], []
+    for item in items:
+        if ("postgres" in item.keywords and not on_pg) or ("browser" in item.keywords) != browser:
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+# The database -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CIVIC_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def reset_database(url: str) -> None:
+    """Empty the test database and migrate it from nothing to head."""
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class SMTPServer:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's protocol
+        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(msg)
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    def last_link(self, address: str, pattern: str = r"https?://\S+") -> str:
+        mails = self.to(address)
+        assert mails, f"no mail arrived for {address}"
+        body = mails[-1].get_body(("plain",)).get_content()
+        links = re.findall(pattern, body)
+        assert links, f"no link in the mail to {address}:\n{body}"
+        return links[0]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer("127.0.0.1", free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    yield server
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, smtp_server, tmp_path_factory):
+    reset_database(database_url)
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(instance),
+        "MAIL_DIR": str(instance / "mail"),
+        "SMTP_HOST": smtp_server.host,
+        "SMTP_PORT": smtp_server.port,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "civic.test",
+    })
+
+    @application.get("/__test__/boom")
+    def boom():  # an unexpected error, for the 500 page test
+        raise RuntimeError("secret internal detail")
+
+    yield application
+    db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app, smtp_server):
+    """Every test runs inside a transaction that is rolled back; requests commit to a savepoint."""
+    if "no_transaction" in request.keywords:
+        yield
+        return
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db.factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    smtp_server.messages.clear()
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        ctx.pop()
+        outer.rollback()
+        connection.close()
+        db.factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+# Factories and clients --------------------------------------------------------------------------------------
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_user():
+    def make(role: str = "resident", *, nickname: str | None = None, email: str | None = None,
+             password: str = PASSWORD, confirmed: bool = True, ward: str | None = None, **extra) -> User:
+        n = next(_seq)
+        nickname = nickname or f"{role}_{n}"
+        user = User(nickname=nickname, display_name=extra.pop("display_name", f"{role.title()} {n}"),
+                    email=email or f"{nickname}@example.org", password_hash=hash_password(password),
+                    email_confirmed_at=utcnow() if confirmed else None, **extra)
+        stored = {"verified": [roles.VERIFIED], "organiser": [roles.VERIFIED],
+                  "instructor": [roles.INSTRUCTOR], "officer": [roles.OFFICER], "admin": [roles.ADMIN]}
+        user.role_rows = [UserRole(role=r) for r in stored.get(role, [])]
+        if ward:
+            user.ward = db.session.scalars(select(Ward).where(Ward.name == ward)).one()
+        db.session.add(user)
+        db.session.flush()
+        if role == "organiser":
+            from civic.groups.models import Group, Membership
+
+            group = Group(slug=f"group-{n}", name=f"Group {n}", description="A test group", members_count=1,
+                          created_by_id=user.id)
+            db.session.add(group)
+            db.session.flush()
+            db.session.add(Membership(group_id=group.id, user_id=user.id, role="organiser", status="active"))
+            db.session.flush()
+        return user
+
+    return make
+
+
+def sign_in_client(client, user: User) -> None:
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def client_as(app, make_user):
+    """``client_as("officer")`` -> (client, user) signed in with that role; "anonymous" -> (client, None)."""
+
+    def make(role: str, **kwargs):
+        c = app.test_client()
+        if role == "anonymous":
+            return c, None
+        user = make_user(role, **kwargs)
+        sign_in_client(c, user)
+        return c, user
+
+    return make
+
+
+# Query counting ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
