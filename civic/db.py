@@ -96,12 +96,17 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self._url: str | None = None
         self.factory = sessionmaker(expire_on_commit=False)
         self.session = scoped_session(self.factory)
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.factory.configure(bind=self.engine)
+        url = app.config["DATABASE_URL"]
+        # A second app on the same database (tests, CLI) shares the engine and its binding.
+        if self.engine is None or self._url != url:
+            self.engine = make_engine(url)
+            self._url = url
+            self.factory.configure(bind=self.engine)
         app.extensions["civic.db"] = self
 
         @app.teardown_appcontext

@@ -185,7 +185,9 @@ def make_user():
             db.session.add(group)
             db.session.flush()
             db.session.add(Membership(group_id=group.id, user_id=user.id, role="organiser", status="active"))
-            db.session.flush()
+        # Commit (to the test's savepoint, rolled back after the test) so that a request that rolls
+        # back its own work (any 4xx) does not take the test's data with it.
+        db.session.commit()
         return user
 
     return make

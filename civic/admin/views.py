@@ -1,10 +1,122 @@
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Admin and officer pages: users and roles, and the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from civic import policy
+from civic.accounts import roles
+from civic.accounts import services as accounts
+from civic.accounts.models import User
+from civic.admin import forms
+from civic.db import db, get_or_404, paginate
+from civic.errors import DomainError
+from civic.exports import stream_csv
+from civic.moderation import services as moderation
+from civic.spaces.models import Ward
+from civic.web import form_error, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+LONDON = ZoneInfo("Europe/London")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    return None
 
 
 @bp.get("/")
-@login_required
 def index():
+    policy.require(current_user, "admin.view_users")
     return render_template("admin/index.html")
+
+
+def _ward_choices() -> list[tuple[str, str]]:
+    return [("", "Any ward")] + [(str(w.id), w.name) for w in db.session.scalars(select(Ward).order_by(Ward.name))]
+
+
+@bp.get("/users")
+def users():
+    policy.require(current_user, "admin.view_users")
+    form = forms.UserFilterForm(request.args)
+    form.ward.choices = _ward_choices()
+    form.validate()
+    ward_id = int(form.ward.data) if (form.ward.data or "").isdigit() else None
+    stmt = accounts.users_query(text=form.q.data or "", role=form.role.data or "", ward_id=ward_id,
+                                status=form.status.data or "")
+    page = paginate(stmt, page_arg(), 25)
+    return render_template("admin/users.html", form=form, page=page, labels=roles.LABELS)
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    policy.require(current_user, "admin.view_users")
+    return _user_page(get_or_404(User, user_id))
+
+
+def _user_page(target: User, role_form: forms.RoleForm | None = None):
+    history = db.session.scalars(
+        moderation.audit_query(object_type="user", object_id=target.id).limit(20)).all()
+    return render_template("admin/user.html", user=target, role_form=role_form or forms.RoleForm(formdata=None),
+                           labels=roles.LABELS, history=history)
+
+
+@bp.post("/users/<int:user_id>/roles")
+def change_role(user_id: int):
+    target = get_or_404(User, user_id)
+    policy.require(current_user, "roles.grant", target)
+    form = forms.RoleForm()
+    if form.validate_on_submit():
+        grant = request.form.get("action") != "remove"
+        try:
+            if grant:
+                accounts.grant_role(current_user, target, form.role.data, form.reason.data)
+            else:
+                accounts.remove_role(current_user, target, form.role.data, form.reason.data)
+        except DomainError as e:
+            form_error(form, e)
+        else:
+            verb = "granted to" if grant else "removed from"
+            flash(f"{roles.LABELS[form.role.data]} {verb} @{target.nickname}.", "success")
+            return redirect(url_for("admin.user", user_id=target.id))
+    return _user_page(target, form)
+
+
+def _audit_filters() -> tuple[forms.AuditFilterForm, dict]:
+    form = forms.AuditFilterForm(request.args)
+    form.action.choices = [("", "Any action")] + [(a, a) for a in moderation.audit_actions()]
+    form.validate()
+    since = until = None
+    if form.since.data:
+        since = datetime.combine(form.since.data, time.min, LONDON)
+    if form.until.data:
+        until = datetime.combine(form.until.data + timedelta(days=1), time.min, LONDON)
+    return form, {"action": form.action.data or None, "actor": form.actor.data or None, "since": since,
+                  "until": until}
+
+
+@bp.get("/audit")
+def audit_log():
+    policy.require(current_user, "audit.view")
+    form, filters = _audit_filters()
+    page = paginate(moderation.audit_query(**filters), page_arg(), 50)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    policy.require(current_user, "audit.view")
+    _form, filters = _audit_filters()
+    stmt = moderation.audit_query(**filters).execution_options(yield_per=500)
+    rows = ((e.id, e.at.isoformat(), e.actor.nickname if e.actor else "", e.action, e.object_type,
+             e.object_id or "", e.object_label, json.dumps(e.before, sort_keys=True),
+             json.dumps(e.after, sort_keys=True), e.reason) for e in db.session.scalars(stmt))
+    return stream_csv("civic-audit-log.csv", ["id", "at_utc", "actor", "action", "object_type", "object_id",
+                                              "object", "before", "after", "reason"], rows)

@@ -25,12 +25,14 @@ def audit(actor: User | None, action: str, object_type: str, object_id: int | No
 
 
 def audit_query(*, action: str | None = None, actor: str | None = None, object_type: str | None = None,
-                since: datetime | None = None, until: datetime | None = None) -> Select:
+                object_id: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Select:
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if object_type:
         stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
     if actor:
         stmt = stmt.join(User, AuditEntry.actor_id == User.id).where(User.nickname == actor.lower().lstrip("@"))
     if since:

@@ -1,0 +1,45 @@
+"""CSRF is on for every form: a POST without the token is refused, whatever the route."""
+
+import pytest
+
+from civic.accounts.models import User
+from civic.db import db
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def post_routes(app):
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and not rule.rule.startswith(("/__test__", "/api/")):
+            yield rule
+
+
+def test_every_post_route_refuses_a_missing_token(app, client_as, csrf_on, make_user):
+    client, admin = client_as("admin")
+    target = make_user("resident")
+    refused = []
+    for rule in post_routes(app):
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<int:{arg}>", str(target.id)).replace(f"<{arg}>", "x")
+        response = client.post(url, data={"role": "admin", "reason": "csrf"})
+        if response.status_code == 400 and "form expired" in response.get_data(as_text=True):
+            refused.append(rule.rule)
+        else:
+            pytest.fail(f"POST {rule.rule} without a CSRF token answered {response.status_code}")
+    assert refused, "no POST routes found"
+    assert not db.session.get(User, target.id).is_admin
+
+
+def test_a_form_with_its_token_is_accepted(client, csrf_on, make_user):
+    user = make_user("resident", password="a long and quiet river")
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/sign-in", data={"csrf_token": token, "email": user.email,
+                                             "password": "a long and quiet river"})
+    assert response.status_code == 302
