@@ -1,0 +1,1 @@
+"""Data files shipped with Civic (common passwords, demo postcode sectors)."""
