@@ -49,7 +49,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    from civic.accounts import passwords
     from civic.accounts import services as account_services
+
+    passwords.configure(app.config["PASSWORD_HASH_PROFILE"])
 
     login_manager.user_loader(account_services.load_user)
 

@@ -87,6 +87,7 @@ def from_environment() -> dict:
         "MQTT_URL": env.get("CIVIC_MQTT_URL") or None,
         "RATELIMIT_STORAGE_URI": env.get("CIVIC_REDIS_URL") or "memory://",
         # Accounts.
+        "PASSWORD_HASH_PROFILE": env.get("CIVIC_PASSWORD_HASH_PROFILE", "owasp"),
         "TOKEN_MAX_AGE_SECONDS": _int("CIVIC_TOKEN_MAX_AGE_SECONDS", 60 * 60 * 24),
         "SIGNIN_MAX_FAILURES": _int("CIVIC_SIGNIN_MAX_FAILURES", 10),
         "SIGNIN_WINDOW_MINUTES": _int("CIVIC_SIGNIN_WINDOW_MINUTES", 15),

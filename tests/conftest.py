@@ -16,12 +16,13 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g, request_started
 from sqlalchemy import event, select, text
 
 from civic import migrate
 from civic.accounts import roles
 from civic.accounts.models import User, UserRole
-from civic.accounts.passwords import hash_password
+from civic.accounts import passwords
 from civic.app import create_app
 from civic.db import db, make_engine, utcnow
 from civic.spaces.models import Ward
@@ -124,7 +125,12 @@ def app(database_url, smtp_server, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "civic.test",
+        "PASSWORD_HASH_PROFILE": "test",
     })
+
+    # Every request gets its own flask.g, as on a real server: the per-test app context is otherwise
+    # reused by requests, and g (with Flask-Login's cached user) would leak between clients.
+    request_started.connect(lambda sender, **extra: vars(g).clear(), application, weak=False)
 
     @application.get("/__test__/boom")
     def boom():  # an unexpected error, for the 500 page test
@@ -168,7 +174,7 @@ def make_user():
         n = next(_seq)
         nickname = nickname or f"{role}_{n}"
         user = User(nickname=nickname, display_name=extra.pop("display_name", f"{role.title()} {n}"),
-                    email=email or f"{nickname}@example.org", password_hash=hash_password(password),
+                    email=email or f"{nickname}@example.org", password_hash=passwords.hash_password(password),
                     email_confirmed_at=utcnow() if confirmed else None, **extra)
         stored = {"verified": [roles.VERIFIED], "organiser": [roles.VERIFIED],
                   "instructor": [roles.INSTRUCTOR], "officer": [roles.OFFICER], "admin": [roles.ADMIN]}

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy
 from civic.accounts import passwords, roles, tokens
@@ -72,19 +73,28 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
     """
     email = normalise_email(email)
     nickname = normalise_nickname(nickname)
+    if not display_name.strip():
+        raise RuleViolation("Enter your name.", field="display_name")
     if (msg := nickname_problem(nickname)) is not None:
         raise RuleViolation(msg, field="nickname")
     if (msg := passwords.problem(password, nickname=nickname, email=email)) is not None:
         raise RuleViolation(msg, field="password")
+    # Hash before looking the address up: both answers then take the same time (no enumeration by timing).
+    password_hash = passwords.hash_password(password)
     existing = by_email(email)
     if existing is not None:
         mail.send(email, "Someone tried to sign up with your email address", "account_exists",
                   user=existing, reset_url=url_for("accounts.forgot_password", _external=True))
         return None
     user = User(display_name=display_name.strip(), nickname=nickname, email=email,
-                password_hash=passwords.hash_password(password))
-    db.session.add(user)
-    db.session.flush()
+                password_hash=password_hash)
+    try:
+        with db.session.begin_nested():  # a parallel sign-up may have taken the nickname or email just now
+            db.session.add(user)
+    except IntegrityError:
+        if by_email(email) is not None:
+            return None  # the same answer as for an existing address
+        raise RuleViolation("This nickname is taken. Choose another.", field="nickname") from None
     send_confirmation(user)
     return user
 
@@ -187,8 +197,13 @@ def set_password(user: User, password: str) -> None:
         raise RuleViolation(msg, field="password")
     user.password_hash = passwords.hash_password(password)
     user.session_token = new_session_token()  # sign out every other session
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the password from a reset link (see :func:`user_for_reset`); the link proved the address."""
+    set_password(user, password)
     if user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()  # the reset link proved the address
+        user.email_confirmed_at = utcnow()
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -244,6 +259,8 @@ def delete_account(user: User, password: str | None) -> None:
 
 
 def update_profile(user: User, display_name: str) -> None:
+    if not display_name.strip():
+        raise RuleViolation("Enter your name.", field="display_name")
     user.display_name = display_name.strip()
 
 
@@ -309,10 +326,14 @@ def _free_nickname(base: str) -> str:
     base = re.sub(r"[^a-z0-9_]", "_", base.lower())[:24].strip("_") or "resident"
     if len(base) < 3:
         base = f"{base}_resident"
+    if base.startswith("deleted_"):  # reserved for deleted accounts: no suffix would ever make it free
+        base = f"user_{base}"[:24]
     candidate = base
-    while nickname_problem(candidate) is not None:
+    for _ in range(20):
+        if nickname_problem(candidate) is None:
+            return candidate
         candidate = f"{base}_{secrets.randbelow(10000):04d}"
-    return candidate
+    return f"resident_{secrets.token_hex(6)}"
 
 
 def sign_in_with_oidc(issuer: str, claims: dict) -> User:
@@ -338,7 +359,13 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
             db.session.add(user)
             db.session.flush()
         elif user.email_confirmed_at is None:
-            user.email_confirmed_at = utcnow()  # the provider verified the address
+            # The provider verified the address; whoever registered it here never did. Drop what they set
+            # (password, pending email change) and their sessions, so an account made in someone else's
+            # name before they arrived does not stay open to its maker.
+            user.email_confirmed_at = utcnow()
+            user.password_hash = None
+            user.pending_email = None
+            user.session_token = new_session_token()
         identity = UserIdentity(user_id=user.id, issuer=issuer, subject=subject)
         db.session.add(identity)
     if user is None or user.deleted_at is not None:

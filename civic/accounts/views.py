@@ -24,6 +24,13 @@ def _start_session(user: User, remember: bool = False) -> None:
     session.permanent = False
 
 
+def _end_session() -> None:
+    """Sign out: empty the session, then let Flask-Login mark the remember cookie for deletion
+    (clearing the session after ``logout_user`` would drop that mark and keep the device signed in)."""
+    session.clear()
+    logout_user()
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def sign_up():
@@ -96,8 +103,7 @@ def sign_in():
 def sign_out():
     form = forms.EmptyForm()
     if form.validate_on_submit():
-        logout_user()
-        session.clear()
+        _end_session()
         flash("You are signed out.", "success")
     return redirect(url_for("pages.home"))
 
@@ -155,11 +161,11 @@ def reset_password(token: str):
     form = forms.ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.reset_password(user, form.password.data)
         except DomainError as e:
             form_error(form, e)
         else:
-            logout_user()
+            _end_session()
             flash("Your password is changed. Sign in with your new password.", "success")
             return redirect(url_for("accounts.sign_in", email=user.email))
     return render_template("accounts/reset_password.html", form=form)
@@ -188,9 +194,13 @@ def _account_with(**override):
 def update_profile():
     form = forms.ProfileForm()
     if form.validate_on_submit():
-        services.update_profile(current_user, form.display_name.data)
-        flash("Your name is saved.", "success")
-        return redirect(url_for("accounts.account"))
+        try:
+            services.update_profile(current_user, form.display_name.data)
+        except DomainError as e:
+            form_error(form, e)
+        else:
+            flash("Your name is saved.", "success")
+            return redirect(url_for("accounts.account"))
     return _account_with(profile_form=form)
 
 
@@ -204,7 +214,10 @@ def change_password():
         except DomainError as e:
             form_error(form, e)
         else:
-            _start_session(current_user)  # the token rotated: other devices are signed out, this one stays
+            # The token rotated: other devices are signed out, this one signs in again with the new token.
+            # Pass the user itself, not the ``current_user`` proxy (which would then point at itself).
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _start_session(current_user._get_current_object(), remember=remembered)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.account"))
     return _account_with(password_form=form)
@@ -247,8 +260,7 @@ def delete_account():
         except DomainError as e:
             form_error(form, e)
         else:
-            logout_user()
-            session.clear()
+            _end_session()
             flash("Your account is deleted. What you wrote stays, shown as by a deleted participant.", "success")
             return redirect(url_for("pages.home"))
     return _account_with(delete_form=form)
