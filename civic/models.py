@@ -1,12 +1,14 @@
 """Imports every core model so Base.metadata is complete (for Alembic and the migration check)."""
 
-from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole
+from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
+from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
 from civic.moderation.models import AuditEntry
-from civic.spaces.models import PostcodeSector, Programme, Ward
+from civic.spaces.models import Phase, PostcodeSector, Process, ProcessWard, Programme, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
+    "ApiToken", "Comment", "CommentVote", "Phase", "Process", "ProcessWard",
     "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]

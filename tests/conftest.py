@@ -20,9 +20,8 @@ from flask import g, request_started
 from sqlalchemy import event, select, text
 
 from civic import migrate
-from civic.accounts import roles
+from civic.accounts import passwords, roles
 from civic.accounts.models import User, UserRole
-from civic.accounts import passwords
 from civic.app import create_app
 from civic.db import db, make_engine, utcnow
 from civic.spaces.models import Ward
@@ -159,7 +158,7 @@ def _transaction(request, app, smtp_server):
         ctx.pop()
         outer.rollback()
         connection.close()
-        db.factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.factory.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
 
 
 # Factories and clients --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy
@@ -20,6 +20,7 @@ from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, n
 from civic.db import db, utcnow
 from civic.errors import RuleViolation, TooManyAttempts
 from civic.moderation.services import audit
+from civic.verification.models import RegisterEntry
 
 NICKNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 
@@ -255,7 +256,11 @@ def delete_account(user: User, password: str | None) -> None:
     user.session_token = new_session_token()
     user.deleted_at = utcnow()
     user.role_rows.clear()
+    user.ward_id = None
     db.session.execute(delete(UserIdentity).where(UserIdentity.user_id == user.id))
+    # The resident may verify a new account later with the same register entry.
+    db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
+                       .values(claimed_by_id=None, claimed_at=None))
 
 
 def update_profile(user: User, display_name: str) -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from civic.db import Base
+from civic.db import Base, utcnow
 
 
 class Ward(Base):
@@ -40,3 +42,71 @@ class PostcodeSector(Base):
     sector: Mapped[str] = mapped_column(String(8), unique=True)
     ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), index=True)
     ward: Mapped[Ward] = relationship()
+
+
+class Process(Base):
+    """A participatory process: a programme's question to residents, run in phases."""
+
+    __tablename__ = "processes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    subtitle: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    #: True: the whole city; False: only the wards in ``process_wards``.
+    whole_city: Mapped[bool] = mapped_column(default=True)
+    banner_path: Mapped[str | None] = mapped_column(String(200))
+    banner_alt: Mapped[str] = mapped_column(String(300), default="")
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    programme: Mapped[Programme] = relationship(lazy="joined")
+    wards: Mapped[list[Ward]] = relationship(secondary="process_wards", lazy="selectin", order_by="Ward.name")
+    phases: Mapped[list[Phase]] = relationship(back_populates="process", lazy="selectin",
+                                               order_by="Phase.starts_at", cascade="all, delete-orphan")
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class ProcessWard(Base):
+    __tablename__ = "process_wards"
+    __table_args__ = (UniqueConstraint("process_id", "ward_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), index=True)
+
+
+#: The actions a phase can open.
+PHASE_ACTIONS = ("propose", "support", "comment", "endorse", "answer")
+
+
+class Phase(Base):
+    """A period of a process with the actions it opens. Times are UTC; ``ends_at`` is exclusive."""
+
+    __tablename__ = "process_phases"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    allow_propose: Mapped[bool] = mapped_column(default=False)
+    allow_support: Mapped[bool] = mapped_column(default=False)
+    allow_comment: Mapped[bool] = mapped_column(default=False)
+    allow_endorse: Mapped[bool] = mapped_column(default=False)
+    allow_answer: Mapped[bool] = mapped_column(default=False)
+
+    process: Mapped[Process] = relationship(back_populates="phases")
+
+    def allows(self, action: str) -> bool:
+        if action not in PHASE_ACTIONS:
+            raise ValueError(f"unknown phase action {action!r}")
+        return bool(getattr(self, f"allow_{action}"))

@@ -36,7 +36,12 @@ class RegisterUpload(Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     filename: Mapped[str] = mapped_column(String(200), default="")
     rows_added: Mapped[int] = mapped_column(default=0)
+    #: Rows already in the register (or repeated in the file), left as they were.
     rows_skipped: Mapped[int] = mapped_column(default=0)
+    #: Rows refused as invalid (bad postcode, date or ward); reported by line number at upload time.
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+
+    uploaded_by: Mapped[User | None] = relationship(lazy="joined")
 
 
 class VerificationAttempt(Base):

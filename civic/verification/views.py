@@ -1,10 +1,185 @@
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Residency verification pages: self-service, manual requests, the officers' queue, the register, revoking."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from civic import policy
+from civic.accounts.forms import EmptyForm
+from civic.accounts.models import User
+from civic.db import get_or_404, paginate
+from civic.errors import DomainError, PermissionDenied, TooManyAttempts
+from civic.verification import forms, services
+from civic.verification.models import VerificationRequest
+from civic.web import form_error, page_arg, safe_next
 
 bp = Blueprint("verification", __name__, url_prefix="/verify")
 
+#: Where the postcode of a failed self-service attempt waits for the manual request form.
+SESSION_POSTCODE = "verify_postcode"
 
-@bp.get("/")
+
+@bp.before_request
 @login_required
+def _signed_in():
+    return None
+
+
+def _start_page(form: forms.SelfServiceForm, status: int = 200, no_match: bool = False):
+    return render_template(
+        "verification/start.html", form=form, no_match=no_match,
+        latest=services.latest_request(current_user),
+        attempts_left=services.attempts_left(current_user) if not current_user.is_verified else 0,
+        withdraw_form=EmptyForm(formdata=None)), status
+
+
+@bp.route("/", methods=["GET", "POST"])
 def start():
-    return render_template("verification/start.html")
+    form = forms.SelfServiceForm()
+    if form.validate_on_submit():
+        try:
+            ward = services.verify_with_register(current_user, form.postcode.data, form.date_of_birth.data)
+        except TooManyAttempts as e:
+            form.form_errors.append(e.message)
+            return _start_page(form, 429)
+        except (services.NoMatch, services.AlreadyClaimed) as e:
+            # A 200 commits the recorded attempt; the postcode waits for the manual request form.
+            form_error(form, e)
+            session[SESSION_POSTCODE] = services.normalise_postcode(form.postcode.data)
+            return _start_page(form, no_match=True)
+        except PermissionDenied:
+            raise
+        except DomainError as e:
+            form_error(form, e)
+            return _start_page(form)
+        session.pop(SESSION_POSTCODE, None)
+        flash(f"Thank you: you are now a verified resident of {ward.name}.", "success")
+        return redirect(url_for(".start"))
+    return _start_page(form)
+
+
+@bp.route("/request", methods=["GET", "POST"])
+def request_manual():
+    policy.require(current_user, "verification.request")
+    if services.pending_request(current_user) is not None:
+        flash("You already have a request waiting for an officer.", "info")
+        return redirect(url_for(".start"))
+    form = forms.ManualRequestForm()
+    form.ward.choices = [("", "Choose your ward")] + [(str(w.id), w.name) for w in services.wards()]
+    if request.method == "GET":
+        postcode = session.get(SESSION_POSTCODE) or request.args.get("postcode", "")
+        form.postcode.data = postcode
+        try:
+            ward = services.ward_for_postcode(services.normalise_postcode(postcode)) if postcode else None
+        except DomainError:
+            ward = None
+        form.ward.data = str(ward.id) if ward else ""
+    elif form.validate_on_submit():
+        try:
+            services.request_manual(current_user, form.postcode.data, form.ward.data, form.date_of_birth.data,
+                                    form.statement.data)
+        except DomainError as e:
+            form_error(form, e)
+        else:
+            session.pop(SESSION_POSTCODE, None)
+            flash("Your request has been sent. An officer will look at it and we will email you the decision.",
+                  "success")
+            return redirect(url_for(".start"))
+    return render_template("verification/request.html", form=form)
+
+
+@bp.post("/request/<int:request_id>/withdraw")
+def withdraw(request_id: int):
+    req = get_or_404(VerificationRequest, request_id)
+    if EmptyForm().validate_on_submit():
+        services.withdraw(current_user, req)
+        flash("Your request has been withdrawn.", "success")
+    return redirect(url_for(".start"))
+
+
+# Officers -------------------------------------------------------------------------------------------------
+
+
+@bp.get("/requests")
+def queue():
+    policy.require(current_user, "verification.decide")
+    form = forms.QueueFilterForm(request.args)
+    form.validate()
+    page = paginate(services.queue_query(form.status.data or None), page_arg(),
+                    current_app.config["PAGE_SIZE"])
+    hints = services.sector_wards(r.postcode for r in page.items)
+    return render_template("verification/queue.html", form=form, page=page, hints=hints,
+                           sector=services.postcode_sector)
+
+
+def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = None):
+    return render_template(
+        "verification/show_request.html", req=req, form=form or forms.DecisionForm(formdata=None),
+        sector=services.postcode_sector(req.postcode), sector_ward=services.ward_for_postcode(req.postcode),
+        register=services.register_check(req))
+
+
+@bp.get("/requests/<int:request_id>")
+def show_request(request_id: int):
+    req = get_or_404(VerificationRequest, request_id)
+    policy.require(current_user, "verification.decide", req)
+    return _request_page(req)
+
+
+@bp.post("/requests/<int:request_id>/decide")
+def decide(request_id: int):
+    req = get_or_404(VerificationRequest, request_id)
+    policy.require(current_user, "verification.decide", req)
+    form = forms.DecisionForm()
+    decision = request.form.get("decision")
+    if decision not in ("approve", "refuse"):
+        form.form_errors.append("Choose to approve or refuse the request.")
+    elif form.validate_on_submit():
+        try:
+            services.decide(current_user, req, decision == "approve", form.reason.data)
+        except DomainError as e:
+            form_error(form, e)
+        else:
+            verb = "approved" if decision == "approve" else "refused"
+            flash(f"Request from @{req.user.nickname} {verb}. We have emailed them.", "success")
+            return redirect(url_for(".queue"))
+    return _request_page(req, form)
+
+
+# Admins ---------------------------------------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    policy.require(current_user, "register.upload")
+    form = forms.RegisterUploadForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = services.upload_register(current_user, upload.filename or "", upload.read())
+        except DomainError as e:
+            form_error(form, e)
+    page = paginate(services.uploads_query(), page_arg(), current_app.config["PAGE_SIZE"])
+    return render_template("verification/register.html", form=form, result=result, page=page)
+
+
+@bp.post("/revoke/<int:user_id>")
+def revoke(user_id: int):
+    target = get_or_404(User, user_id)
+    policy.require(current_user, "verification.revoke", target)
+    back = safe_next(request.form.get("next"), url_for("admin.user", user_id=target.id))
+    form = forms.RevokeForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back)
+    try:
+        services.revoke(current_user, target, form.reason.data)
+    except DomainError as e:
+        flash(e.message, "error")
+    else:
+        flash(f"Verification of @{target.nickname} revoked; their register entry can be used again.", "success")
+    return redirect(back)

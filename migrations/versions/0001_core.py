@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:18:35.378654
+Create Date: 2026-11-26 09:46:52.067604
 """
 
 import sqlalchemy as sa
@@ -80,6 +80,21 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_ward_id'), ['ward_id'], unique=False)
 
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', civic.db.UTCDateTime(timezone=True), nullable=False),
@@ -99,6 +114,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
+
+    op.create_table('comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_type', sa.String(length=40), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('depth', sa.SmallInteger(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('alignment', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('edited_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deleted_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('up_votes', sa.Integer(), nullable=False),
+    sa.Column('down_votes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('alignment IN (-1, 0, 1)', name=op.f('ck_comments_known_alignment')),
+    sa.CheckConstraint('depth BETWEEN 0 AND 3', name=op.f('ck_comments_depth_range')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_comments_author_id_users')),
+    sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comments'))
+    )
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comments_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index('ix_comments_resource', ['resource_type', 'resource_id', 'created_at'], unique=False)
 
     op.create_table('groups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +163,27 @@ def upgrade() -> None:
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_groups_ward_id'), ['ward_id'], unique=False)
 
+    op.create_table('processes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('subtitle', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('programme_id', sa.Integer(), nullable=False),
+    sa.Column('whole_city', sa.Boolean(), nullable=False),
+    sa.Column('banner_path', sa.String(length=200), nullable=True),
+    sa.Column('banner_alt', sa.String(length=300), nullable=False),
+    sa.Column('published_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_processes_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['programme_id'], ['programmes.id'], name=op.f('fk_processes_programme_id_programmes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_processes')),
+    sa.UniqueConstraint('slug', name=op.f('uq_processes_slug'))
+    )
+    with op.batch_alter_table('processes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processes_programme_id'), ['programme_id'], unique=False)
+
     op.create_table('register_uploads',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('uploaded_at', civic.db.UTCDateTime(timezone=True), nullable=False),
@@ -129,6 +191,7 @@ def upgrade() -> None:
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('rows_added', sa.Integer(), nullable=False),
     sa.Column('rows_skipped', sa.Integer(), nullable=False),
+    sa.Column('rows_rejected', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_register_uploads_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_register_uploads'))
     )
@@ -191,6 +254,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_verification_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_verification_requests_user_id'), ['user_id'], unique=False)
 
+    op.create_table('comment_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.SmallInteger(), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('value IN (-1, 1)', name=op.f('ck_comment_votes_known_value')),
+    sa.ForeignKeyConstraint(['comment_id'], ['comments.id'], name=op.f('fk_comment_votes_comment_id_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_comment_votes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_comment_votes')),
+    sa.UniqueConstraint('comment_id', 'user_id', name=op.f('uq_comment_votes_comment_id_user_id'))
+    )
+    with op.batch_alter_table('comment_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_comment_votes_user_id'), ['user_id'], unique=False)
+
     op.create_table('group_memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -211,6 +289,108 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_group_memberships_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_memberships_user_id'), ['user_id'], unique=False)
 
+    op.create_table('process_phases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('starts_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('allow_propose', sa.Boolean(), nullable=False),
+    sa.Column('allow_support', sa.Boolean(), nullable=False),
+    sa.Column('allow_comment', sa.Boolean(), nullable=False),
+    sa.Column('allow_endorse', sa.Boolean(), nullable=False),
+    sa.Column('allow_answer', sa.Boolean(), nullable=False),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_process_phases_ends_after_start')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_process_phases_process_id_processes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_process_phases'))
+    )
+    with op.batch_alter_table('process_phases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_phases_process_id'), ['process_id'], unique=False)
+
+    op.create_table('process_wards',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('ward_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_process_wards_process_id_processes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_process_wards_ward_id_wards'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_process_wards')),
+    sa.UniqueConstraint('process_id', 'ward_id', name=op.f('uq_process_wards_process_id_ward_id'))
+    )
+    with op.batch_alter_table('process_wards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_wards_ward_id'), ['ward_id'], unique=False)
+
+    op.create_table('proposal_categories',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=60), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_proposal_categories_process_id_processes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_categories')),
+    sa.UniqueConstraint('process_id', 'slug', name=op.f('uq_proposal_categories_process_id_slug'))
+    )
+    with op.batch_alter_table('proposal_categories', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_categories_process_id'), ['process_id'], unique=False)
+
+    op.create_table('proposal_settings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('support_limit', sa.Integer(), nullable=False),
+    sa.Column('min_supports', sa.Integer(), nullable=False),
+    sa.Column('threshold', sa.Integer(), nullable=False),
+    sa.Column('close_at_threshold', sa.Boolean(), nullable=False),
+    sa.Column('proposal_limit', sa.Integer(), nullable=False),
+    sa.Column('verified_only', sa.Boolean(), nullable=False),
+    sa.Column('ward_only', sa.Boolean(), nullable=False),
+    sa.Column('edit_window_minutes', sa.Integer(), nullable=False),
+    sa.CheckConstraint('support_limit >= 0 AND min_supports >= 0 AND threshold >= 0 AND proposal_limit >= 0 AND edit_window_minutes >= 0', name=op.f('ck_proposal_settings_non_negative')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_proposal_settings_process_id_processes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_settings')),
+    sa.UniqueConstraint('process_id', name=op.f('uq_proposal_settings_process_id'))
+    )
+    op.create_table('proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=150), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('ward_id', sa.Integer(), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('address', sa.String(length=200), nullable=False),
+    sa.Column('photo_path', sa.String(length=200), nullable=True),
+    sa.Column('photo_alt', sa.String(length=300), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('answer_state', sa.String(length=14), nullable=False),
+    sa.Column('answer_text', sa.Text(), nullable=False),
+    sa.Column('answer_cost', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('answer_delivery', sa.Text(), nullable=False),
+    sa.Column('answered_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('supports_count', sa.Integer(), nullable=False),
+    sa.Column('comments_count', sa.Integer(), nullable=False),
+    sa.Column('endorsements_count', sa.Integer(), nullable=False),
+    sa.Column('threshold_reached_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('published_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("answer_state IN ('not_answered', 'evaluating', 'accepted', 'rejected')", name=op.f('ck_proposals_known_answer_state')),
+    sa.CheckConstraint("state IN ('draft', 'published', 'withdrawn')", name=op.f('ck_proposals_known_state')),
+    sa.CheckConstraint('supports_count >= 0', name=op.f('ck_proposals_supports_not_negative')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_proposals_answered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_proposals_author_id_users')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_proposals_process_id_processes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ward_id'], ['wards.id'], name=op.f('fk_proposals_ward_id_wards')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposals'))
+    )
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposals_answer_state'), ['answer_state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposals_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_proposals_process_state', ['process_id', 'state', 'published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposals_ward_id'), ['ward_id'], unique=False)
+
     op.create_table('register_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lookup_hash', sa.String(length=64), nullable=False),
@@ -229,21 +409,150 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_register_entries_upload_id'), ['upload_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_register_entries_ward_id'), ['ward_id'], unique=False)
 
+    op.create_table('support_budgets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.CheckConstraint('used >= 0', name=op.f('ck_support_budgets_used_not_negative')),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_support_budgets_process_id_processes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_support_budgets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_support_budgets')),
+    sa.UniqueConstraint('process_id', 'user_id', name=op.f('uq_support_budgets_process_id_user_id'))
+    )
+    with op.batch_alter_table('support_budgets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_support_budgets_user_id'), ['user_id'], unique=False)
+
+    op.create_table('endorsements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('endorser_key', sa.String(length=24), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_endorsements_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_endorsements_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_endorsements_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_endorsements')),
+    sa.UniqueConstraint('proposal_id', 'endorser_key', name=op.f('uq_endorsements_proposal_id_endorser_key'))
+    )
+    with op.batch_alter_table('endorsements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_endorsements_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_endorsements_user_id'), ['user_id'], unique=False)
+
+    op.create_table('proposal_category_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['proposal_categories.id'], name=op.f('fk_proposal_category_links_category_id_proposal_categories'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_category_links_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_category_links')),
+    sa.UniqueConstraint('proposal_id', 'category_id', name=op.f('uq_proposal_category_links_proposal_id_category_id'))
+    )
+    with op.batch_alter_table('proposal_category_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_category_links_category_id'), ['category_id'], unique=False)
+
+    op.create_table('proposal_coauthors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('invited', 'accepted')", name=op.f('ck_proposal_coauthors_known_status')),
+    sa.CheckConstraint('(user_id IS NULL) <> (group_id IS NULL)', name=op.f('ck_proposal_coauthors_user_or_group')),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_proposal_coauthors_group_id_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_proposal_coauthors_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_proposal_coauthors_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_coauthors')),
+    sa.UniqueConstraint('proposal_id', 'group_id', name=op.f('uq_proposal_coauthors_proposal_id_group_id')),
+    sa.UniqueConstraint('proposal_id', 'user_id', name=op.f('uq_proposal_coauthors_proposal_id_user_id'))
+    )
+    with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposal_coauthors_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_coauthors_proposal_id'), ['proposal_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposal_coauthors_user_id'), ['user_id'], unique=False)
+
+    op.create_table('supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('process_id', sa.Integer(), nullable=False),
+    sa.Column('counted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['process_id'], ['processes.id'], name=op.f('fk_supports_process_id_processes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], name=op.f('fk_supports_proposal_id_proposals'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_supports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supports')),
+    sa.UniqueConstraint('proposal_id', 'user_id', name=op.f('uq_supports_proposal_id_user_id'))
+    )
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supports_process_id'), ['process_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supports_user_id'), ['user_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supports_user_id'))
+        batch_op.drop_index(batch_op.f('ix_supports_process_id'))
+
+    op.drop_table('supports')
+    with op.batch_alter_table('proposal_coauthors', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_coauthors_user_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_coauthors_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_proposal_coauthors_group_id'))
+
+    op.drop_table('proposal_coauthors')
+    with op.batch_alter_table('proposal_category_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_category_links_category_id'))
+
+    op.drop_table('proposal_category_links')
+    with op.batch_alter_table('endorsements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_endorsements_user_id'))
+        batch_op.drop_index(batch_op.f('ix_endorsements_proposal_id'))
+
+    op.drop_table('endorsements')
+    with op.batch_alter_table('support_budgets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_support_budgets_user_id'))
+
+    op.drop_table('support_budgets')
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_register_entries_ward_id'))
         batch_op.drop_index(batch_op.f('ix_register_entries_upload_id'))
 
     op.drop_table('register_entries')
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposals_ward_id'))
+        batch_op.drop_index('ix_proposals_process_state')
+        batch_op.drop_index(batch_op.f('ix_proposals_author_id'))
+        batch_op.drop_index(batch_op.f('ix_proposals_answer_state'))
+
+    op.drop_table('proposals')
+    op.drop_table('proposal_settings')
+    with op.batch_alter_table('proposal_categories', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposal_categories_process_id'))
+
+    op.drop_table('proposal_categories')
+    with op.batch_alter_table('process_wards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_wards_ward_id'))
+
+    op.drop_table('process_wards')
+    with op.batch_alter_table('process_phases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_phases_process_id'))
+
+    op.drop_table('process_phases')
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_group_memberships_group_id'))
 
     op.drop_table('group_memberships')
+    with op.batch_alter_table('comment_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_comment_votes_user_id'))
+
+    op.drop_table('comment_votes')
     with op.batch_alter_table('verification_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_verification_requests_user_id'))
         batch_op.drop_index(batch_op.f('ix_verification_requests_status'))
@@ -259,10 +568,20 @@ def downgrade() -> None:
 
     op.drop_table('user_identities')
     op.drop_table('register_uploads')
+    with op.batch_alter_table('processes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processes_programme_id'))
+
+    op.drop_table('processes')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_groups_ward_id'))
 
     op.drop_table('groups')
+    with op.batch_alter_table('comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_comments_resource')
+        batch_op.drop_index(batch_op.f('ix_comments_parent_id'))
+        batch_op.drop_index(batch_op.f('ix_comments_author_id'))
+
+    op.drop_table('comments')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_object')
         batch_op.drop_index('ix_audit_log_at')
@@ -270,6 +589,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+
+    op.drop_table('api_tokens')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_ward_id'))
 

@@ -31,8 +31,14 @@ def upgrade() -> None:
               RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
             END $$;
         """)
+        # Row-level, so that a statement touching no audit row (e.g. ON DELETE SET NULL from a user
+        # that has no entries) is not refused; TRUNCATE can only be caught per statement.
         op.execute("""
-            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION audit_log_is_append_only();
+        """)
+        op.execute("""
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
             FOR EACH STATEMENT EXECUTE FUNCTION audit_log_is_append_only();
         """)
     else:
@@ -45,6 +51,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
         op.execute("DROP TRIGGER audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION audit_log_is_append_only()")
     else:

@@ -117,7 +117,8 @@ def test_audit_log_is_append_only_in_the_database(make_user):
     admin = make_user("admin")
     entry = audit(admin, "role.grant", "user", admin.id, reason="first")
     db.session.flush()
-    for statement in ("UPDATE audit_log SET reason = 'rewritten' WHERE id = :id", "DELETE FROM audit_log WHERE id = :id"):
+    for statement in ("UPDATE audit_log SET reason = 'rewritten' WHERE id = :id",
+                      "DELETE FROM audit_log WHERE id = :id"):
         nested = db.session.begin_nested()
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text(statement), {"id": entry.id})

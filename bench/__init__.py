@@ -1,0 +1,1 @@
+"""Benchmarks with their budgets: ``python -m bench`` runs them all (``make bench``)."""

@@ -1,0 +1,1 @@
+"""Threaded comments on any resource a domain registers as commentable."""

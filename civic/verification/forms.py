@@ -1,0 +1,56 @@
+"""Forms for residency verification. The rules (postcode, date of birth, limits) live in the services."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+DOB_HINT = "For example, 27/3/1985."
+
+
+class SelfServiceForm(FlaskForm):
+    postcode = StringField("Postcode", validators=[InputRequired("Enter your postcode."), Length(max=12)],
+                           description="The postcode of the address where you live, for example W2 1AA.")
+    date_of_birth = StringField("Date of birth", validators=[InputRequired("Enter your date of birth."),
+                                                             Length(max=20)], description=DOB_HINT)
+
+
+class ManualRequestForm(FlaskForm):
+    postcode = StringField("Postcode", validators=[InputRequired("Enter your postcode."), Length(max=12)])
+    ward = SelectField("Ward", choices=[], validators=[InputRequired("Choose the ward you live in.")],
+                       description="We chose the ward of your postcode where we know it. Change it if it is wrong.")
+    date_of_birth = StringField("Date of birth (optional)", validators=[Optional(), Length(max=20)],
+                                description=DOB_HINT + " It helps the officer find you in the register.")
+    statement = TextAreaField(
+        "How do you live in Westminster?",
+        validators=[InputRequired("Tell the officer how you live in Westminster."),
+                    Length(max=2000, message="Use 2,000 characters or fewer.")],
+        description="For example: how long you have lived at your address, or why you may not be on the "
+                    "register (you moved recently, you rent a room). Do not send documents here.")
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[InputRequired("Give a reason: the resident will see it."),
+                                                 Length(max=2000, message="Use 2,000 characters or fewer.")],
+                           description="The resident sees this in the email and on their verification page.")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[InputRequired("Say why, for the audit log."),
+                                                 Length(max=1000, message="Use 1,000 characters or fewer.")],
+                           description="Recorded in the audit log.")
+
+
+class RegisterUploadForm(FlaskForm):
+    file = FileField("Register file (CSV)", validators=[FileRequired("Choose a CSV file to upload.")],
+                     description="The first line must be postcode,date_of_birth,ward. Dates as 1985-03-27 or "
+                                 "27/03/1985; wards by name.")
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=[("", "All, pending first"), ("pending", "Pending"),
+                                            ("approved", "Approved"), ("refused", "Refused"),
+                                            ("withdrawn", "Withdrawn")], validators=[Optional()])

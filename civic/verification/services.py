@@ -1,0 +1,519 @@
+"""Residency verification rules: the hashed register, self-service matching, manual review, revocation.
+
+Postcode and date of birth are never stored in the register: only
+HMAC-SHA256(pepper, "POSTCODE|YYYY-MM-DD"), with the pepper from ``REGISTER_PEPPER``
+(or the secret key). A register entry verifies one account at most: the UNIQUE
+``claimed_by_id`` and a conditional ``UPDATE ... WHERE claimed_by_id IS NULL`` keep
+that true when two accounts try the same details at the same moment.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
+
+from flask import current_app, url_for
+from flask_babel import format_datetime
+from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from civic import mail, policy
+from civic.accounts import roles
+from civic.accounts.models import User, UserRole
+from civic.db import db, utcnow
+from civic.errors import NotFound, RuleViolation, TooManyAttempts
+from civic.moderation.services import audit
+from civic.spaces.models import PostcodeSector, Ward
+from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
+
+# Normalisation --------------------------------------------------------------------------------------------
+
+POSTCODE_MESSAGE = "Enter a postcode like W2 1AA"
+#: Outward code (area, district, optional sub-district letter) and inward code (sector digit and unit
+#: letters; the unit never uses C, I, K, M, O or V).
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
+MIN_AGE, MAX_AGE = 16, 120
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def normalise_postcode(raw: str | None, field_name: str = "postcode") -> str:
+    """``" w21aa "`` -> ``"W2 1AA"``; raises RuleViolation for anything that is not a UK postcode."""
+    compact = re.sub(r"\s+", "", raw or "").upper()
+    match = POSTCODE_RE.match(compact)
+    if not match:
+        raise RuleViolation(POSTCODE_MESSAGE, field=field_name)
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def postcode_sector(postcode: str) -> str:
+    """``"W2 1AA"`` -> ``"W2 1"`` (the outward code and the first character of the inward code)."""
+    return postcode[:-2]
+
+
+def parse_date(raw: str | date | None) -> date | None:
+    """A date from ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (``D/M/YYYY`` too); None when it is not one."""
+    if isinstance(raw, date):
+        return raw
+    text = (raw or "").strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def normalise_date_of_birth(raw: str | date | None, field_name: str = "date_of_birth",
+                            today: date | None = None) -> date:
+    born = parse_date(raw)
+    if born is None:
+        raise RuleViolation("Enter your date of birth like 27/3/1985.", field=field_name)
+    today = today or utcnow().date()
+    if born >= today:
+        raise RuleViolation("Your date of birth must be in the past.", field=field_name)
+    age = age_on(born, today)
+    if age < MIN_AGE:
+        raise RuleViolation(f"You must be {MIN_AGE} or over to verify your residency.", field=field_name)
+    if age > MAX_AGE:
+        raise RuleViolation("Check the year of your date of birth.", field=field_name)
+    return born
+
+
+def _pepper() -> bytes:
+    cfg = current_app.config
+    return (cfg.get("REGISTER_PEPPER") or cfg["SECRET_KEY"]).encode()
+
+
+def lookup_hash(postcode: str, born: date) -> str:
+    """HMAC-SHA256 of ``"POSTCODE|YYYY-MM-DD"`` (normalised values), hex."""
+    message = f"{postcode}|{born.isoformat()}".encode()
+    return hmac.new(_pepper(), message, hashlib.sha256).hexdigest()
+
+
+def ward_for_postcode(postcode: str) -> Ward | None:
+    """The ward the shipped postcode-sector table gives for a postcode, if any."""
+    return db.session.scalar(select(Ward).join(PostcodeSector, PostcodeSector.ward_id == Ward.id)
+                             .where(PostcodeSector.sector == postcode_sector(postcode)))
+
+
+def wards() -> list[Ward]:
+    return list(db.session.scalars(select(Ward).order_by(Ward.name)))
+
+
+def _lock_user(user: User) -> None:
+    """Serialise one person's verification writes (a row lock on PostgreSQL) and re-read the account,
+    so a second request that waited sees what the first one did."""
+    db.session.execute(select(User).where(User.id == user.id).with_for_update(of=User)
+                       .execution_options(populate_existing=True))
+
+
+def _grant_verified(user: User, ward_id: int, granted_by: User | None) -> None:
+    user.ward_id = ward_id
+    if roles.VERIFIED not in user.role_names:
+        user.role_rows.append(UserRole(role=roles.VERIFIED, granted_by_id=granted_by.id if granted_by else None))
+    db.session.flush()
+    db.session.expire(user, ["ward"])
+
+
+def _state(user: User) -> dict:
+    ward_name = db.session.scalar(select(Ward.name).where(Ward.id == user.ward_id)) if user.ward_id else None
+    return {"roles": sorted(user.role_names), "ward": ward_name}
+
+
+# The register (admin upload) ------------------------------------------------------------------------------
+
+REQUIRED_COLUMNS = ("postcode", "date_of_birth", "ward")
+MAX_REPORTED_ERRORS = 200
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+
+
+@dataclass
+class UploadResult:
+    upload: RegisterUpload
+    added: int
+    duplicates: int
+    errors: list[RowError] = field(default_factory=list)
+    rejected: int = 0
+
+
+def _ward_key(name: str) -> str:
+    return " ".join(name.replace("\u2019", "'").casefold().split())
+
+
+def _insert_ignoring_duplicates(rows: list[dict]) -> None:
+    """Bulk insert; an entry another upload added meanwhile is skipped, not an error."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = postgresql.insert(RegisterEntry).on_conflict_do_nothing(index_elements=["lookup_hash"])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(RegisterEntry).on_conflict_do_nothing(index_elements=["lookup_hash"])
+    else:  # pragma: no cover - Civic runs on SQLite and PostgreSQL
+        stmt = insert(RegisterEntry)
+    for start in range(0, len(rows), 1000):
+        db.session.execute(stmt, rows[start:start + 1000])
+
+
+def _existing_hashes(hashes: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    chunk: list[str] = []
+    for h in hashes:
+        chunk.append(h)
+        if len(chunk) == 500:
+            found.update(db.session.scalars(select(RegisterEntry.lookup_hash).where(RegisterEntry.lookup_hash.in_(chunk))))
+            chunk = []
+    if chunk:
+        found.update(db.session.scalars(select(RegisterEntry.lookup_hash).where(RegisterEntry.lookup_hash.in_(chunk))))
+    return found
+
+
+def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
+    """Add the residents in a CSV (``postcode,date_of_birth,ward``) to the register.
+
+    Bad rows are reported by line number and reason and left out; good rows are kept; rows already
+    in the register are skipped and counted. Only counts reach the audit log, never the data.
+    """
+    policy.require(actor, "register.upload")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleViolation("The file must be a CSV saved as UTF-8 text.", field="file") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    ward_ids = {_ward_key(w.name): w.id for w in wards()}
+    today = utcnow().date()
+    errors: list[RowError] = []
+    good: dict[str, int] = {}  # lookup hash -> ward id, first occurrence wins
+    repeated = 0
+    try:
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            if header is None:
+                header = [cell.strip().lstrip("\ufeff").lower().replace(" ", "_") for cell in row]
+                missing = [c for c in REQUIRED_COLUMNS if c not in header]
+                if missing:
+                    raise RuleViolation("The first line must be the header postcode,date_of_birth,ward "
+                                        f"(missing: {', '.join(missing)}).", field="file")
+                index = {c: header.index(c) for c in REQUIRED_COLUMNS}
+                continue
+            line = reader.line_num
+            if len(row) < len(header):
+                errors.append(RowError(line, f"expected {len(header)} columns, found {len(row)}"))
+                continue
+            raw_postcode, raw_born, raw_ward = (row[index[c]].strip() for c in REQUIRED_COLUMNS)
+            problems = []
+            try:
+                postcode = normalise_postcode(raw_postcode)
+            except RuleViolation:
+                problems.append("the postcode is not a UK postcode like W2 1AA")
+            born = parse_date(raw_born)
+            if born is None:
+                problems.append("the date of birth is not a date like 1985-03-27 or 27/03/1985")
+            elif born >= today or age_on(born, today) > MAX_AGE:
+                problems.append("the date of birth is in the future or more than 120 years ago")
+            ward_id = ward_ids.get(_ward_key(raw_ward))
+            if ward_id is None:
+                problems.append(f"unknown ward {raw_ward[:60]!r}" if raw_ward else "the ward is missing")
+            if problems:
+                errors.append(RowError(line, "; ".join(problems)))
+                continue
+            h = lookup_hash(postcode, born)
+            if h in good:
+                repeated += 1
+            else:
+                good[h] = ward_id
+    except csv.Error as e:
+        errors.append(RowError(reader.line_num, f"the file is not valid CSV ({e})"))
+    if header is None:
+        raise RuleViolation("The file is empty. The first line must be the header postcode,date_of_birth,ward.",
+                            field="file")
+    if not good and not errors:
+        raise RuleViolation("The file has a header but no residents.", field="file")
+
+    existing = _existing_hashes(good)
+    upload = RegisterUpload(uploaded_by_id=actor.id, filename=PurePath(filename or "register.csv").name[:200])
+    db.session.add(upload)
+    db.session.flush()
+    _insert_ignoring_duplicates([{"lookup_hash": h, "ward_id": w, "upload_id": upload.id}
+                                 for h, w in good.items() if h not in existing])
+    added = db.session.scalar(select(func.count()).where(RegisterEntry.upload_id == upload.id)) or 0
+    duplicates = len(good) - added + repeated
+    upload.rows_added, upload.rows_skipped, upload.rows_rejected = added, duplicates, len(errors)
+    db.session.flush()
+    audit(actor, "register.upload", "register_upload", upload.id, label=upload.filename,
+          after={"added": added, "duplicates": duplicates, "rejected": len(errors)})
+    return UploadResult(upload=upload, added=added, duplicates=duplicates, errors=errors[:MAX_REPORTED_ERRORS],
+                        rejected=len(errors))
+
+
+def uploads_query() -> Select:
+    return select(RegisterUpload).order_by(RegisterUpload.uploaded_at.desc(), RegisterUpload.id.desc())
+
+
+# Self-service ---------------------------------------------------------------------------------------------
+
+ALREADY_CLAIMED = ("These details have already been used to verify another account. "
+                   "If this is wrong, ask for a manual check.")
+NO_MATCH = ("We could not find these details in the residents register. Check them and try again, "
+            "or ask for a manual check.")
+
+
+class NoMatch(RuleViolation):
+    """The details are not in the register: the person may ask for a manual check."""
+
+
+class AlreadyClaimed(RuleViolation):
+    """The details verified another account."""
+
+
+def _attempt_window() -> timedelta:
+    return timedelta(hours=24)
+
+
+def attempts_left(user: User) -> int:
+    since = utcnow() - _attempt_window()
+    used = db.session.scalar(select(func.count()).where(VerificationAttempt.user_id == user.id,
+                                                        VerificationAttempt.at >= since)) or 0
+    return max(0, current_app.config["VERIFY_MAX_ATTEMPTS_PER_DAY"] - used)
+
+
+def _check_attempt_limit(user: User) -> None:
+    limit = current_app.config["VERIFY_MAX_ATTEMPTS_PER_DAY"]
+    since = utcnow() - _attempt_window()
+    used, oldest = db.session.execute(
+        select(func.count(), func.min(VerificationAttempt.at))
+        .where(VerificationAttempt.user_id == user.id, VerificationAttempt.at >= since)).one()
+    if used >= limit:
+        again = oldest + _attempt_window()
+        raise TooManyAttempts(
+            f"You have tried {limit} times in the last 24 hours. To protect the register you can try again "
+            f"after {format_datetime(again, 'HH:mm')} on {format_datetime(again, 'd MMMM yyyy')}, "
+            "or ask for a manual check now.")
+
+
+def verify_with_register(user: User, postcode: str, date_of_birth: str | date) -> Ward:
+    """Match postcode and date of birth against the register; on a match claim the entry, set the
+    ward and add the verified role. Every checked attempt is recorded (the caller commits it even when
+    this raises NoMatch or AlreadyClaimed)."""
+    policy.require(user, "verification.request")
+    postcode = normalise_postcode(postcode)
+    born = normalise_date_of_birth(date_of_birth)
+    _lock_user(user)
+    policy.require(user, "verification.request")
+    _check_attempt_limit(user)
+    entry = db.session.scalar(select(RegisterEntry).where(RegisterEntry.lookup_hash == lookup_hash(postcode, born)))
+    attempt = VerificationAttempt(user_id=user.id, matched=entry is not None)
+    db.session.add(attempt)
+    db.session.flush()
+    if entry is None:
+        raise NoMatch(NO_MATCH)
+    if entry.claimed_by_id is not None and entry.claimed_by_id != user.id:
+        raise AlreadyClaimed(ALREADY_CLAIMED)
+    if entry.claimed_by_id is None:
+        # A stale claim by this account (none should exist) would break the UNIQUE: release it first.
+        db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
+                           .values(claimed_by_id=None, claimed_at=None)
+                           .execution_options(synchronize_session=False))
+        won = db.session.execute(
+            update(RegisterEntry)
+            .where(RegisterEntry.id == entry.id, RegisterEntry.claimed_by_id.is_(None))
+            .values(claimed_by_id=user.id, claimed_at=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
+        if won != 1:  # another account claimed it between our read and our write
+            raise AlreadyClaimed(ALREADY_CLAIMED)
+        db.session.expire(entry)
+    before = _state(user)
+    _grant_verified(user, entry.ward_id, None)
+    _close_pending_request(user, "Verified with the residents register.")
+    ward = db.session.get(Ward, entry.ward_id)
+    # The register, not a person, decided: the entry has no actor (and the log never blocks deleting the user).
+    audit(None, "verification.match", "user", user.id, label=f"@{user.nickname}", before=before,
+          after=_state(user), reason="Matched an entry in the residents register.")
+    return ward
+
+
+# Manual requests ------------------------------------------------------------------------------------------
+
+
+def pending_request(user: User) -> VerificationRequest | None:
+    return db.session.scalar(select(VerificationRequest).where(VerificationRequest.user_id == user.id,
+                                                               VerificationRequest.status == "pending"))
+
+
+def latest_request(user: User) -> VerificationRequest | None:
+    return db.session.scalar(select(VerificationRequest).where(VerificationRequest.user_id == user.id)
+                             .order_by(VerificationRequest.created_at.desc(), VerificationRequest.id.desc())
+                             .limit(1))
+
+
+def _close_pending_request(user: User, reason: str) -> None:
+    db.session.execute(update(VerificationRequest)
+                       .where(VerificationRequest.user_id == user.id, VerificationRequest.status == "pending")
+                       .values(status="withdrawn", decided_at=utcnow(), reason=reason)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def request_manual(user: User, postcode: str, ward_id: int | str | None, date_of_birth: str | date | None,
+                   statement: str) -> VerificationRequest:
+    """Ask an officer to verify residency by hand; one pending request at a time."""
+    policy.require(user, "verification.request")
+    postcode = normalise_postcode(postcode)
+    try:
+        ward = db.session.get(Ward, int(ward_id)) if ward_id not in (None, "") else None
+    except (TypeError, ValueError):
+        ward = None
+    if ward is None:
+        raise RuleViolation("Choose the ward you live in.", field="ward")
+    born = normalise_date_of_birth(date_of_birth) if date_of_birth not in (None, "") else None
+    statement = (statement or "").strip()
+    if not statement:
+        raise RuleViolation("Tell the officer how you live in Westminster.", field="statement")
+    _lock_user(user)
+    policy.require(user, "verification.request")
+    if pending_request(user) is not None:
+        raise RuleViolation("You already have a request waiting for an officer. You can withdraw it and "
+                            "send a new one.")
+    req = VerificationRequest(user_id=user.id, ward_id=ward.id, postcode=postcode, date_of_birth=born,
+                              statement=statement[:2000])
+    db.session.add(req)
+    db.session.flush()
+    return req
+
+
+def withdraw(user: User, req: VerificationRequest) -> None:
+    if req.user_id != user.id:
+        raise NotFound("We could not find that request.")
+    done = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == req.id, VerificationRequest.status == "pending")
+        .values(status="withdrawn", decided_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise RuleViolation("This request has already been decided or withdrawn.")
+    db.session.refresh(req)
+
+
+# Officers -------------------------------------------------------------------------------------------------
+
+STATUSES = ("pending", "approved", "refused", "withdrawn")
+
+
+def queue_query(status: str | None = None) -> Select:
+    """Requests for the officers' queue: pending first (oldest first), then the rest (newest first)."""
+    pending = VerificationRequest.status == "pending"
+    stmt = (select(VerificationRequest)
+            .options(joinedload(VerificationRequest.decided_by))
+            .order_by(case((pending, 0), else_=1), case((pending, VerificationRequest.created_at)),
+                      VerificationRequest.created_at.desc(), VerificationRequest.id.desc()))
+    if status in STATUSES:
+        stmt = stmt.where(VerificationRequest.status == status)
+    return stmt
+
+
+def sector_wards(postcodes: Iterable[str]) -> dict[str, Ward]:
+    """{sector: ward} for the sectors of these postcodes, in one query."""
+    sectors = {postcode_sector(p) for p in postcodes if p}
+    if not sectors:
+        return {}
+    rows = db.session.execute(select(PostcodeSector.sector, Ward).join(Ward, PostcodeSector.ward_id == Ward.id)
+                              .where(PostcodeSector.sector.in_(sectors)))
+    return {sector: ward for sector, ward in rows}
+
+
+@dataclass
+class RegisterCheck:
+    """What the register says about a request's postcode and date of birth, for the officer."""
+
+    entry: RegisterEntry | None
+    claimed_by: User | None
+
+
+def register_check(req: VerificationRequest) -> RegisterCheck | None:
+    """None when the request has no date of birth (the register cannot be searched without one)."""
+    if req.date_of_birth is None:
+        return None
+    entry = db.session.scalar(select(RegisterEntry).options(joinedload(RegisterEntry.ward))
+                              .where(RegisterEntry.lookup_hash == lookup_hash(req.postcode, req.date_of_birth)))
+    claimed_by = db.session.get(User, entry.claimed_by_id) if entry and entry.claimed_by_id else None
+    return RegisterCheck(entry=entry, claimed_by=claimed_by)
+
+
+def decide(officer: User, req: VerificationRequest, approve: bool, reason: str) -> None:
+    """Approve (ward + verified role) or refuse a pending request, with a reason the resident sees."""
+    policy.require(officer, "verification.decide", req)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Give a reason: the resident will see it.", field="reason")
+    if req.user_id == officer.id:
+        raise RuleViolation("You cannot decide your own request. Ask another officer.")
+    status = "approved" if approve else "refused"
+    done = db.session.execute(
+        update(VerificationRequest)
+        .where(VerificationRequest.id == req.id, VerificationRequest.status == "pending")
+        .values(status=status, decided_at=utcnow(), decided_by_id=officer.id, reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise RuleViolation("This request has already been decided or withdrawn.")
+    db.session.refresh(req)
+    user = req.user
+    before = {"status": "pending", **_state(user)}
+    if approve:
+        _grant_verified(user, req.ward_id, officer)
+    # Logged against the person, so it shows in their history beside roles and revocations.
+    audit(officer, f"verification.{'approve' if approve else 'refuse'}", "user", user.id,
+          label=f"@{user.nickname} (request {req.id})", before={"request": req.id, **before},
+          after={"request": req.id, "status": status, **_state(user)}, reason=reason)
+    if user.email:
+        subject = ("Your residency is verified" if approve
+                   else "We could not verify your residency")
+        mail.send(user.email, subject, "verification_decided", user=user, approved=approve, reason=reason,
+                  ward=req.ward, url=url_for("verification.start", _external=True))
+
+
+# Admins ---------------------------------------------------------------------------------------------------
+
+
+def revoke(admin: User, user: User, reason: str) -> None:
+    """Remove the verified role and the ward, and release the register entry so it can be used again."""
+    policy.require(admin, "verification.revoke", user)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Say why, for the audit log.", field="reason")
+    if not user.is_verified:
+        raise RuleViolation(f"@{user.nickname} is not a verified resident.")
+    before = _state(user)
+    for row in [r for r in user.role_rows if r.role == roles.VERIFIED]:
+        user.role_rows.remove(row)
+    user.ward_id = None
+    released = release_register_entry(user)
+    db.session.flush()
+    db.session.expire(user, ["ward"])
+    audit(admin, "verification.revoke", "user", user.id, label=f"@{user.nickname}", before=before,
+          after={**_state(user), "register_entry_released": bool(released)}, reason=reason)
+
+
+def release_register_entry(user: User) -> bool:
+    """Free the register entry this account used (on revocation, or when the account is deleted), so the
+    same resident can verify another account. True when there was one."""
+    return db.session.execute(
+        update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
+        .values(claimed_by_id=None, claimed_at=None).execution_options(synchronize_session=False)).rowcount > 0

@@ -1,0 +1,80 @@
+"""Who may open which verification page, and the officers' queue in a fixed number of queries."""
+
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from civic.accounts.models import User
+from civic.db import db
+from civic.verification.models import VerificationRequest
+from tests.verification.conftest import ward
+
+_seq = itertools.count(1)
+
+PAGES = [
+    # (method, path, {role: expected status})
+    ("GET", "/verify/", {"resident": 200, "verified": 200, "officer": 200, "admin": 200}),
+    ("GET", "/verify/request", {"resident": 200, "verified": 403, "officer": 200, "admin": 200}),
+    ("GET", "/verify/requests", {"resident": 403, "verified": 403, "organiser": 403, "instructor": 403,
+                                 "officer": 200, "admin": 200}),
+    ("GET", "/verify/register", {"resident": 403, "verified": 403, "officer": 403, "admin": 200}),
+    ("POST", "/verify/register", {"resident": 403, "officer": 403}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "expected"), PAGES, ids=[f"{m} {p}" for m, p, _ in PAGES])
+@pytest.mark.parametrize("role", ["anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin"])
+def test_access(client_as, role, method, path, expected):
+    client, _user = client_as(role)
+    response = client.open(path, method=method)
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in")
+    elif role in expected:
+        assert response.status_code == expected[role]
+
+
+def test_a_resident_cannot_see_a_request_or_decide_it(client_as):
+    owner_client, owner = client_as("resident")
+    owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
+                                               "statement": "Here."})
+    req = db.session.scalars(select(VerificationRequest)).one()
+    client, _resident = client_as("resident")
+    assert client.get(f"/verify/requests/{req.id}").status_code == 403
+    assert owner_client.get(f"/verify/requests/{req.id}").status_code == 403
+    assert owner_client.post(f"/verify/requests/{req.id}/decide",
+                             data={"decision": "approve", "reason": "Me"}).status_code == 403
+    db.session.refresh(req)
+    assert req.status == "pending"
+
+
+def test_the_queue_shows_pending_first_in_a_fixed_number_of_queries(client_as, count_queries, sectors):
+    def make_requests(n: int, status: str = "pending"):
+        for _ in range(n):
+            nickname = f"asker_{next(_seq)}"  # no password: hashing 64 of them would be slow
+            user = User(nickname=nickname, display_name=nickname.title(), email=f"{nickname}@example.org")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(VerificationRequest(user_id=user.id, ward_id=ward("Maida Vale").id, postcode="W9 2AB",
+                                               statement="Here.", status=status))
+        db.session.flush()
+
+    client, _officer = client_as("officer")
+    make_requests(2, "refused")
+    make_requests(2)
+    client.get("/verify/requests")
+    with count_queries() as few:
+        page = client.get("/verify/requests").get_data(as_text=True)
+    assert page.count("<strong>Pending</strong>") == 2
+    make_requests(30, "approved")
+    make_requests(30)
+    with count_queries() as many:
+        page = client.get("/verify/requests").get_data(as_text=True)
+    assert many.count == few.count
+    # The first page (20 rows) is all pending; the decided ones come after.
+    rows = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert rows.count("<strong>Pending</strong>") == 20 and "Approved" not in rows and "Refused" not in rows
+    assert "Page 1 of 4 (64 in all)" in page
+    last = client.get("/verify/requests?page=4").get_data(as_text=True).split("<tbody>")[1].split("</tbody>")[0]
+    assert "Pending" not in last and last.count("Refused") == 2
