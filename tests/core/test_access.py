@@ -1,0 +1,152 @@
+"""Every route x every role: the status each kind of person gets.
+
+A new route fails ``test_every_route_is_in_the_table`` until its expectations are written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from civic.db import db
+from civic.groups.models import Group
+from civic.spaces.models import Ward
+from civic.verification.models import VerificationRequest
+
+ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
+SIGNED_IN = ROLES[1:]
+
+
+def everyone(status):
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status=200):
+    return {"anonymous": 302, **dict.fromkeys(SIGNED_IN, status)}
+
+
+def only(allowed: tuple[str, ...], ok=200):
+    return {"anonymous": 302, **{r: (ok if r in allowed else 403) for r in SIGNED_IN}}
+
+
+GUESTS = {"anonymous": 200, **dict.fromkeys(SIGNED_IN, 302)}
+OFFICERS = ("officer", "admin")
+ADMINS = ("admin",)
+
+# endpoint -> {role: status} for GET
+GET = {
+    "pages.home": everyone(200),
+    "pages.accessibility": everyone(200),
+    "pages.privacy": everyone(200),
+    "pages.healthz": everyone(200),
+    "accounts.sign_up": GUESTS,
+    "accounts.sign_in": GUESTS,
+    "accounts.check_email": everyone(200),
+    "accounts.confirm": everyone(400),  # a forged link
+    "accounts.confirm_new_email": everyone(400),
+    "accounts.reset_password": everyone(400),
+    "accounts.forgot_password": everyone(200),
+    "accounts.oidc_start": everyone(404),  # not configured in tests
+    "accounts.oidc_callback": everyone(404),
+    "accounts.account": signed_in(),
+    "accounts.profile": everyone(200),
+    "admin.index": only(OFFICERS),
+    "admin.users": only(OFFICERS),
+    "admin.user": only(OFFICERS),
+    "admin.audit_log": only(ADMINS),
+    "admin.audit_csv": only(ADMINS),
+    "groups.index": everyone(200),
+    "groups.show": everyone(200),
+    "groups.mine": signed_in(),
+    "groups.new": signed_in(),
+    "groups.edit": only(ADMINS),  # the group belongs to another organiser
+    "verification.start": signed_in(),
+    "verification.request_manual": {**signed_in(), "verified": 403, "organiser": 403},  # already verified
+    "verification.register": only(ADMINS),
+    "verification.queue": only(OFFICERS),
+    "verification.show_request": only(OFFICERS),
+}
+
+# endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
+# Only refusals are listed here (anonymous -> sign-in, no permission -> 403); what the allowed roles
+# get is covered by each feature's tests.
+POST_REFUSED = {
+    "admin.change_role": only(ADMINS, ok=None),
+    "groups.verify": only(OFFICERS, ok=None),
+    "groups.edit": only(ADMINS, ok=None),
+    "groups.invite": only(ADMINS, ok=None),
+    "groups.membership": only(ADMINS, ok=None),
+    "verification.register": only(ADMINS, ok=None),
+    "verification.decide": only(OFFICERS, ok=None),
+    "verification.revoke": only(ADMINS, ok=None),
+    "verification.withdraw": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
+}
+SIGN_IN_REQUIRED_POSTS = {
+    "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
+    "accounts.resend_confirmation", "groups.invitation", "groups.join", "groups.leave", "groups.withdraw",
+    "groups.new", "verification.start", "verification.request_manual",
+}
+NOT_CHECKED = {"static", "__test__.boom", "boom"}
+# Posts that anyone may make (their own protection is tested elsewhere).
+OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
+              "accounts.sign_out"}
+
+
+@pytest.fixture
+def objects(make_user):
+    """Things that belong to somebody else: a resident, an organiser's group, a pending request."""
+    owner = make_user("organiser")
+    resident = make_user("resident")
+    group = db.session.scalar(select(Group).order_by(Group.id.desc()))
+    ward = db.session.scalar(select(Ward).where(Ward.name == "Bayswater"))
+    request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
+    db.session.add(request)
+    db.session.commit()
+    return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
+            "request_id": request.id, "membership_id": 1, "action": "accept"}
+
+
+def url_for_rule(app, endpoint, objects):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return app.url_map.bind("civic.test").build(endpoint, {a: objects[a] for a in rule.arguments})
+
+
+def test_every_route_is_in_the_table(app):
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NOT_CHECKED or rule.rule.startswith("/__test__"):
+            continue
+        if "GET" in rule.methods and rule.endpoint not in GET:
+            missing.append(f"GET {rule.rule}")
+        if "POST" in rule.methods and rule.endpoint not in (POST_REFUSED.keys() | SIGN_IN_REQUIRED_POSTS
+                                                            | OPEN_POSTS):
+            missing.append(f"POST {rule.rule}")
+    assert not missing, f"routes without access expectations: {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(GET))
+def test_get(app, client_as, objects, endpoint, role):
+    client, _user = client_as(role)
+    response = client.get(url_for_rule(app, endpoint, objects))
+    assert response.status_code == GET[endpoint][role]
+    if response.status_code == 302 and role == "anonymous" and GET[endpoint]["admin"] != 302:
+        assert "/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("endpoint", "role", "expected"), [
+    (endpoint, role, status) for endpoint, table in sorted(POST_REFUSED.items())
+    for role, status in table.items() if status is not None])
+def test_post_refused(app, client_as, objects, endpoint, role, expected):
+    client, _user = client_as(role)
+    response = client.post(url_for_rule(app, endpoint, objects), data={})
+    assert response.status_code == expected
+    if role == "anonymous":
+        assert "/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("endpoint", sorted(SIGN_IN_REQUIRED_POSTS))
+def test_posts_need_sign_in(app, client, objects, endpoint):
+    response = client.post(url_for_rule(app, endpoint, objects), data={})
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
