@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test lint test-sqlite test-postgres test-browser bench clean
+.PHONY: run test install assets install-test lint test-sqlite test-postgres test-browser bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,17 @@ $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed setup.cfg
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg static/vendor/leaflet/leaflet.js
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+## front-end libraries from npm into static/vendor (never from a CDN at run time)
+static/vendor/leaflet/leaflet.js: package.json package-lock.json scripts/vendor-assets.sh
+	scripts/vendor-assets.sh
+
+assets: static/vendor/leaflet/leaflet.js
+
+install: $(VENV)/.installed assets
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate, seed the demo on first run, serve with gunicorn on http://127.0.0.1:5000

@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.cli import cli
     from civic.groups.views import bp as groups_bp
     from civic.pages import bp as pages_bp
+    from civic.spaces.views import bp as spaces_bp
     from civic.verification.views import bp as verification_bp
 
     app.register_blueprint(pages_bp)
@@ -73,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(verification_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(spaces_bp)
     app.cli.add_command(cli)
 
     from civic.accounts import oidc

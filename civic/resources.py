@@ -7,16 +7,33 @@ The core reads this registry; it never imports a domain package.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class ResourceType:
+    """What a domain tells the core about one of its models.
+
+    Hooks (all optional), called by the core with the object:
+    - ``url(obj) -> str``: its page;
+    - ``title(obj) -> str``: a short text naming it;
+    - ``visible(user, obj) -> bool``: may this person see it (drafts, hidden content...);
+    - ``may_comment(user, obj) -> True | str``: True, or why commenting is closed (e.g. the phase);
+    - ``comments_readable(obj) -> bool``: are its comments shown at all;
+    - ``on_comment_count(obj, delta)``: keep a denormalised comment counter right.
+    """
+
     name: str  # e.g. "proposal"
     model: type
     label: str  # "Proposal", for people
     url_endpoint: str | None = None  # endpoint taking ``<name>_id``
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def hook(self, name: str, default: Callable[..., Any] | None = None) -> Callable[..., Any] | None:
+        return self.hooks.get(name, default)
 
 
 @dataclass(frozen=True)
@@ -34,16 +51,20 @@ _areas: dict[str, Area] = {}
 
 
 def register(name: str, model: type, label: str, *, url_endpoint: str | None = None,
-             capabilities: set[str] | None = None) -> ResourceType:
+             capabilities: set[str] | None = None, **hooks: Callable[..., Any]) -> ResourceType:
     if name in _resources and _resources[name].model is not model:
         raise ValueError(f"resource type {name!r} registered twice")
-    rt = ResourceType(name, model, label, url_endpoint, frozenset(capabilities or ()))
+    rt = ResourceType(name, model, label, url_endpoint, frozenset(capabilities or ()), dict(hooks))
     _resources[name] = rt
     return rt
 
 
 def get(name: str) -> ResourceType:
     return _resources[name]
+
+
+def find(name: str) -> ResourceType | None:
+    return _resources.get(name)
 
 
 def with_capability(capability: str) -> list[ResourceType]:
@@ -81,3 +102,23 @@ def default_areas() -> None:
              "Digital-skills and robotics courses: lessons, in-person sessions, progress and certificates."),
     ):
         _areas.setdefault(a.key, a)
+
+
+@dataclass(frozen=True)
+class Component:
+    """Something a domain adds to every participatory process (e.g. its proposals)."""
+
+    key: str
+    title: str
+    endpoint: str  # takes ``slug``: the process
+
+
+_components: dict[str, Component] = {}
+
+
+def register_component(component: Component) -> None:
+    _components[component.key] = component
+
+
+def components() -> list[Component]:
+    return list(_components.values())

@@ -39,6 +39,7 @@ GET = {
     "pages.accessibility": everyone(200),
     "pages.privacy": everyone(200),
     "pages.healthz": everyone(200),
+    "pages.upload": everyone(404),  # no such file
     "accounts.sign_up": GUESTS,
     "accounts.sign_in": GUESTS,
     "accounts.check_email": everyone(200),
@@ -55,6 +56,7 @@ GET = {
     "admin.user": only(OFFICERS),
     "admin.audit_log": only(ADMINS),
     "admin.audit_csv": only(ADMINS),
+    "spaces.index": everyone(200),
     "groups.index": everyone(200),
     "groups.show": everyone(200),
     "groups.mine": signed_in(),
@@ -103,7 +105,8 @@ def objects(make_user):
     db.session.add(request)
     db.session.commit()
     return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
-            "request_id": request.id, "membership_id": 1, "action": "accept"}
+            "request_id": request.id, "membership_id": 1, "action": "accept",
+            "name": "proposals/nothing.jpg"}
 
 
 def url_for_rule(app, endpoint, objects):

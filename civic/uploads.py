@@ -1,0 +1,62 @@
+"""Uploaded images: checked by content (not by name), size-limited, metadata stripped, resized.
+
+Files are saved under ``instance/uploads/<folder>/`` with random names and served by
+``pages.upload``. Only JPEG, PNG and WebP are accepted; everything is re-encoded, which drops
+EXIF (including GPS positions) and any payload hidden in the file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from PIL import Image, ImageOps, UnidentifiedImageError
+from werkzeug.datastructures import FileStorage
+
+from civic.errors import RuleViolation
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_SIDE = 1600
+ACCEPTED = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+
+
+def upload_root() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def save_image(upload: FileStorage, folder: str, *, field: str = "photo") -> str:
+    """Store an uploaded image; returns its path relative to the uploads folder (``folder/name.ext``)."""
+    data = upload.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise RuleViolation("The image is larger than 5 MB. Choose a smaller one.", field=field)
+    if not data:
+        raise RuleViolation("The file is empty. Choose an image.", field=field)
+    try:
+        with Image.open(BytesIO(data)) as probe:
+            kind = probe.format
+            probe.verify()
+        if kind not in ACCEPTED:
+            raise RuleViolation("Choose a JPEG, PNG or WebP image.", field=field)
+        with Image.open(BytesIO(data)) as image:
+            image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
+            image.thumbnail((MAX_SIDE, MAX_SIDE))
+            if kind == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            clean = Image.new(image.mode, image.size)
+            clean.paste(image)  # a fresh image carries no metadata
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+        raise RuleViolation("This file is not an image we can read. Choose a JPEG, PNG or WebP image.",
+                            field=field) from None
+    name = f"{folder}/{secrets.token_urlsafe(12)}.{ACCEPTED[kind]}"
+    path = upload_root() / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean.save(path, format=kind, **({"quality": 85, "optimize": True} if kind == "JPEG" else {}))
+    return name
+
+
+def delete_image(name: str | None) -> None:
+    if name:
+        (upload_root() / name).unlink(missing_ok=True)

@@ -1,0 +1,5 @@
+"""``flask proposals ...`` commands."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("proposals", help="Proposals commands.")

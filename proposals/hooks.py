@@ -1,0 +1,3 @@
+"""The hooks the core calls on proposals (see civic.resources.ResourceType). Owned by proposals' services."""
+
+HOOKS: dict = {}
