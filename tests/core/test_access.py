@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from civic.db import db
-from civic.groups.models import Group
+from civic.groups.models import Group, Membership
 from civic.spaces.models import Ward
 from civic.verification.models import VerificationRequest
 
@@ -101,11 +101,12 @@ def objects(make_user):
     resident = make_user("resident")
     group = db.session.scalar(select(Group).order_by(Group.id.desc()))
     ward = db.session.scalar(select(Ward).where(Ward.name == "Bayswater"))
+    membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
     request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
     db.session.add(request)
     db.session.commit()
     return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
-            "request_id": request.id, "membership_id": 1, "action": "accept",
+            "request_id": request.id, "membership_id": membership, "action": "accept",
             "name": "proposals/nothing.jpg"}
 
 
