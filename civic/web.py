@@ -153,9 +153,21 @@ def init_web(app: Flask) -> None:
     def _globals():
         return {
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
+            "role_labels": lambda user: _role_labels(user),
             "areas": resources.areas,
             "site_name": app.config["SITE_NAME"],
         }
+
+
+def _role_labels(user) -> list[str]:
+    """The person's roles in words, the derived "Group organiser" included."""
+    from civic.accounts import roles
+    from civic.groups.services import is_organiser
+
+    names = [roles.LABELS[r] for r in sorted(user.role_names)]
+    if is_organiser(user):
+        names.append(roles.LABELS[roles.ORGANISER])
+    return names or [roles.LABELS[roles.RESIDENT]]
 
 
 def form_error(form, error: DomainError) -> None:

@@ -124,3 +124,12 @@ def test_audit_log_is_append_only_in_the_database(make_user):
             db.session.execute(text(statement), {"id": entry.id})
         nested.rollback()
     assert db.session.scalar(select(AuditEntry.reason).where(AuditEntry.id == entry.id)) == "first"
+
+
+def test_the_derived_organiser_role_is_shown(client_as, make_user):
+    client, _admin = client_as("admin")
+    organiser = make_user("organiser")
+    page = client.get(f"/admin/users/{organiser.id}").get_data(as_text=True)
+    assert "Verified resident, Group organiser" in page
+    resident = make_user("resident")
+    assert "<dd>Resident</dd>" in client.get(f"/admin/users/{resident.id}").get_data(as_text=True)
