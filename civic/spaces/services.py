@@ -1,14 +1,41 @@
-"""Participatory processes and their phases: which actions are open now."""
+"""Participatory processes and their phases: which actions are open now, and officers' editing.
+
+Reading: :func:`active_phase`, :func:`status`, :func:`is_open` and :func:`require_phase` (every action of
+proposals and comments checks its phase through ``require_phase``), :func:`list_query` for the processes
+list, :func:`get_visible` for a process page.
+
+Writing (officers and admins, rule ``process.manage``; every write is audit-logged with before/after):
+:func:`create_process`, :func:`update_process`, :func:`publish`, :func:`unpublish`, :func:`add_phase`,
+:func:`update_phase`, :func:`remove_phase`. None of them needs a request: demo seeding and tests call them.
+
+Times are stored in UTC. Officers enter them in UK time (Europe/London): :func:`uk_to_utc` converts and
+refuses a time that does not exist in the UK (the hour skipped when the clocks go forward).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from babel.dates import format_datetime as babel_format_datetime
+from sqlalchemy import Select, case, event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
 
-from civic.db import utcnow
-from civic.errors import RuleViolation
-from civic.spaces.models import Phase, Process
+from civic import policy
+from civic.db import db, utcnow
+from civic.errors import NotFound, RuleViolation
+from civic.moderation.services import audit
+from civic.spaces.models import PHASE_ACTIONS, Phase, Process, ProcessWard, Programme, Ward
+from civic.uploads import delete_image, save_image
+
+UK = ZoneInfo("Europe/London")
 
 ACTION_WORDS = {
     "propose": "Making proposals",
@@ -17,6 +44,73 @@ ACTION_WORDS = {
     "endorse": "Endorsing proposals",
     "answer": "Answering proposals",
 }
+
+#: What each action means, for officers choosing a phase's actions and residents reading a process page.
+ACTION_HELP = {
+    "propose": "Residents can write and publish new proposals.",
+    "support": "Verified residents can support proposals (within the process's support limit).",
+    "comment": "People can comment on proposals and reply to comments. Outside this phase comments stay "
+               "readable but closed.",
+    "endorse": "Residents and community groups can publicly endorse proposals.",
+    "answer": "Officers can give proposals an official answer (evaluating, accepted, rejected).",
+}
+
+STATUSES = ("active", "upcoming", "past")
+STATUS_LABELS = {"active": "Active", "upcoming": "Upcoming", "past": "Past"}
+
+TITLE_MAX = 200
+SUBTITLE_MAX = 300
+DESCRIPTION_MAX = 20_000
+BANNER_ALT_MAX = 300
+SLUG_MAX = 120
+PHASE_TITLE_MAX = 120
+PHASE_DESCRIPTION_MAX = 5_000
+#: Slugs that would clash with the blueprint's own addresses.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+# Policy -----------------------------------------------------------------------------------------------------
+
+
+@policy.rule("process.manage")
+def _may_manage(user: Any, _process: Process | None) -> bool | str:
+    return user.is_officer or "Only council officers can manage participatory processes."
+
+
+def may_manage(user: Any) -> bool:
+    return policy.can(user, "process.manage")
+
+
+# Times ------------------------------------------------------------------------------------------------------
+
+
+def uk_to_utc(day: date, at: time, *, field: str | None = None) -> datetime:
+    """A date and time on a UK clock (GMT or BST) as an aware UTC datetime.
+
+    A time skipped when the clocks go forward (e.g. 01:30 on the last Sunday of March) is refused; in the
+    hour repeated when they go back, the first (BST) one is meant.
+    """
+    local = datetime.combine(day, at.replace(tzinfo=None, second=0, microsecond=0)).replace(tzinfo=UK)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(UK).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise RuleViolation(f"{at:%H:%M} does not exist on {day.day} {day:%B %Y} in the UK: the clocks go "
+                            "forward that night. Choose another time.", field=field)
+    return moment
+
+
+def to_uk(moment: datetime) -> datetime:
+    """An aware datetime on the UK clock (for filling in forms)."""
+    return moment.astimezone(UK)
+
+
+def when(moment: datetime) -> str:
+    """``3 March 2025 at 09:00`` on the UK clock, or only the date at midnight. Needs no request or app."""
+    local = moment.astimezone(UK)
+    fmt = "d MMMM yyyy" if (local.hour, local.minute) == (0, 0) else "d MMMM yyyy 'at' HH:mm"
+    return babel_format_datetime(moment, fmt, tzinfo=UK, locale="en_GB")
+
+
+# Phases: what is open now -----------------------------------------------------------------------------------
 
 
 def active_phase(process: Process, now: datetime | None = None) -> Phase | None:
@@ -44,18 +138,476 @@ def is_open(process: Process, action: str, now: datetime | None = None) -> bool:
     return bool(process.is_published and phase is not None and phase.allows(action))
 
 
+def open_actions(process: Process, now: datetime | None = None) -> list[str]:
+    """The actions open now, in the usual order."""
+    return [a for a in PHASE_ACTIONS if is_open(process, a, now)]
+
+
 def require_phase(process: Process, action: str, now: datetime | None = None) -> Phase:
-    """The open phase for ``action``, or a RuleViolation saying when (or that) it is not open."""
+    """The open phase for ``action``, or a RuleViolation that tells a resident when (or whether) it opens.
+
+    For example: "Supporting proposals is not open in this phase (Evaluation). It opens on 3 March 2025 at
+    09:00, when the “Second round” phase starts."
+    """
+    if action not in PHASE_ACTIONS:
+        raise ValueError(f"unknown phase action {action!r}")
     if not process.is_published:
         raise RuleViolation("This process is not published yet.")
     now = now or utcnow()
     phase = active_phase(process, now)
     if phase is not None and phase.allows(action):
         return phase
-    words = ACTION_WORDS.get(action, action.capitalize())
+    raise RuleViolation(_closed_message(process, action, phase, now))
+
+
+def _closed_message(process: Process, action: str, phase: Phase | None, now: datetime) -> str:
+    words = ACTION_WORDS[action]
+    state = status(process, now)
+    if phase is not None:
+        first = f"{words} is not open in this phase ({phase.title})."
+    elif state == "upcoming":
+        first = f"{words} is not open yet: this process has not started."
+    elif state == "past":
+        return f"This process has ended, so {words[0].lower()}{words[1:]} is closed."
+    else:
+        first = f"{words} is not open now: this process is between two phases."
     later = next((p for p in process.phases if p.starts_at > now and p.allows(action)), None)
     if later is not None:
-        opens = format_date(later.starts_at, "d MMMM yyyy")
-        raise RuleViolation(f"{words} is not open in this phase. It opens on {opens} ({later.title}).")
-    current = f" ({phase.title})" if phase else ""
-    raise RuleViolation(f"{words} is not open in this phase{current}.")
+        return f"{first} It opens on {when(later.starts_at)}, when the “{later.title}” phase starts."
+    earlier = [p for p in process.phases if p.ends_at <= now and p.allows(action)]
+    if earlier:
+        last = earlier[-1]
+        return f"{first} It closed on {when(last.ends_at)}, at the end of the “{last.title}” phase."
+    return f"{first} No phase of this process opens it."
+
+
+# Reading ----------------------------------------------------------------------------------------------------
+
+
+def programmes() -> list[Programme]:
+    return list(db.session.scalars(select(Programme).order_by(Programme.position, Programme.name)))
+
+
+def wards() -> list[Ward]:
+    return list(db.session.scalars(select(Ward).order_by(Ward.name)))
+
+
+def visible(user: Any, process: Process) -> bool:
+    """Published processes are public; drafts only for officers."""
+    return process.is_published or may_manage(user)
+
+
+def get_by_slug(slug: str) -> Process:
+    process = db.session.scalar(select(Process).where(Process.slug == slug))
+    if process is None:
+        raise NotFound("We could not find that process. It may have been renamed or not be published yet.")
+    return process
+
+
+def get_visible(user: Any, slug: str) -> Process:
+    """A process this person may see; a draft is "not found" for anyone but officers."""
+    process = get_by_slug(slug)
+    if not visible(user, process):
+        raise NotFound("We could not find that process. It may have been renamed or not be published yet.")
+    return process
+
+
+def get_phase(process: Process, phase_id: int) -> Phase:
+    phase = db.session.scalar(select(Phase).where(Phase.id == phase_id, Phase.process_id == process.id))
+    if phase is None:
+        raise NotFound("That phase is not part of this process any more.")
+    return phase
+
+
+def _first_start():
+    return select(func.min(Phase.starts_at)).where(Phase.process_id == Process.id).correlate(Process) \
+        .scalar_subquery()
+
+
+def _last_end():
+    return select(func.max(Phase.ends_at)).where(Phase.process_id == Process.id).correlate(Process) \
+        .scalar_subquery()
+
+
+def _status_clause(which: str, now: datetime):
+    first, last = _first_start(), _last_end()
+    if which == "upcoming":
+        return first.is_(None) | (first > now)
+    if which == "past":
+        return last <= now
+    return (first <= now) & (last > now)
+
+
+def _filtered(user: Any, *, programme_slug: str | None, ward_slug: str | None) -> Select:
+    stmt = select(Process)
+    if not may_manage(user):
+        stmt = stmt.where(Process.published_at.is_not(None))
+    if programme_slug:
+        stmt = stmt.join(Programme, Process.programme_id == Programme.id).where(Programme.slug == programme_slug)
+    if ward_slug:
+        in_ward = (select(ProcessWard.id).join(Ward, ProcessWard.ward_id == Ward.id)
+                   .where(ProcessWard.process_id == Process.id, Ward.slug == ward_slug).correlate(Process))
+        stmt = stmt.where(Process.whole_city.is_(True) | in_ward.exists())
+    return stmt
+
+
+def list_query(user: Any, *, which: str | None = "active", programme_slug: str | None = None,
+               ward_slug: str | None = None, now: datetime | None = None) -> Select:
+    """Processes for the list: ``which`` is active, upcoming or past (None: all, latest published first);
+    drafts only for officers.
+
+    A ward filter keeps the processes for that ward and those for the whole city. Active processes come
+    in the order they end, upcoming ones in the order they start, past ones latest first.
+    """
+    now = now or utcnow()
+    stmt = _filtered(user, programme_slug=programme_slug, ward_slug=ward_slug)
+    if which is None:
+        return stmt.order_by(Process.published_at.desc().nulls_first(), Process.id.desc())
+    if which not in STATUSES:
+        raise ValueError(which)
+    order = {"active": [_last_end().asc()],
+             "upcoming": [_first_start().asc().nulls_last(), Process.created_at.desc()],
+             "past": [_last_end().desc()]}[which]
+    return stmt.where(_status_clause(which, now)).order_by(*order, Process.id.desc())
+
+
+def status_counts(user: Any, *, programme_slug: str | None = None, ward_slug: str | None = None,
+                  now: datetime | None = None) -> dict[str, int]:
+    """How many processes each tab holds, with the same filters: one query."""
+    now = now or utcnow()
+    base = _filtered(user, programme_slug=programme_slug, ward_slug=ward_slug).with_only_columns(
+        *[func.coalesce(func.sum(_case(_status_clause(s, now))), 0) for s in STATUSES])
+    row = db.session.execute(base).one()
+    return {s: int(n) for s, n in zip(STATUSES, row, strict=True)}
+
+
+def _case(condition):
+    return case((condition, 1), else_=0)
+
+
+# Creating and editing processes -----------------------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower().replace("&", " and ").replace("'", "")).strip("-")
+    return slug[:SLUG_MAX - 4].strip("-") or "process"
+
+
+def _free_slug(title: str) -> str:
+    base = slugify(title)
+    taken = set(db.session.scalars(select(Process.slug).where(
+        (Process.slug == base) | Process.slug.like(base.replace("_", "\\_") + "-%", escape="\\"))))
+    taken |= RESERVED_SLUGS
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _snapshot(process: Process) -> dict[str, Any]:
+    return {
+        "title": process.title, "subtitle": process.subtitle, "description": process.description,
+        "programme": process.programme.slug if process.programme else None,
+        "scope": "whole city" if process.whole_city else [w.name for w in process.wards],
+        "banner": process.banner_path, "banner_alt": process.banner_alt,
+        "published": process.is_published,
+    }
+
+
+@dataclass
+class ProcessDetails:
+    title: str
+    subtitle: str
+    description: str
+    programme: Programme
+    wards: list[Ward]  # empty: the whole city
+    banner_alt: str
+
+
+def _clean_process(title: str | None, subtitle: str | None, description: str | None, programme_slug: str | None,
+                   ward_names: Iterable[str] | None, banner_alt: str | None, *, has_banner: bool) -> ProcessDetails:
+    title = " ".join((title or "").split())
+    if not title:
+        raise RuleViolation("Enter the title of the process.", field="title")
+    if len(title) > TITLE_MAX:
+        raise RuleViolation(f"Use at most {TITLE_MAX} characters for the title.", field="title")
+    subtitle = " ".join((subtitle or "").split())
+    if len(subtitle) > SUBTITLE_MAX:
+        raise RuleViolation(f"Use at most {SUBTITLE_MAX} characters for the subtitle.", field="subtitle")
+    description = (description or "").strip()
+    if not description:
+        raise RuleViolation("Describe the process: what the council asks and what happens with the answers.",
+                            field="description")
+    if len(description) > DESCRIPTION_MAX:
+        raise RuleViolation(f"Use at most {DESCRIPTION_MAX:,} characters for the description.",
+                            field="description")
+    programme = db.session.scalar(select(Programme).where(Programme.slug == (programme_slug or "")))
+    if programme is None:
+        raise RuleViolation("Choose the programme this process belongs to.", field="programme")
+    chosen: list[Ward] = []
+    if ward_names is not None:
+        names = list(dict.fromkeys(ward_names))
+        if names:
+            chosen = list(db.session.scalars(select(Ward).where(Ward.name.in_(names)).order_by(Ward.name)))
+            unknown = sorted(set(names) - {w.name for w in chosen})
+            if unknown:
+                raise RuleViolation(f"“{unknown[0]}” is not one of Westminster's wards.", field="wards")
+    banner_alt = " ".join((banner_alt or "").split())
+    if has_banner and not banner_alt:
+        raise RuleViolation("Describe the banner image for people who cannot see it (its alternative text).",
+                            field="banner_alt")
+    if len(banner_alt) > BANNER_ALT_MAX:
+        raise RuleViolation(f"Use at most {BANNER_ALT_MAX} characters for the image description.",
+                            field="banner_alt")
+    return ProcessDetails(title, subtitle, description, programme, chosen, banner_alt if has_banner else "")
+
+
+def _has_file(banner: FileStorage | None) -> bool:
+    """Whether a file was chosen (a form with no file chosen sends an empty, nameless part)."""
+    return banner is not None and bool(banner.filename)
+
+
+def _set_wards(process: Process, chosen: list[Ward]) -> None:
+    process.whole_city = not chosen
+    process.wards = list(chosen)
+
+
+def create_process(actor: Any, *, title: str, subtitle: str = "", description: str, programme_slug: str,
+                   ward_names: Iterable[str] | None = None, phases: Iterable[Mapping[str, Any]] = (),
+                   published: bool = True, banner: FileStorage | None = None, banner_alt: str = "") -> Process:
+    """A new process with its phases; ``ward_names`` None or empty means the whole city.
+
+    Each phase is a mapping with ``title``, ``starts_at`` and ``ends_at`` (aware datetimes), and optionally
+    ``description`` and ``allow_propose``/``allow_support``/``allow_comment``/``allow_endorse``/``allow_answer``.
+    ``actor`` must be an officer or admin (``None`` only for the system itself: demo data, scripts).
+    Works without a request (an app context is enough).
+    """
+    if actor is not None:
+        policy.require(actor, "process.manage")
+    has_banner = _has_file(banner)
+    details = _clean_process(title, subtitle, description, programme_slug, ward_names, banner_alt,
+                             has_banner=has_banner)
+    banner_path = save_image(banner, "banners", field="banner") if has_banner else None
+    process = Process(title=details.title, subtitle=details.subtitle, description=details.description,
+                      programme=details.programme, banner_path=banner_path, banner_alt=details.banner_alt,
+                      created_by_id=getattr(actor, "id", None), published_at=utcnow() if published else None)
+    _set_wards(process, details.wards)
+    try:
+        _insert_with_free_slug(process)
+    except RuleViolation:
+        delete_image(banner_path)
+        raise
+    audit(actor, "process.create", "process", process.id, label=process.title, after=_snapshot(process))
+    for spec in phases:
+        spec = dict(spec)
+        allows = {f"allow_{a}": bool(spec.pop(f"allow_{a}", False)) for a in PHASE_ACTIONS}
+        add_phase(actor, process, title=spec.pop("title"), starts_at=spec.pop("starts_at"),
+                  ends_at=spec.pop("ends_at"), description=spec.pop("description", ""), **allows)
+        if spec:
+            raise TypeError(f"unknown phase keys: {sorted(spec)}")
+    return process
+
+
+def _insert_with_free_slug(process: Process, attempts: int = 5) -> None:
+    """Flush a new process under a free slug; a slug taken at the same moment by another request is retried."""
+    for _ in range(attempts):
+        process.slug = _free_slug(process.title)
+        savepoint = db.session.begin_nested()
+        db.session.add(process)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            savepoint.rollback()
+            continue
+        savepoint.commit()
+        return
+    raise RuleViolation("Another process with this title was created a moment ago. Try again.", field="title")
+
+
+def update_process(actor: Any, process: Process, *, title: str, subtitle: str = "", description: str,
+                   programme_slug: str, ward_names: Iterable[str] | None = None,
+                   banner: FileStorage | None = None, banner_alt: str = "", remove_banner: bool = False) -> Process:
+    """Change a process's details. Its address (slug) stays, so links already shared keep working.
+
+    A new ``banner`` replaces the old image; ``remove_banner`` drops it. The alternative text is required
+    whenever the process keeps or gets an image.
+    """
+    policy.require(actor, "process.manage", process)
+    has_new = _has_file(banner)
+    keeps_banner = has_new or (process.banner_path is not None and not remove_banner)
+    details = _clean_process(title, subtitle, description, programme_slug, ward_names, banner_alt,
+                             has_banner=keeps_banner)
+    before = _snapshot(process)
+    old_banner = process.banner_path
+    if has_new:
+        process.banner_path = save_image(banner, "banners", field="banner")
+    elif remove_banner:
+        process.banner_path = None
+    process.title, process.subtitle, process.description = details.title, details.subtitle, details.description
+    process.programme = details.programme
+    process.banner_alt = details.banner_alt
+    _set_wards(process, details.wards)
+    db.session.flush()
+    after = _snapshot(process)
+    if old_banner and old_banner != process.banner_path:
+        _delete_after_commit(old_banner)
+    if after != before:
+        audit(actor, "process.update", "process", process.id, label=process.title,
+              before={k: v for k, v in before.items() if after[k] != v},
+              after={k: v for k, v in after.items() if before[k] != v})
+    return process
+
+
+def publish(actor: Any, process: Process) -> Process:
+    policy.require(actor, "process.manage", process)
+    if process.is_published:
+        raise RuleViolation("This process is already published.")
+    process.published_at = utcnow()
+    db.session.flush()
+    audit(actor, "process.publish", "process", process.id, label=process.title,
+          before={"published": False}, after={"published": True})
+    return process
+
+
+def unpublish(actor: Any, process: Process) -> Process:
+    """Back to draft: residents no longer see it (their proposals and comments are kept)."""
+    policy.require(actor, "process.manage", process)
+    if not process.is_published:
+        raise RuleViolation("This process is already a draft.")
+    process.published_at = None
+    db.session.flush()
+    audit(actor, "process.unpublish", "process", process.id, label=process.title,
+          before={"published": True}, after={"published": False})
+    return process
+
+
+def _delete_after_commit(name: str) -> None:
+    """Delete a replaced image once the change is committed (a rolled-back change keeps its image)."""
+    db.session().info.setdefault(_IMAGES_TO_DELETE, []).append(name)
+
+
+_IMAGES_TO_DELETE = "civic.spaces.delete_images"
+
+
+@event.listens_for(Session, "after_commit")
+def _purge_images(session: Session) -> None:
+    for name in session.info.pop(_IMAGES_TO_DELETE, []):
+        delete_image(name)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_images(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_IMAGES_TO_DELETE, None)
+
+
+# Phases -----------------------------------------------------------------------------------------------------
+
+
+def _phase_snapshot(phase: Phase) -> dict[str, Any]:
+    return {
+        "title": phase.title, "description": phase.description,
+        "starts_at": phase.starts_at.isoformat(), "ends_at": phase.ends_at.isoformat(),
+        "actions": [a for a in PHASE_ACTIONS if getattr(phase, f"allow_{a}")],
+    }
+
+
+def _lock(process: Process) -> None:
+    """Serialise phase changes of one process (SELECT ... FOR UPDATE; SQLite writes one at a time)."""
+    db.session.execute(select(Process.id).where(Process.id == process.id).with_for_update())
+
+
+def _clean_phase(process: Process, phase: Phase | None, *, title: str | None, description: str | None,
+                 starts_at: datetime | None, ends_at: datetime | None) -> tuple[str, str, datetime, datetime]:
+    title = " ".join((title or "").split())
+    if not title:
+        raise RuleViolation("Enter the name of the phase, like “Proposals” or “Supports”.", field="title")
+    if len(title) > PHASE_TITLE_MAX:
+        raise RuleViolation(f"Use at most {PHASE_TITLE_MAX} characters for the name.", field="title")
+    description = (description or "").strip()
+    if len(description) > PHASE_DESCRIPTION_MAX:
+        raise RuleViolation(f"Use at most {PHASE_DESCRIPTION_MAX:,} characters for the description.",
+                            field="description")
+    if starts_at is None:
+        raise RuleViolation("Enter the date and time the phase starts.", field="starts_at")
+    if ends_at is None:
+        raise RuleViolation("Enter the date and time the phase ends.", field="ends_at")
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise ValueError("phase times must be timezone-aware")
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    if ends_at <= starts_at:
+        raise RuleViolation(f"The phase must end after it starts ({when(starts_at)}, UK time).", field="ends_at")
+    _lock(process)
+    clash = select(Phase).where(Phase.process_id == process.id, Phase.starts_at < ends_at,
+                                Phase.ends_at > starts_at).order_by(Phase.starts_at)
+    if phase is not None and phase.id is not None:
+        clash = clash.where(Phase.id != phase.id)
+    other = db.session.scalars(clash).first()
+    if other is not None:
+        field = "starts_at" if other.starts_at <= starts_at < other.ends_at else "ends_at"
+        raise RuleViolation(f"This phase would overlap the “{other.title}” phase, which runs from "
+                            f"{when(other.starts_at)} until {when(other.ends_at)} (UK time). Phases of a "
+                            "process cannot overlap.", field=field)
+    return title, description, starts_at, ends_at
+
+
+def add_phase(actor: Any, process: Process, *, title: str, starts_at: datetime, ends_at: datetime,
+              description: str = "", allow_propose: bool = False, allow_support: bool = False,
+              allow_comment: bool = False, allow_endorse: bool = False, allow_answer: bool = False) -> Phase:
+    """A new phase. ``starts_at``/``ends_at`` are aware datetimes; ``ends_at`` is exclusive."""
+    if actor is not None:
+        policy.require(actor, "process.manage", process)
+    title, description, starts_at, ends_at = _clean_phase(process, None, title=title, description=description,
+                                                          starts_at=starts_at, ends_at=ends_at)
+    phase = Phase(title=title, description=description, starts_at=starts_at, ends_at=ends_at,
+                  allow_propose=allow_propose, allow_support=allow_support, allow_comment=allow_comment,
+                  allow_endorse=allow_endorse, allow_answer=allow_answer)
+    process.phases.append(phase)
+    db.session.flush()
+    _resort(process)
+    audit(actor, "phase.create", "phase", phase.id, label=f"{process.title}: {phase.title}",
+          after=_phase_snapshot(phase))
+    return phase
+
+
+def update_phase(actor: Any, phase: Phase, *, title: str, starts_at: datetime, ends_at: datetime,
+                 description: str = "", allow_propose: bool = False, allow_support: bool = False,
+                 allow_comment: bool = False, allow_endorse: bool = False, allow_answer: bool = False) -> Phase:
+    process = phase.process
+    policy.require(actor, "process.manage", process)
+    title, description, starts_at, ends_at = _clean_phase(process, phase, title=title, description=description,
+                                                          starts_at=starts_at, ends_at=ends_at)
+    before = _phase_snapshot(phase)
+    phase.title, phase.description, phase.starts_at, phase.ends_at = title, description, starts_at, ends_at
+    phase.allow_propose, phase.allow_support, phase.allow_comment = allow_propose, allow_support, allow_comment
+    phase.allow_endorse, phase.allow_answer = allow_endorse, allow_answer
+    db.session.flush()
+    _resort(process)
+    after = _phase_snapshot(phase)
+    if after != before:
+        audit(actor, "phase.update", "phase", phase.id, label=f"{process.title}: {phase.title}",
+              before=before, after=after)
+    return phase
+
+
+def remove_phase(actor: Any, phase: Phase) -> None:
+    process = phase.process
+    policy.require(actor, "process.manage", process)
+    _lock(process)
+    audit(actor, "phase.delete", "phase", phase.id, label=f"{process.title}: {phase.title}",
+          before=_phase_snapshot(phase))
+    process.phases.remove(phase)
+    db.session.flush()
+
+
+def _resort(process: Process) -> None:
+    """Keep ``process.phases`` in time order in memory (the relationship orders only when loaded)."""
+    process.phases.sort(key=lambda p: p.starts_at)
+
+
+def next_phase_start(process: Process) -> datetime | None:
+    """Where a new phase naturally starts: when the last one ends."""
+    return max((p.ends_at for p in process.phases), default=None)

@@ -5,12 +5,15 @@ A new route fails ``test_every_route_is_in_the_table`` until its expectations ar
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from civic.db import db
+from civic.db import db, utcnow
 from civic.groups.models import Group, Membership
 from civic.spaces.models import Ward
+from civic.spaces.services import create_process
 from civic.verification.models import VerificationRequest
 
 ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
@@ -57,6 +60,11 @@ GET = {
     "admin.audit_log": only(ADMINS),
     "admin.audit_csv": only(ADMINS),
     "spaces.index": everyone(200),
+    "spaces.show": everyone(200),
+    "spaces.new": only(OFFICERS),
+    "spaces.edit": only(OFFICERS),
+    "spaces.phases": only(OFFICERS),
+    "spaces.edit_phase": only(OFFICERS),
     "groups.index": everyone(200),
     "groups.show": everyone(200),
     "groups.mine": signed_in(),
@@ -73,6 +81,8 @@ GET = {
 # Only refusals are listed here (anonymous -> sign-in, no permission -> 403); what the allowed roles
 # get is covered by each feature's tests.
 POST_REFUSED = {
+    **{e: only(OFFICERS, ok=None) for e in ("spaces.new", "spaces.edit", "spaces.publish", "spaces.unpublish",
+                                            "spaces.add_phase", "spaces.edit_phase", "spaces.remove_phase")},
     "admin.change_role": only(ADMINS, ok=None),
     "groups.verify": only(OFFICERS, ok=None),
     "groups.edit": only(ADMINS, ok=None),
@@ -101,13 +111,19 @@ def objects(make_user):
     resident = make_user("resident")
     group = db.session.scalar(select(Group).order_by(Group.id.desc()))
     ward = db.session.scalar(select(Ward).where(Ward.name == "Bayswater"))
+    # A process with the group's slug, so that one ``slug`` serves both kinds of route.
+    now = utcnow()
+    process = create_process(None, title=group.name, description="A process", programme_slug="cleantech-city",
+                             phases=[{"title": "Now", "starts_at": now - timedelta(days=1),
+                                      "ends_at": now + timedelta(days=30), "allow_propose": True}])
+    assert process.slug == group.slug
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
     request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
     db.session.add(request)
     db.session.commit()
     return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
-            "name": "proposals/nothing.jpg"}
+            "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id}
 
 
 def url_for_rule(app, endpoint, objects):
