@@ -9,15 +9,13 @@ once never count a member twice.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
-from civic import policy
+from civic import policy, slugs
 from civic.accounts.models import User
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
@@ -156,23 +154,8 @@ def my_groups(user: User, *, page: int = 1, invitations_page: int = 1, requests_
 # Creating and editing ---------------------------------------------------------------------------------------
 
 
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower().replace("&", " and ").replace("'", "")).strip("-")
-    return slug[:60].strip("-") or "group"
-
-
 def _free_slug(name: str) -> str:
-    base = slugify(name)
-    taken = set(db.session.scalars(select(Group.slug).where(
-        (Group.slug == base) | Group.slug.like(base.replace("_", "\\_") + "-%", escape="\\"))))
-    taken |= RESERVED_SLUGS
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return slugs.free_slug(Group.slug, name, fallback="group", reserved=RESERVED_SLUGS)
 
 
 @dataclass

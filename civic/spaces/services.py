@@ -14,8 +14,6 @@ refuses a time that does not exist in the UK (the hour skipped when the clocks g
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -28,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from civic import policy
+from civic import policy, slugs
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.moderation.services import audit
@@ -289,22 +287,11 @@ def _case(condition):
 
 
 def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower().replace("&", " and ").replace("'", "")).strip("-")
-    return slug[:SLUG_MAX - 4].strip("-") or "process"
+    return slugs.slugify(title, SLUG_MAX - 4, "process")
 
 
 def _free_slug(title: str) -> str:
-    base = slugify(title)
-    taken = set(db.session.scalars(select(Process.slug).where(
-        (Process.slug == base) | Process.slug.like(base.replace("_", "\\_") + "-%", escape="\\"))))
-    taken |= RESERVED_SLUGS
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return slugs.free_slug(Process.slug, title, fallback="process", max_length=SLUG_MAX, reserved=RESERVED_SLUGS)
 
 
 def _snapshot(process: Process) -> dict[str, Any]:
