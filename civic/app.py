@@ -61,9 +61,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     resources.default_areas()
 
+    from civic.accounts.api_tokens import bp as api_tokens_bp
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
     from civic.cli import cli
+    from civic.comments.views import bp as comments_bp
     from civic.groups.views import bp as groups_bp
     from civic.pages import bp as pages_bp
     from civic.spaces.views import bp as spaces_bp
@@ -71,10 +73,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(spaces_bp)
+    app.register_blueprint(comments_bp)
     app.cli.add_command(cli)
 
     from civic.accounts import oidc

@@ -94,6 +94,7 @@ def from_environment() -> dict:
         "VERIFY_MAX_ATTEMPTS_PER_DAY": _int("CIVIC_VERIFY_MAX_ATTEMPTS_PER_DAY", 5),
         "REGISTER_PEPPER": env.get("CIVIC_REGISTER_PEPPER") or None,
         "PAGE_SIZE": _int("CIVIC_PAGE_SIZE", 20),
+        "SIMILAR_CACHE_SECONDS": _int("CIVIC_SIMILAR_CACHE_SECONDS", 300),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

@@ -1,1 +1,143 @@
-"""CSV and JSON exports of a process's proposals (public fields only), streamed."""
+"""CSV and JSON exports of a process's proposals: open data, public fields only, streamed.
+
+``/processes/<slug>/proposals/export.csv`` (``proposals.export_csv``) and ``.../export.json``
+(``proposals.export_json``) are open to everyone and published under the Open Government Licence v3.0. They
+hold the same proposals as the public list (published, not hidden; never drafts), narrowed by the same
+filters as the list page (``q``, ``ward``, ``state``, ``category``), in id order.
+
+Only public fields leave: never an author's or supporter's identity, email address or anything else about a
+person. Rows are read ``yield_per`` at a time (a server-side cursor on PostgreSQL) and written out as they
+come, with each batch's categories read in one query, so a process of any size streams in constant memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from flask import Response, request, stream_with_context, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from civic.db import db, utcnow
+from civic.exports import stream_csv
+from civic.extensions import limiter
+from civic.spaces.models import Process, Ward
+from proposals import services
+from proposals.models import Category, Proposal, ProposalCategoryLink
+from proposals.views import bp
+
+LICENCE = "Open Government Licence v3.0"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+ATTRIBUTION = "Contains public sector information from Westminster City Council licensed under the Open " \
+              "Government Licence v3.0."
+FIELDS = ("id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
+          "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude")
+BATCH = 500
+EXPORT_LIMIT = "30 per minute"
+
+
+def filters_from(args: Any, process: Process) -> services.Filters:
+    """The list page's filters from a query string; anything unknown is ignored (as on the list page)."""
+    ward = (args.get("ward") or "").strip()
+    ward_id = None
+    if ward:
+        wards = services.wards_for(process)
+        ward_id = next((w.id for w in wards if str(w.id) == ward or w.slug == ward), None)
+    state = args.get("state") or None
+    if state not in services.STATE_FILTERS:
+        state = None
+    category = (args.get("category") or "").strip() or None
+    return services.Filters(q=(args.get("q") or "")[:100], ward_id=ward_id, state=state, category=category)
+
+
+def rows(process: Process, filters: services.Filters) -> Iterator[dict[str, Any]]:
+    """The export's records, one dict of public fields per proposal, read in batches."""
+    stmt = (select(Proposal.id, Proposal.title, Proposal.body, Ward.name, Proposal.state, Proposal.answer_state,
+                   Proposal.answer_text, Proposal.supports_count, Proposal.comments_count,
+                   Proposal.endorsements_count, Proposal.published_at, Proposal.latitude, Proposal.longitude)
+            .join(Ward, Ward.id == Proposal.ward_id)
+            .where(*services._conditions(process, filters))
+            .order_by(Proposal.id)
+            .execution_options(yield_per=BATCH))
+    url = url_for("proposals.show", proposal_id=0, _external=True)
+    prefix, suffix = url.rsplit("0", 1)
+    result = db.session.execute(stmt)
+    for batch in result.partitions():
+        ids = [r[0] for r in batch]
+        names: dict[int, list[str]] = {}
+        for pid, name in db.session.execute(
+                select(ProposalCategoryLink.proposal_id, Category.name)
+                .join(Category, Category.id == ProposalCategoryLink.category_id)
+                .where(ProposalCategoryLink.proposal_id.in_(ids)).order_by(Category.name)):
+            names.setdefault(pid, []).append(name)
+        for (pid, title, body, ward, state, answer_state, answer_text, supports, comments, endorsements,
+             published_at, lat, lng) in batch:
+            yield {"id": pid, "title": title, "body": body, "ward": ward, "categories": names.get(pid, []),
+                   "state": state, "answer_state": answer_state, "answer_text": answer_text,
+                   "supports_count": supports, "comments_count": comments, "endorsements_count": endorsements,
+                   "published_at": _iso(published_at), "url": f"{prefix}{pid}{suffix}",
+                   "latitude": lat, "longitude": lng}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _filename(process: Process, ext: str) -> str:
+    return f"{process.slug}-proposals-{utcnow():%Y-%m-%d}.{ext}"
+
+
+def _open_data(response: Response, process: Process) -> Response:
+    response.headers["Link"] = f'<{LICENCE_URL}>; rel="license"; title="{LICENCE}"'
+    if process.is_published:  # the same for everyone: any site may read it, any cache may keep it briefly
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cache-Control"] = "public, max-age=300"
+    else:  # an officer's look at a process not yet published
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/processes/<slug>/proposals/export.csv")
+@limiter.limit(EXPORT_LIMIT)
+def export_csv(slug: str):
+    process = services.get_process(slug, current_user)
+    table = csv_table(rows(process, filters_from(request.args, process)))
+    response = stream_csv(_filename(process, "csv"), list(FIELDS), table)
+    return _open_data(response, process)
+
+
+@bp.get("/processes/<slug>/proposals/export.json")
+@limiter.limit(EXPORT_LIMIT)
+def export_json(slug: str):
+    process = services.get_process(slug, current_user)
+    records = rows(process, filters_from(request.args, process))
+    response = Response(stream_with_context(json_array(records)), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(process, "json")}"'
+    return _open_data(response, process)
+
+
+def csv_table(records: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    """The records as CSV rows (categories joined with "; ", no point: empty cells), in ``FIELDS`` order."""
+    for r in records:
+        yield [r["id"], r["title"], r["body"], r["ward"], "; ".join(r["categories"]), r["state"], r["answer_state"],
+               r["answer_text"], r["supports_count"], r["comments_count"], r["endorsements_count"],
+               r["published_at"], r["url"], "" if r["latitude"] is None else r["latitude"],
+               "" if r["longitude"] is None else r["longitude"]]
+
+
+def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """A JSON array written one element at a time (in chunks of about 16 KB)."""
+    chunk, size, first = ["["], 1, True
+    for record in records:
+        text = ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        first = False
+        chunk.append(text)
+        size += len(text)
+        if size > 16384:
+            yield "".join(chunk)
+            chunk, size = [], 0
+    chunk.append("\n]\n")
+    yield "".join(chunk)

@@ -1,3 +1,49 @@
 """The hooks the core calls on proposals (see civic.resources.ResourceType). Owned by proposals' services."""
 
-HOOKS: dict = {}
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from civic.errors import RuleViolation
+from civic.spaces.services import require_phase
+from proposals import services
+from proposals.models import Proposal
+
+
+def _url(proposal: Proposal) -> str:
+    return url_for("proposals.show", proposal_id=proposal.id)
+
+
+def _title(proposal: Proposal) -> str:
+    return proposal.title
+
+
+def _may_comment(user: Any, proposal: Proposal) -> bool | str:
+    """True, or why commenting on this proposal is closed (its state, or the process's phase)."""
+    if proposal.state == "draft":
+        return "Comments open when the proposal is published."
+    if proposal.hidden_at is not None:
+        return "This proposal was hidden by moderation, so comments are closed."
+    if proposal.state == "withdrawn":
+        return "This proposal was withdrawn, so comments are closed."
+    try:
+        require_phase(proposal.process, "comment")
+    except RuleViolation as e:
+        return e.message
+    return True
+
+
+def _comments_readable(proposal: Proposal) -> bool:
+    return proposal.is_visible
+
+
+HOOKS: dict = {
+    "url": _url,
+    "title": _title,
+    "visible": services.visible,
+    "may_comment": _may_comment,
+    "comments_readable": _comments_readable,
+    "on_comment_count": services.on_comment_count,
+}

@@ -125,6 +125,7 @@ def app(database_url, smtp_server, tmp_path_factory):
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "civic.test",
         "PASSWORD_HASH_PROFILE": "test",
+        "SIMILAR_CACHE_SECONDS": 0,  # ids are reused between rolled-back tests
     })
 
     # Every request gets its own flask.g, as on a real server: the per-test app context is otherwise

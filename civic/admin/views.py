@@ -115,8 +115,13 @@ def audit_csv():
     policy.require(current_user, "audit.view")
     _form, filters = _audit_filters()
     stmt = moderation.audit_query(**filters).execution_options(yield_per=500)
-    rows = ((e.id, e.at.isoformat(), e.actor.nickname if e.actor else "", e.action, e.object_type,
-             e.object_id or "", e.object_label, json.dumps(e.before, sort_keys=True),
-             json.dumps(e.after, sort_keys=True), e.reason) for e in db.session.scalars(stmt))
+
+    def rows():
+        # A generator function: the query runs while the response streams, after the request's commit.
+        for e in db.session.scalars(stmt):
+            yield (e.id, e.at.isoformat(), e.actor.nickname if e.actor else "", e.action, e.object_type,
+                   e.object_id or "", e.object_label, json.dumps(e.before, sort_keys=True),
+                   json.dumps(e.after, sort_keys=True), e.reason)
+
     return stream_csv("civic-audit-log.csv", ["id", "at_utc", "actor", "action", "object_type", "object_id",
-                                              "object", "before", "after", "reason"], rows)
+                                              "object", "before", "after", "reason"], rows())

@@ -133,3 +133,14 @@ def test_the_derived_organiser_role_is_shown(client_as, make_user):
     assert "Verified resident, Group organiser" in page
     resident = make_user("resident")
     assert "<dd>Resident</dd>" in client.get(f"/admin/users/{resident.id}").get_data(as_text=True)
+
+
+def test_audit_csv_streams_in_a_live_server_way(client_as):
+    """The rows are read while the response streams (after the request's commit), not before."""
+    client, admin = client_as("admin")
+    audit(admin, "role.grant", "user", admin.id, reason="streamed")
+    db.session.commit()
+    response = client.get("/admin/audit.csv", buffered=False)
+    body = b"".join(response.response).decode()
+    assert response.status_code == 200 and "streamed" in body
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -10,11 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from civic.comments.models import Comment
 from civic.db import db, utcnow
 from civic.groups.models import Group, Membership
 from civic.spaces.models import Ward
 from civic.spaces.services import create_process
 from civic.verification.models import VerificationRequest
+from proposals.models import Category, Coauthor, Proposal, ProposalSettings
 
 ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
 SIGNED_IN = ROLES[1:]
@@ -65,6 +67,28 @@ GET = {
     "spaces.edit": only(OFFICERS),
     "spaces.phases": only(OFFICERS),
     "spaces.edit_phase": only(OFFICERS),
+    "proposals.index": everyone(200),
+    "proposals.geojson": everyone(200),
+    "proposals.export_csv": everyone(200),
+    "proposals.export_json": everyone(200),
+    "proposals.new": signed_in(),
+    "proposals.settings": only(OFFICERS),
+    "proposals.show": everyone(200),
+    "proposals.answer": only(OFFICERS),
+    "proposals.edit": only(()),  # somebody else's proposal: only its authors
+    "proposals.withdraw": only(()),
+    "comments.index": everyone(200),
+    "comments.reply": signed_in(),
+    "comments.edit": only(()),  # somebody else's comment: only its author, not even officers
+    "comments.delete": only(()),
+    "api_tokens.index": signed_in(),
+    "proposals_api.index": everyone(200),
+    "proposals_api.me": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
+    "proposals_api.processes": everyone(200),
+    "proposals_api.process": everyone(200),
+    "proposals_api.process_proposals": everyone(200),
+    "proposals_api.proposal": everyone(200),
+    "proposals_api.proposal_comments": everyone(200),
     "groups.index": everyone(200),
     "groups.show": everyone(200),
     "groups.mine": signed_in(),
@@ -84,6 +108,13 @@ POST_REFUSED = {
     **{e: only(OFFICERS, ok=None) for e in ("spaces.new", "spaces.edit", "spaces.publish", "spaces.unpublish",
                                             "spaces.add_phase", "spaces.edit_phase", "spaces.remove_phase")},
     "admin.change_role": only(ADMINS, ok=None),
+    **{e: only(OFFICERS, ok=None) for e in ("proposals.settings", "proposals.add_category",
+                                            "proposals.rename_category", "proposals.remove_category",
+                                            "proposals.answer")},
+    **{e: only(()) for e in ("proposals.edit", "proposals.publish", "proposals.withdraw",
+                             "proposals.invite_coauthor", "proposals.name_group", "proposals.remove_coauthor",
+                             "comments.edit", "comments.delete")},
+    "api_tokens.revoke_view": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
     "groups.verify": only(OFFICERS, ok=None),
     "groups.edit": only(ADMINS, ok=None),
     "groups.invite": only(ADMINS, ok=None),
@@ -97,7 +128,13 @@ SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
     "accounts.resend_confirmation", "groups.invitation", "groups.join", "groups.leave", "groups.withdraw",
     "groups.new", "verification.start", "verification.request_manual",
+    "proposals.new", "proposals.support", "proposals.unsupport", "proposals.endorse", "proposals.unendorse",
+    "proposals.accept_coauthor", "proposals.decline_coauthor", "comments.create", "comments.reply",
+    "comments.vote", "api_tokens.create",
 }
+#: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
+API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
+              ("DELETE", "proposals_api.unsupport")}
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
@@ -108,22 +145,37 @@ OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password"
 def objects(make_user):
     """Things that belong to somebody else: a resident, an organiser's group, a pending request."""
     owner = make_user("organiser")
+    ward = db.session.scalar(select(Ward).where(Ward.name == "Bayswater"))
     resident = make_user("resident")
     group = db.session.scalar(select(Group).order_by(Group.id.desc()))
-    ward = db.session.scalar(select(Ward).where(Ward.name == "Bayswater"))
     # A process with the group's slug, so that one ``slug`` serves both kinds of route.
     now = utcnow()
     process = create_process(None, title=group.name, description="A process", programme_slug="cleantech-city",
                              phases=[{"title": "Now", "starts_at": now - timedelta(days=1),
                                       "ends_at": now + timedelta(days=30), "allow_propose": True}])
     assert process.slug == group.slug
+    for action in ("support", "comment", "endorse", "answer"):
+        setattr(process.phases[0], f"allow_{action}", True)
+    db.session.add(ProposalSettings(process_id=process.id, verified_only=False))
+    category = Category(process_id=process.id, slug="parks", name="Parks")
+    proposal = Proposal(process_id=process.id, author_id=owner.id, title="More trees along Harrow Road",
+                        body="Plant trees.", ward_id=ward.id, state="published", published_at=now)
+    db.session.add_all([category, proposal])
+    db.session.flush()
+    comment = Comment(resource_type="proposal", resource_id=proposal.id, author_id=owner.id, body="Yes")
+    coauthor = Coauthor(proposal_id=proposal.id, user_id=resident.id)
+    db.session.add_all([comment, coauthor])
+    db.session.flush()
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
     request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
     db.session.add(request)
     db.session.commit()
     return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
-            "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id}
+            "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
+            "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
+            "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
+            "resource_id": proposal.id}
 
 
 def url_for_rule(app, endpoint, objects):
@@ -139,7 +191,7 @@ def test_every_route_is_in_the_table(app):
         if "GET" in rule.methods and rule.endpoint not in GET:
             missing.append(f"GET {rule.rule}")
         if "POST" in rule.methods and rule.endpoint not in (POST_REFUSED.keys() | SIGN_IN_REQUIRED_POSTS
-                                                            | OPEN_POSTS):
+                                                            | OPEN_POSTS | {e for _m, e in API_WRITES}):
             missing.append(f"POST {rule.rule}")
     assert not missing, f"routes without access expectations: {missing}"
 
@@ -170,3 +222,10 @@ def test_posts_need_sign_in(app, client, objects, endpoint):
     response = client.post(url_for_rule(app, endpoint, objects), data={})
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("method", "endpoint"), sorted(API_WRITES))
+def test_api_writes_need_authentication(app, client, objects, method, endpoint):
+    response = client.open(url_for_rule(app, endpoint, objects), method=method, json={})
+    assert response.status_code == 401
+    assert response.get_json()["status"] == 401

@@ -1,0 +1,208 @@
+"""Personal access tokens for the JSON API, and the authentication every ``/api/`` blueprint shares.
+
+A person creates a named token in "my account"; it is shown once (``civic_`` + 43 URL-safe characters) and
+only its SHA-256 digest is stored. A JSON API authenticates a request either by
+``Authorization: Bearer civic_...`` or by the browser session; a write with the session must carry the
+CSRF token in an ``X-CSRFToken`` header, a write with a bearer token needs none (no cookie is involved, so a
+forged cross-site request cannot carry it). A token stops working when it is revoked, or when its owner is
+blocked or deletes the account.
+
+A domain's API blueprint opts in with :func:`protect_api`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import func, select, update
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+from wtforms.validators import ValidationError as WTFValidationError
+
+from civic import policy
+from civic.accounts.models import ApiToken, User
+from civic.db import Page, db, paginate, utcnow
+from civic.errors import NotFound, RuleViolation
+from civic.extensions import csrf
+from civic.web import form_error, json_error, page_arg
+
+PREFIX = "civic_"
+NAME_MAX = 80
+#: Active tokens one person may hold at once.
+MAX_ACTIVE = 20
+#: ``last_used_at`` is written at most this often per token (one UPDATE per minute, not per request).
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# Services ---------------------------------------------------------------------------------------------------
+
+
+def create_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``: the row and the token itself, which is never stored and shown only now."""
+    policy.require(user, "account.api_tokens")
+    name = " ".join((name or "").split())
+    if not name:
+        raise RuleViolation("Give the token a name, for example the script or app that will use it.", field="name")
+    if len(name) > NAME_MAX:
+        raise RuleViolation(f"Use at most {NAME_MAX} characters for the name.", field="name")
+    active = db.session.scalar(select(func.count()).select_from(ApiToken)
+                               .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) or 0
+    if active >= MAX_ACTIVE:
+        raise RuleViolation(f"You already have {MAX_ACTIVE} tokens. Revoke one you no longer use first.",
+                            field="name")
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=digest(raw))
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def tokens_of(user: User, page: int = 1, per_page: int = 20) -> Page:
+    """The person's tokens that still work, newest first (revoked ones are not listed)."""
+    stmt = (select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+    return paginate(stmt, page, per_page)
+
+
+def revoke(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the person's own tokens; someone else's token is "not found" (nothing is revealed)."""
+    policy.require(user, "account.api_tokens")
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound("We could not find that token. It may have been revoked already.")
+    db.session.execute(update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    db.session.refresh(token)
+    return token
+
+
+def authenticate(raw: str) -> User | None:
+    """The active owner of a valid, unrevoked token, or None. Notes when the token was last used."""
+    if not raw.startswith(PREFIX) or len(raw) > 200:
+        return None
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(raw), ApiToken.revoked_at.is_(None))
+    ).one_or_none()
+    if row is None:
+        return None
+    token_id, last_used_at, user = row
+    if not user.is_active:  # blocked or deleted
+        return None
+    now = utcnow()
+    if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return user
+
+
+@policy.rule("account.api_tokens")
+def _may_hold_tokens(user: User, _obj: object) -> bool | str:
+    return user.email_confirmed or "Please confirm your email address before you create API tokens."
+
+
+# Authentication of JSON API blueprints -----------------------------------------------------------------------
+
+
+def protect_api(bp: Blueprint) -> None:
+    """Authenticate every request of a JSON API blueprint by bearer token or session (see the module doc).
+
+    The blueprint is exempt from the app's form CSRF check; session-authenticated writes are checked here.
+    """
+    csrf.exempt(bp)
+    bp.before_request(_authenticate_api_request)
+
+
+def _authenticate_api_request():
+    g.api_auth = None
+    header = request.headers.get("Authorization", "").strip()
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return json_error("Send your token as “Authorization: Bearer civic_...”.", 401, "Authorization")
+        user = authenticate(raw.strip())
+        if user is None:
+            return json_error("This access token is not valid: it may have been revoked.", 401, "Authorization")
+        g._login_user = user  # Flask-Login's current user for this request only; no session is written
+        g.api_auth = "token"
+        return None
+    if current_user.is_authenticated:
+        g.api_auth = "session"
+        if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+            except WTFValidationError:
+                return json_error("A request signed in with the browser session must carry the page's CSRF "
+                                  "token in an X-CSRFToken header (or use a personal access token).",
+                                  400, "X-CSRFToken")
+    return None
+
+
+def api_user() -> User | None:
+    """The person behind this API request (token or session), or None when nobody is signed in."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+# "My account → API tokens" -----------------------------------------------------------------------------------
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[
+        InputRequired("Give the token a name, for example the script or app that will use it."),
+        Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters for the name.")],
+        description="So you recognise it later, for example “Ward newsletter script”.")
+
+
+class RevokeForm(FlaskForm):
+    pass
+
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
+
+
+def _render(form: TokenForm, new_token: str | None = None, new_name: str | None = None, status: int = 200):
+    page = tokens_of(current_user, page_arg())
+    return render_template("accounts/tokens.html", form=form, page=page,
+                           new_token=new_token, new_name=new_name), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    return _render(TokenForm(formdata=None))
+
+
+@bp.post("/")
+@login_required
+def create():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            token, raw = create_token(current_user, form.name.data)
+        except RuleViolation as e:
+            form_error(form, e)
+        else:
+            # Shown on this response only: never put in the session, a flash message or a log.
+            return _render(TokenForm(formdata=None), new_token=raw, new_name=token.name)
+    return _render(form)
+
+
+@bp.post("/<int:token_id>/revoke")
+@login_required
+def revoke_view(token_id: int):
+    form = RevokeForm()
+    if form.validate_on_submit():
+        token = revoke(current_user, token_id)
+        flash(f"The token “{token.name}” is revoked. Anything using it can no longer sign in.", "success")
+    return redirect(url_for(".index"))

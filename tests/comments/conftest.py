@@ -1,0 +1,189 @@
+"""Fixtures for comments: two test-only commentable resource types on existing tables, people and comments.
+
+- ``test_group``: a community group (``civic.groups.models.Group``) whose hooks the test controls through
+  ``switches`` (open or closed with a message, readable, visible); its comment counter is the group's
+  ``members_count`` column, moved in SQL by ``on_comment_count`` (a stand-in: no table is made for tests).
+  Its ``url`` is the comments page of the group, so redirects land where the thread is shown.
+- ``test_process``: a participatory process whose commenting follows its phases through
+  ``civic.spaces.services.require_phase``, as a real domain does.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select, update
+
+from civic import events, resources
+from civic.accounts.models import User
+from civic.comments import services
+from civic.comments.models import Comment
+from civic.db import db, utcnow
+from civic.errors import RuleViolation
+from civic.groups.models import Group
+from civic.spaces.models import Phase, Process, Programme
+from civic.spaces.services import require_phase
+
+_seq = itertools.count(1)
+
+
+@dataclass
+class Switches:
+    open: bool | str = True  # what may_comment answers
+    readable: bool = True
+    invisible: set[int] = field(default_factory=set)  # group ids nobody may see
+    deltas: list[tuple[int, int]] = field(default_factory=list)  # (group id, delta) given to on_comment_count
+
+    def reset(self) -> None:
+        self.__init__()
+
+
+SWITCHES = Switches()
+
+
+def _group_count(group: Group, delta: int) -> None:
+    SWITCHES.deltas.append((group.id, delta))
+    db.session.execute(update(Group).where(Group.id == group.id).values(members_count=Group.members_count + delta))
+
+
+def _process_may_comment(user, process: Process):
+    try:
+        require_phase(process, "comment")
+    except RuleViolation as e:
+        return e.message
+    return True
+
+
+@pytest.fixture(autouse=True)
+def switches():
+    SWITCHES.reset()
+    resources.register(
+        "test_group", Group, "Test group", capabilities={"commentable"},
+        url=lambda g: url_for("comments.index", resource_type="test_group", resource_id=g.id),
+        title=lambda g: g.name,
+        visible=lambda user, g: g.id not in SWITCHES.invisible,
+        may_comment=lambda user, g: SWITCHES.open,
+        comments_readable=lambda g: SWITCHES.readable,
+        on_comment_count=_group_count,
+    )
+    resources.register(
+        "test_process", Process, "Test process", capabilities={"commentable"},
+        url=lambda p: url_for("comments.index", resource_type="test_process", resource_id=p.id),
+        title=lambda p: p.title,
+        visible=lambda user, p: p.is_published,
+        may_comment=_process_may_comment,
+        comments_readable=lambda p: p.is_published,
+    )
+    yield SWITCHES
+    # The registry has no unregister: take the test types out so no other package's tests see them.
+    resources._resources.pop("test_group", None)
+    resources._resources.pop("test_process", None)
+
+
+@pytest.fixture
+def people():
+    """``people(n)``: n confirmed residents without a password (hashing is slow), committed to the savepoint."""
+
+    def make(n: int, prefix: str = "person", **extra) -> list[User]:
+        made = []
+        for _ in range(n):
+            k = next(_seq)
+            made.append(User(nickname=f"{prefix}_{k}", display_name=f"{prefix.title()} {k}",
+                             email=f"{prefix}_{k}@example.org", email_confirmed_at=utcnow(), **extra))
+        db.session.add_all(made)
+        db.session.commit()
+        return made
+
+    return make
+
+
+@pytest.fixture
+def group():
+    """A group to comment on (its members_count stands for the comment counter and starts at 0)."""
+    k = next(_seq)
+    g = Group(slug=f"commented-{k}", name=f"Commented group {k}", description="Talk to us.", members_count=0)
+    db.session.add(g)
+    db.session.commit()
+    return g
+
+
+@pytest.fixture
+def make_process():
+    def make(*, commenting: bool = True) -> Process:
+        k = next(_seq)
+        now = utcnow()
+        programme = db.session.scalars(select(Programme).order_by(Programme.position)).first()
+        process = Process(slug=f"talk-{k}", title=f"Cleaner air {k}", programme_id=programme.id, published_at=now)
+        process.phases = [
+            Phase(title="Talk it over", starts_at=now - timedelta(days=10), ends_at=now - timedelta(days=1),
+                  allow_comment=True),
+            Phase(title="Decisions", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=10),
+                  allow_comment=commenting, allow_answer=True),
+        ]
+        db.session.add(process)
+        db.session.commit()
+        return process
+
+    return make
+
+
+@pytest.fixture
+def post(group):
+    """``post(user, body, parent=None, alignment=0)``: a comment on the test group through the service."""
+
+    def make(user: User, body: str = "A thought.", parent: Comment | None = None, alignment: int = 0,
+             on: Group | None = None) -> Comment:
+        if parent is not None:
+            c = services.reply(user, parent, body, alignment)
+        else:
+            c = services.post_comment(user, "test_group", (on or group).id, body, alignment)
+        db.session.commit()
+        return c
+
+    return make
+
+
+@pytest.fixture
+def published():
+    """The events published while the test runs: [(name, subject, data)]."""
+    seen: list[tuple] = []
+
+    def handler(name, subject=None, **data):
+        seen.append((name, subject, data))
+
+    events.event_signal.connect(handler, weak=False)
+    yield seen
+    events.event_signal.disconnect(handler)
+
+
+def fresh(model, ident):
+    """An object read again from the database (counters are changed in SQL)."""
+    return db.session.scalar(select(model).where(model.id == ident).execution_options(populate_existing=True))
+
+
+def main_text(response) -> str:
+    body = response.get_data(as_text=True)
+    match = re.search(r"<main\b.*?</main>", body, flags=re.S)
+    assert match, "the page has no <main>"
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(0)))).strip()
+
+
+def field_error(response, field_id: str) -> str:
+    body = response.get_data(as_text=True)
+    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', body, flags=re.S)
+    assert match, f"no error message beside {field_id!r}"
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))).replace("Error:", "").strip()
+
+
+def article(response, comment_id: int) -> str:
+    """The HTML of one comment's <article> on a page."""
+    body = response.get_data(as_text=True)
+    match = re.search(rf'<article class="comment" id="comment-{comment_id}">(.*?)</article>', body, flags=re.S)
+    assert match, f"comment {comment_id} is not on the page"
+    return match.group(1)
