@@ -85,6 +85,9 @@ def from_environment() -> dict:
         # Services used later on.
         "REDIS_URL": env.get("CIVIC_REDIS_URL") or None,
         "MQTT_URL": env.get("CIVIC_MQTT_URL") or None,
+        # Map tiles (e.g. a council's own tile server): without them maps show points on a plain ground.
+        "MAP_TILE_URL": env.get("CIVIC_MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": env.get("CIVIC_MAP_TILE_ATTRIBUTION", ""),
         "RATELIMIT_STORAGE_URI": env.get("CIVIC_REDIS_URL") or "memory://",
         # Accounts.
         "PASSWORD_HASH_PROFILE": env.get("CIVIC_PASSWORD_HASH_PROFILE", "owasp"),

@@ -58,7 +58,18 @@ def page_arg() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
 
 
+def content_security_policy(app: Flask) -> str:
+    """The CSP; a configured map tile server (CIVIC_MAP_TILE_URL) is the one outside origin allowed, for images."""
+    tiles = app.config.get("MAP_TILE_URL") or ""
+    if not tiles:
+        return CSP
+    parts = urlsplit(tiles.replace("{s}", "a"))
+    origin = f"{parts.scheme}://{parts.netloc.replace('a.', '*.', 1) if '{s}' in tiles else parts.netloc}"
+    return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
+
+
 def init_web(app: Flask) -> None:
+    csp = content_security_policy(app)
     @app.after_request
     def _commit_and_headers(response: Response) -> Response:
         # One transaction per request: commit on success, roll back on any error status.
@@ -77,7 +88,7 @@ def init_web(app: Flask) -> None:
             mail.discard()
             events.discard()
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("Content-Security-Policy", csp)
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         h.setdefault("X-Frame-Options", "DENY")

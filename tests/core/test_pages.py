@@ -54,3 +54,16 @@ def test_unexpected_error_is_logged_and_leaks_nothing(client, caplog):
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert db.engine is not None
+
+
+def test_a_configured_tile_server_is_the_only_outside_image_origin(app):
+    from civic.web import CSP, content_security_policy
+
+    assert content_security_policy(app) == CSP
+    app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    try:
+        csp = content_security_policy(app)
+    finally:
+        app.config["MAP_TILE_URL"] = ""
+    assert "img-src 'self' data: https://tiles.example.org;" in csp
+    assert "script-src 'self';" in csp
