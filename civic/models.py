@@ -3,12 +3,13 @@
 from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
-from civic.moderation.models import AuditEntry
+from civic.moderation.models import Appeal, AuditEntry, Block, Moderation, Report
 from civic.spaces.models import Phase, PostcodeSector, Process, ProcessWard, Programme, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
     "ApiToken", "Comment", "CommentVote", "Phase", "Process", "ProcessWard",
+    "Appeal", "Block", "Moderation", "Report",
     "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 09:46:52.067604
+Create Date: 2026-11-26 10:55:58.305303
 """
 
 import sqlalchemy as sa
@@ -115,6 +115,22 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_log_at', ['at'], unique=False)
         batch_op.create_index('ix_audit_log_object', ['object_type', 'object_id'], unique=False)
 
+    op.create_table('blocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('blocked_by_id', sa.Integer(), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lifted_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['blocked_by_id'], ['users.id'], name=op.f('fk_blocks_blocked_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['lifted_by_id'], ['users.id'], name=op.f('fk_blocks_lifted_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_blocks_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_blocks'))
+    )
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_blocks_user_id'), ['user_id'], unique=False)
+
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resource_type', sa.String(length=40), nullable=False),
@@ -162,6 +178,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_groups_ward_id'), ['ward_id'], unique=False)
+
+    op.create_table('moderations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('resource_type', sa.String(length=40), nullable=False),
+    sa.Column('resource_id', sa.Integer(), nullable=False),
+    sa.Column('reports_count', sa.Integer(), nullable=False),
+    sa.Column('hidden_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_moderations_hidden_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderations')),
+    sa.UniqueConstraint('resource_type', 'resource_id', name=op.f('uq_moderations_resource_type_resource_id'))
+    )
+    with op.batch_alter_table('moderations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderations_status'), ['status'], unique=False)
 
     op.create_table('processes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -253,6 +287,31 @@ def upgrade() -> None:
     with op.batch_alter_table('verification_requests', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_verification_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_verification_requests_user_id'), ['user_id'], unique=False)
+
+    op.create_table('appeals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('appellant_id', sa.Integer(), nullable=False),
+    sa.Column('moderation_id', sa.Integer(), nullable=True),
+    sa.Column('block_id', sa.Integer(), nullable=True),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'upheld', 'reversed')", name=op.f('ck_appeals_known_status')),
+    sa.CheckConstraint('(moderation_id IS NULL) <> (block_id IS NULL)', name=op.f('ck_appeals_one_decision')),
+    sa.ForeignKeyConstraint(['appellant_id'], ['users.id'], name=op.f('fk_appeals_appellant_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['block_id'], ['blocks.id'], name=op.f('fk_appeals_block_id_blocks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_appeals_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['moderation_id'], ['moderations.id'], name=op.f('fk_appeals_moderation_id_moderations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appeals')),
+    sa.UniqueConstraint('block_id', name=op.f('uq_appeals_block_id')),
+    sa.UniqueConstraint('moderation_id', 'appellant_id', name=op.f('uq_appeals_moderation_id_appellant_id'))
+    )
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appeals_appellant_id'), ['appellant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_appeals_status'), ['status'], unique=False)
 
     op.create_table('comment_votes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -409,6 +468,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_register_entries_upload_id'), ['upload_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_register_entries_ward_id'), ['ward_id'], unique=False)
 
+    op.create_table('reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('moderation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=20), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('created_at', civic.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dismissed_at', civic.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("reason IN ('spam', 'offensive', 'does_not_belong', 'illegal', 'other')", name=op.f('ck_reports_known_reason')),
+    sa.ForeignKeyConstraint(['moderation_id'], ['moderations.id'], name=op.f('fk_reports_moderation_id_moderations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reports_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reports')),
+    sa.UniqueConstraint('moderation_id', 'user_id', name=op.f('uq_reports_moderation_id_user_id'))
+    )
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reports_moderation_id'), ['moderation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reports_user_id'), ['user_id'], unique=False)
+
     op.create_table('support_budgets',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('process_id', sa.Integer(), nullable=False),
@@ -519,6 +596,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_support_budgets_user_id'))
 
     op.drop_table('support_budgets')
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reports_user_id'))
+        batch_op.drop_index(batch_op.f('ix_reports_moderation_id'))
+
+    op.drop_table('reports')
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_register_entries_ward_id'))
         batch_op.drop_index(batch_op.f('ix_register_entries_upload_id'))
@@ -553,6 +635,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comment_votes_user_id'))
 
     op.drop_table('comment_votes')
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appeals_status'))
+        batch_op.drop_index(batch_op.f('ix_appeals_appellant_id'))
+
+    op.drop_table('appeals')
     with op.batch_alter_table('verification_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_verification_requests_user_id'))
         batch_op.drop_index(batch_op.f('ix_verification_requests_status'))
@@ -572,6 +659,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processes_programme_id'))
 
     op.drop_table('processes')
+    with op.batch_alter_table('moderations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_moderations_status'))
+
+    op.drop_table('moderations')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_groups_ward_id'))
 
@@ -582,6 +673,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_comments_author_id'))
 
     op.drop_table('comments')
+    with op.batch_alter_table('blocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_blocks_user_id'))
+
+    op.drop_table('blocks')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_object')
         batch_op.drop_index('ix_audit_log_at')
