@@ -67,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.cli import cli
     from civic.comments.views import bp as comments_bp
     from civic.groups.views import bp as groups_bp
+    from civic.moderation.blocking_views import bp as blocking_bp
+    from civic.moderation.views import bp as moderation_bp
     from civic.pages import bp as pages_bp
     from civic.spaces.views import bp as spaces_bp
     from civic.verification.views import bp as verification_bp
@@ -79,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(spaces_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(blocking_bp)
     app.cli.add_command(cli)
 
     from civic.accounts import oidc

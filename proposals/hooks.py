@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
@@ -39,6 +40,11 @@ def _comments_readable(proposal: Proposal) -> bool:
     return proposal.is_visible
 
 
+def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:
+    """Moderation hides (a time) or restores (None) the proposal."""
+    proposal.hidden_at = hidden_at
+
+
 HOOKS: dict = {
     "url": _url,
     "title": _title,
@@ -46,4 +52,5 @@ HOOKS: dict = {
     "may_comment": _may_comment,
     "comments_readable": _comments_readable,
     "on_comment_count": services.on_comment_count,
+    "set_hidden": _set_hidden,
 }

@@ -163,8 +163,8 @@ def sign_in(email: str, password: str, address: str) -> User:
         raise RuleViolation(GENERIC_SIGNIN_ERROR, field="password")
     if user.blocked_at is not None:
         raise RuleViolation(
-            "This account has been blocked by a council officer. You can appeal: write to the council "
-            "at the contact address in the footer, quoting your nickname.")
+            "This account has been blocked by a council officer. You can appeal the decision at "
+            "/moderation/appeal-block: another officer will review it.")
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     db.session.execute(delete(SigninFailure).where(SigninFailure.account_key == key))
@@ -376,8 +376,9 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
     if user is None or user.deleted_at is not None:
         raise RuleViolation("This account no longer exists.")
     if user.blocked_at is not None:
-        raise RuleViolation("This account has been blocked by a council officer. You can appeal by writing "
-                            "to the council at the contact address in the footer.")
+        raise RuleViolation("This account has been blocked by a council officer. You can appeal the decision at "
+                            "/moderation/appeal-block (or write to the council at the address in the footer): "
+                            "another officer will review it.")
     identity.last_used_at = utcnow()
     user.last_signin_at = utcnow()
     return user

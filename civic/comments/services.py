@@ -680,3 +680,42 @@ def thread(resource_type: str, resource_id: int, user: Any, order: str = "oldest
         roots.sort(key=lambda n: (-n.score, n.created_at, n.id))
     result.comments = roots
     return result
+
+
+# Comments as a reportable resource (moderation) -------------------------------------------------------------
+
+
+def _comment_url(comment: Comment) -> str:
+    """The comment's place on its resource's page, built without loading the resource."""
+    rt = resources.find(comment.resource_type)
+    if rt is not None and rt.url_endpoint:
+        base = url_for(rt.url_endpoint, **{f"{rt.name}_id": comment.resource_id})
+    else:
+        base = url_for("comments.index", resource_type=comment.resource_type, resource_id=comment.resource_id)
+    return f"{base}#comment-{comment.id}"
+
+
+def _comment_title(comment: Comment) -> str:
+    text = " ".join((comment.body or "").split())
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _comment_visible(user: Any, comment: Comment) -> bool:
+    return comment.deleted_at is None and comment.hidden_at is None and _find(
+        user, comment.resource_type, comment.resource_id) is not None
+
+
+def _comment_set_hidden(comment: Comment, hidden_at: datetime | None) -> None:
+    """Hide or show a comment; the resource's comment counter follows (a deleted comment is not counted)."""
+    was_hidden = comment.hidden_at is not None
+    comment.hidden_at = hidden_at
+    db.session.flush()
+    if comment.deleted_at is None and was_hidden != (hidden_at is not None):
+        rt = resources.find(comment.resource_type)
+        obj = db.session.get(rt.model, comment.resource_id) if rt is not None else None
+        if obj is not None:
+            _count(Target(rt, obj), -1 if hidden_at is not None else 1)
+
+
+resources.register("comment", Comment, "Comment", capabilities={"reportable"}, url=_comment_url,
+                   title=_comment_title, visible=_comment_visible, set_hidden=_comment_set_hidden)

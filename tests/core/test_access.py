@@ -99,6 +99,18 @@ GET = {
     "verification.register": only(ADMINS),
     "verification.queue": only(OFFICERS),
     "verification.show_request": only(OFFICERS),
+    "blocking.block_page": only(OFFICERS),
+    "blocking.appeal_block": everyone(200),  # a blocked person cannot sign in: the form identifies them
+    "blocking.appeal_content": signed_in(404),  # no such decision
+    "blocking.appeals": only(OFFICERS),
+    "blocking.appeal": only(OFFICERS, ok=404),  # no such appeal
+    "moderation.report": signed_in(),  # somebody else's proposal
+    "moderation.queue": only(OFFICERS),
+    "moderation.lookup": only(OFFICERS, ok=302),  # nothing asked for: back to the queue
+    "moderation.hide": only(OFFICERS),
+    "moderation.unhide": only(OFFICERS),
+    "moderation.dismiss": only(OFFICERS),
+    "moderation.transparency": everyone(200),
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -123,6 +135,10 @@ POST_REFUSED = {
     "verification.decide": only(OFFICERS, ok=None),
     "verification.revoke": only(ADMINS, ok=None),
     "verification.withdraw": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
+    "blocking.block": only(OFFICERS, ok=None),
+    "blocking.unblock": only(OFFICERS, ok=None),
+    "blocking.appeal": only(OFFICERS, ok=None),
+    **{e: only(OFFICERS, ok=None) for e in ("moderation.hide", "moderation.unhide", "moderation.dismiss")},
 }
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
@@ -130,7 +146,8 @@ SIGN_IN_REQUIRED_POSTS = {
     "groups.new", "verification.start", "verification.request_manual",
     "proposals.new", "proposals.support", "proposals.unsupport", "proposals.endorse", "proposals.unendorse",
     "proposals.accept_coauthor", "proposals.decline_coauthor", "comments.create", "comments.reply",
-    "comments.vote", "api_tokens.create",
+    "comments.vote", "api_tokens.create", "blocking.appeal_content",
+    "moderation.report",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
@@ -138,7 +155,7 @@ API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.su
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
-              "accounts.sign_out"}
+              "accounts.sign_out", "blocking.appeal_block"}
 
 
 @pytest.fixture
@@ -175,7 +192,7 @@ def objects(make_user):
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
-            "resource_id": proposal.id}
+            "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999}
 
 
 def url_for_rule(app, endpoint, objects):

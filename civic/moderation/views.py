@@ -1,0 +1,128 @@
+"""Moderation pages: report content, the officer queue and its actions, and the public transparency page.
+
+Thin: parse, call a service (which holds every rule and permission), redirect or render.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from civic import resources
+from civic.errors import RuleViolation
+from civic.extensions import limiter
+from civic.moderation import forms, services
+from civic.web import form_error, page_arg
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+ACTIONS = {
+    "hide": ("Hide", "Hide this content", services.hide, "The content is hidden."),
+    "unhide": ("Show again", "Show this content again", services.unhide, "The content is shown again."),
+    "dismiss": ("Dismiss reports", "Dismiss the reports", services.dismiss, "The reports are dismissed."),
+}
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+
+
+@bp.app_template_global()
+def moderation_hidden_notice(resource_type: str, resource_id: int):
+    """For the author's view of hidden content: the moderation row saying when and why (one query)."""
+    return services.hidden_notice(resource_type, resource_id)
+
+
+@bp.route("/report/<resource_type>/<int:resource_id>", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", key_func=_user_key, methods=["POST"])
+def report(resource_type: str, resource_id: int):
+    rt, obj = services.report_target(current_user, resource_type, resource_id)
+    already = services.has_reported(current_user, rt.name, obj.id)
+    form = forms.ReportForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.report(current_user, rt.name, obj.id, form.reason.data, form.details.data or "")
+        except RuleViolation as e:
+            form_error(form, e)
+        else:
+            flash("Thank you for your report. The council's moderators will look at it.", "success")
+            return redirect(services.url_of(rt, obj) or url_for("pages.home"))
+    return render_template("moderation/report.html", form=form, rt=rt, obj=obj, title=services.title_of(rt, obj),
+                           url=services.url_of(rt, obj), already=already)
+
+
+@bp.get("/")
+@login_required
+def queue():
+    status = request.args.get("status", "open")
+    if status not in services.FILTERS:
+        status = "open"
+    page, items = services.queue(current_user, status, page_arg())
+    lookup = forms.LookupForm(formdata=None)
+    lookup.resource_type.choices = _reportable_choices()
+    return render_template("moderation/queue.html", page=page, items=items, status=status,
+                           filters=services.FILTERS, reasons=services.REASONS, lookup=lookup)
+
+
+def _reportable_choices() -> list[tuple[str, str]]:
+    return [(rt.name, rt.label) for rt in resources.with_capability("reportable")]
+
+
+@bp.get("/lookup")
+@login_required
+def lookup():
+    """Officers hide content that nobody reported: find it by kind and number."""
+    services.require_moderator(current_user)
+    form = forms.LookupForm(request.args)
+    form.resource_type.choices = _reportable_choices()
+    if form.validate():
+        return redirect(url_for(".hide", resource_type=form.resource_type.data, resource_id=form.resource_id.data))
+    if not request.args:
+        return redirect(url_for(".queue"))
+    page, items = services.queue(current_user, "open", 1)
+    return render_template("moderation/queue.html", page=page, items=items, status="open",
+                           filters=services.FILTERS, reasons=services.REASONS, lookup=form), 400
+
+
+def _act(action: str, resource_type: str, resource_id: int):
+    label, heading, do, done = ACTIONS[action]
+    rt, obj, mod = services.moderator_target(current_user, resource_type, resource_id)
+    form = forms.ActionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            do(current_user, rt.name, obj.id, form.note.data)
+        except RuleViolation as e:
+            form_error(form, e)
+        else:
+            flash(done, "success")
+            return redirect(url_for(".queue"))
+    reports = services.open_reports(mod)
+    return render_template("moderation/act.html", form=form, action=action, label=label, heading=heading, rt=rt,
+                           obj=obj, mod=mod, reports=reports, title=services.title_of(rt, obj),
+                           url=services.url_of(rt, obj), reasons=services.REASONS)
+
+
+@bp.route("/<resource_type>/<int:resource_id>/hide", methods=["GET", "POST"])
+@login_required
+def hide(resource_type: str, resource_id: int):
+    return _act("hide", resource_type, resource_id)
+
+
+@bp.route("/<resource_type>/<int:resource_id>/unhide", methods=["GET", "POST"])
+@login_required
+def unhide(resource_type: str, resource_id: int):
+    return _act("unhide", resource_type, resource_id)
+
+
+@bp.route("/<resource_type>/<int:resource_id>/dismiss", methods=["GET", "POST"])
+@login_required
+def dismiss(resource_type: str, resource_id: int):
+    return _act("dismiss", resource_type, resource_id)
+
+
+@bp.get("/transparency")
+def transparency():
+    months, by_reason, by_kind = services.transparency()
+    return render_template("moderation/transparency.html", months=months, by_reason=by_reason, by_kind=by_kind,
+                           reasons=services.REASONS, kinds=services.TRANSPARENCY_KINDS)
