@@ -328,15 +328,30 @@ class QueueItem:
     details: list[str] = field(default_factory=list)
 
 
-def queue(officer: User, status: str = "open", page: int = 1, per_page: int = 20) -> tuple[Page, list[QueueItem]]:
-    """One page of the queue, in a fixed number of queries (plus one per resource type on the page)."""
+QUEUE_SORTS = {"reports": "Most reported first", "recent": "Most recent activity first",
+               "oldest": "Waiting longest first"}
+
+
+def queue(officer: User, status: str = "open", page: int = 1, per_page: int = 20, *, kind: str = "",
+          sort: str = "reports") -> tuple[Page, list[QueueItem]]:
+    """One page of the queue, in a fixed number of queries (plus one per resource type on the page).
+
+    ``kind`` keeps one resource type (e.g. "comment"); ``sort`` is one of QUEUE_SORTS.
+    """
     policy.require(officer, "moderation.act")
     stmt = select(Moderation)
+    if kind:
+        stmt = stmt.where(Moderation.resource_type == kind)
     if status == "open":
         stmt = stmt.where(Moderation.status == "open", Moderation.reports_count > 0)
     elif status == "hidden":
         stmt = stmt.where(Moderation.hidden_at.is_not(None))
-    stmt = stmt.order_by(Moderation.reports_count.desc(), Moderation.updated_at.desc(), Moderation.id.desc())
+    if sort == "recent":
+        stmt = stmt.order_by(func.coalesce(Moderation.updated_at, Moderation.created_at).desc(), Moderation.id.desc())
+    elif sort == "oldest":
+        stmt = stmt.order_by(Moderation.created_at, Moderation.id)
+    else:
+        stmt = stmt.order_by(Moderation.reports_count.desc(), Moderation.updated_at.desc(), Moderation.id.desc())
     result = paginate(stmt, page, per_page)
     mods = list(result.items)
     ids = [m.id for m in mods]

@@ -58,11 +58,17 @@ def queue():
     status = request.args.get("status", "open")
     if status not in services.FILTERS:
         status = "open"
-    page, items = services.queue(current_user, status, page_arg())
+    kinds = _reportable_choices()
+    kind = request.args.get("kind", "")
+    kind = kind if kind in dict(kinds) else ""
+    sort = request.args.get("sort", "reports")
+    sort = sort if sort in services.QUEUE_SORTS else "reports"
+    page, items = services.queue(current_user, status, page_arg(), kind=kind, sort=sort)
     lookup = forms.LookupForm(formdata=None)
-    lookup.resource_type.choices = _reportable_choices()
+    lookup.resource_type.choices = kinds
     return render_template("moderation/queue.html", page=page, items=items, status=status,
-                           filters=services.FILTERS, reasons=services.REASONS, lookup=lookup)
+                           filters=services.FILTERS, reasons=services.REASONS, lookup=lookup,
+                           kinds=kinds, kind=kind, sorts=services.QUEUE_SORTS, sort=sort)
 
 
 def _reportable_choices() -> list[tuple[str, str]]:
@@ -82,7 +88,8 @@ def lookup():
         return redirect(url_for(".queue"))
     page, items = services.queue(current_user, "open", 1)
     return render_template("moderation/queue.html", page=page, items=items, status="open",
-                           filters=services.FILTERS, reasons=services.REASONS, lookup=form), 400
+                           filters=services.FILTERS, reasons=services.REASONS, lookup=form,
+                           kinds=_reportable_choices(), kind="", sorts=services.QUEUE_SORTS, sort="reports"), 400
 
 
 def _act(action: str, resource_type: str, resource_id: int):

@@ -130,3 +130,17 @@ def test_the_queue_loads_in_a_fixed_number_of_queries(make_process, make_proposa
         page = officer_client.get("/moderation/")
     assert page.text.count("Dismiss reports<") == 14
     assert many.count == few.count
+
+
+def test_the_queue_filters_by_kind_and_sorts(proposal, make_user, report_by, make_comment, client_as):
+    comment = make_comment(proposal, make_user("resident", nickname="loud_one"), body="Shouting in capitals")
+    report_by(2, "comment", comment.id, reason="offensive")
+    report_by(1, "proposal", proposal.id, reason="spam")
+    client, _officer = client_as("officer")
+    only_comments = client.get("/moderation/?kind=comment").text
+    assert "Shouting in capitals" in only_comments and "Paint the bridge pink" not in only_comments
+    most = client.get("/moderation/?sort=reports").text
+    assert most.index("Shouting in capitals") < most.index("Paint the bridge pink")
+    oldest = client.get("/moderation/?sort=oldest").text
+    assert oldest.index("Shouting in capitals") < oldest.index("Paint the bridge pink")
+    assert "Paint the bridge pink" in client.get("/moderation/?kind=nonsense").text  # unknown kind: all kinds
