@@ -35,6 +35,15 @@ def _bin(name: str) -> str:
     raise SystemExit(f"{name} not found; run `make install` first")
 
 
+def start_gunicorn(env: dict[str, str], data: Path, port: int, app: str) -> subprocess.Popen:
+    """gunicorn as ``make run`` starts it (2 workers x 4 threads) on loopback, logging to ``data``."""
+    with (data / "gunicorn.log").open("w") as log:  # the child keeps its own copy of the handle
+        return subprocess.Popen(
+            [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+             "--log-level", "warning", app],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -106,11 +115,7 @@ def main() -> bool:
         }
         env.pop("CIVIC_SMTP_HOST", None)
         _prepare(env)
-        log = (data / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        server = start_gunicorn(env, data, port, "wsgi:app")
         try:
             _wait_until_up(port, server)
             print(f"gunicorn, 2 workers x 4 threads, SQLite, {REQUESTS} sequential keep-alive requests per page "
@@ -135,7 +140,6 @@ def main() -> bool:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-            log.close()
 
 
 if __name__ == "__main__":

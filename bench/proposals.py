@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port, _wait_until_up
+from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
 from proposals import demo
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
@@ -338,11 +338,7 @@ def main() -> bool:
 
 def _serve_and_measure(env: dict[str, str], data: Path, plan: Plan) -> bool:
     port = _free_port()
-    log = (data / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-         "--log-level", "warning", "bench._wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = start_gunicorn(env, data, port, "bench._wsgi:app")
     try:
         _wait_until_up(port, server)
         print(f"gunicorn, 2 workers x 4 threads, PostgreSQL; {REQUESTS} sequential keep-alive requests each after "
@@ -376,7 +372,6 @@ def _serve_and_measure(env: dict[str, str], data: Path, plan: Plan) -> bool:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        log.close()
         errors = (data / "gunicorn.log").read_text(errors="replace").strip()
         if errors:
             print("gunicorn said:\n" + errors[-3000:])
