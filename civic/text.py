@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -19,6 +21,12 @@ def render_markdown(source: str | None) -> Markup:
     """Markdown to sanitised HTML. Headings shift down to h2+ so page outlines stay in order."""
     if not source:
         return Markup("")
+    return _render(source)
+
+
+@lru_cache(maxsize=4096)
+def _render(source: str) -> Markup:
+    """Rendering is pure, so a hot list or page renders each text once per worker."""
     html = _md.render(source)
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     clean = nh3.clean(
