@@ -593,7 +593,14 @@ def similar_cached(proposal: Proposal) -> list[SimilarProposal]:
     now = time.monotonic()
     hit = _similar_cache.get(proposal.id)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        # The scores may be a few minutes old, but what is shown must not be: drop anything hidden or
+        # withdrawn since (one small query on primary keys).
+        ids = [s.id for s in hit[1]]
+        if not ids:
+            return []
+        still = set(db.session.scalars(select(Proposal.id).where(
+            Proposal.id.in_(ids), Proposal.state == "published", Proposal.hidden_at.is_(None))))
+        return [s for s in hit[1] if s.id in still]
     if len(_similar_cache) > 4096:
         _similar_cache.clear()
     found = similar(proposal)
