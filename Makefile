@@ -34,6 +34,7 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/flask civic migrate
 	@$(BIN)/flask civic is-seeded || $(BIN)/flask civic seed-demo
+	@$(BIN)/flask civic reindex --if-missing
 	@echo "Civic is at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 

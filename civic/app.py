@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic import config as civic_config
-from civic import resources
+from civic import jobs, resources
 from civic.db import db
 from civic.extensions import babel, csrf, limiter, login_manager
 
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     db.init_app(app)
+    jobs.init_app(app)
     csrf.init_app(app)
     babel.init_app(app)
     limiter.init_app(app)
@@ -88,6 +89,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.accounts import oidc
 
     oidc.init_app(app)
+
+    from civic import notifications
+
+    notifications.init_app(app)
+
+    from civic import search
+
+    search.init_app(app)
 
     for name in DOMAIN_PACKAGES:
         module = importlib.import_module(name)

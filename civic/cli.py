@@ -1,4 +1,4 @@
-"""``flask civic ...``: migrate, seed the demo, load reference data, create an admin."""
+"""``flask civic ...``: migrate, seed the demo, load reference data, create an admin, run the job worker."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import csv
 import secrets
 from importlib import resources as importlib_resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from civic import migrate
+from civic import jobs, migrate, search
 from civic.accounts import roles
 from civic.accounts.models import User, UserRole
 from civic.accounts.passwords import hash_password
@@ -124,6 +125,8 @@ def seed_demo(password: str | None) -> None:
     """Load the Westminster demo data (idempotent). New accounts' passwords are printed once."""
     created = seed_demo_data(password)
     db.session.commit()
+    if current_app.config.get("SEARCH_DRAIN") != "off":
+        search.reindex()  # the demo is loaded in bulk, past the search's change capture
     if created:
         click.echo("Demo accounts created (these passwords are shown only now):")
         for nickname, pw in created.items():
@@ -148,3 +151,25 @@ def create_admin(email: str, nickname: str, name: str, password: str) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(f"Administrator @{user.nickname} created.")
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now (retries that are due included), then stop.")
+def worker(burst: bool) -> None:
+    """Run the background job worker: mail and other jobs from the Redis queue (CIVIC_REDIS_URL)."""
+    cfg = current_app.config
+    try:
+        name = jobs.backend_name(cfg)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    if name != "rq":
+        why = ("CIVIC_REDIS_URL is not set" if not cfg.get("REDIS_URL")
+               else f"CIVIC_JOB_QUEUE is {name!r}")
+        raise click.ClickException(
+            f"{why}, so there is no Redis queue to work on: jobs run in the embedded background sender inside "
+            "each web process, which needs no worker. Set CIVIC_REDIS_URL to use Redis and this worker.")
+    url = urlsplit(cfg["REDIS_URL"])  # shown without its password
+    where = f"{url.hostname or 'localhost'}:{url.port or 6379}{url.path if url.path not in ('', '/') else '/0'}"
+    click.echo(f"Working on the {cfg['JOB_QUEUE_NAME']!r} queue at {where}"
+               f"{' until it is empty' if burst else ' (Ctrl+C to stop)'}.")
+    jobs.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]

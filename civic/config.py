@@ -24,6 +24,16 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _seconds(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    """A comma-separated list of seconds, e.g. ``10,60,300``; ``none`` for an empty list."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw.lower() == "none":
+        return ()
+    return tuple(float(part) for part in raw.split(","))
+
+
 def _secret_key(instance: Path) -> str:
     """The configured secret, or one generated once into ``instance/secret_key``."""
     configured = os.environ.get("CIVIC_SECRET_KEY")
@@ -56,6 +66,13 @@ def from_environment() -> dict:
         "SITE_NAME": env.get("CIVIC_SITE_NAME", "Civic Westminster"),
         "SERVER_NAME": env.get("CIVIC_SERVER_NAME") or None,
         "PREFERRED_URL_SCHEME": env.get("CIVIC_URL_SCHEME", "http"),
+        # Requests for any other Host are refused (400): links built from the request stay ours.
+        "TRUSTED_HOSTS": [h.strip() for h in (env.get("CIVIC_TRUSTED_HOSTS") or env.get("CIVIC_SERVER_NAME") or "")
+                          .split(",") if h.strip()] or None,
+        # Links in mail built outside a request (jobs, digests): the site's public address.
+        "BASE_URL": (env.get("CIVIC_BASE_URL") or (
+            f"{env.get('CIVIC_URL_SCHEME', 'http')}://{env['CIVIC_SERVER_NAME']}" if env.get("CIVIC_SERVER_NAME")
+            else "http://127.0.0.1:5000")).rstrip("/"),
         # Cookies: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -82,8 +99,13 @@ def from_environment() -> dict:
         "OIDC_CLIENT_SECRET": env.get("CIVIC_OIDC_CLIENT_SECRET") or None,
         "OIDC_PROVIDER_NAME": env.get("CIVIC_OIDC_PROVIDER_NAME", "your council account"),
         "OIDC_SCOPE": env.get("CIVIC_OIDC_SCOPE", "openid email profile"),
-        # Services used later on.
+        # Background jobs (mail): "rq" (Redis) when CIVIC_REDIS_URL is set, else "thread" (in-process);
+        # "sync" runs each job at once (tests, scripts). See docs/jobs.md.
         "REDIS_URL": env.get("CIVIC_REDIS_URL") or None,
+        "JOB_QUEUE": env.get("CIVIC_JOB_QUEUE") or None,
+        "JOB_QUEUE_NAME": env.get("CIVIC_JOB_QUEUE_NAME", "civic"),
+        "JOB_RETRY_DELAYS": _seconds("CIVIC_JOB_RETRY_DELAYS", (10, 60, 300, 1800)),
+        # Services used later on.
         "MQTT_URL": env.get("CIVIC_MQTT_URL") or None,
         # Map tiles (e.g. a council's own tile server): without them maps show points on a plain ground.
         "MAP_TILE_URL": env.get("CIVIC_MAP_TILE_URL", ""),
@@ -99,6 +121,11 @@ def from_environment() -> dict:
         "PAGE_SIZE": _int("CIVIC_PAGE_SIZE", 20),
         "MODERATION_HIDE_THRESHOLD": _int("CIVIC_MODERATION_HIDE_THRESHOLD", 3),
         "SIMILAR_CACHE_SECONDS": _int("CIVIC_SIMILAR_CACHE_SECONDS", 300),
+        # Search (docs/search.md): the Whoosh index's directory; when changes reach it: "thread" (a background
+        # thread in each process, the default), "request" (before the response, e.g. tests) or "off".
+        "SEARCH_DIR": env.get("CIVIC_SEARCH_DIR") or None,  # None: instance/search
+        "SEARCH_DRAIN": env.get("CIVIC_SEARCH_DRAIN", "thread"),
+        "SEARCH_DRAIN_INTERVAL": _int("CIVIC_SEARCH_DRAIN_INTERVAL", 60),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

@@ -1,11 +1,16 @@
 """Outgoing email.
 
-Messages built during a request are held in an outbox and leave only after the
-request's transaction commits. Delivery is SMTP when ``CIVIC_SMTP_HOST`` is set;
-otherwise (the embedded default) each message is written as an ``.eml`` file
-under ``instance/mail/`` and logged, so a new user can confirm an account
-without a mail server. A failing SMTP server is logged and never breaks the
-request that caused the message.
+Messages built during a request are held in an outbox and, once the request's
+transaction has committed, handed to the job queue (:mod:`civic.jobs`): they
+leave outside the request, so a slow or failing mail server never delays or
+breaks the page that caused them. :func:`deliver_job` raises on failure, so the
+queue tries again with back-off and, after the last attempt, keeps the message
+as a failure that admins can see and retry on ``/admin/jobs``. Outside a request
+(CLI) :func:`send` hands the message to the queue at once.
+
+Delivery is SMTP when ``CIVIC_SMTP_HOST`` is set; otherwise (the embedded
+default) each message is written as an ``.eml`` file under ``instance/mail/``
+and logged, so a new user can confirm an account without a mail server.
 """
 
 from __future__ import annotations
@@ -13,59 +18,97 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email import message_from_bytes
+from email import policy as email_policy
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, has_request_context, render_template
 
+from civic import jobs
+
 log = logging.getLogger("civic.mail")
 
 
-def build(to: str, subject: str, template: str, **context) -> EmailMessage:
-    """A multipart text+HTML message from ``templates/mail/<template>.txt`` and ``.html``."""
-    msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_FROM"]
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="civic.localhost")
+def build(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,
+          **context) -> Message:
+    """A multipart text+HTML message from ``templates/mail/<template>.txt`` and ``.html``.
+
+    ``headers`` adds headers such as ``List-Unsubscribe`` and ``List-Unsubscribe-Post``. Built with the
+    MIME classes (the ``compat32`` policy): several times faster than ``EmailMessage``, which matters for
+    10,000 digests; header values with a line break are refused (no header injection).
+    """
     context.setdefault("site_name", current_app.config["SITE_NAME"])
-    msg.set_content(render_template(f"mail/{template}.txt", **context))
-    msg.add_alternative(render_template(f"mail/{template}.html", **context), subtype="html")
+    msg = MIMEMultipart("alternative")
+    msg["From"] = _header(current_app.config["MAIL_FROM"])
+    msg["To"] = _header(to)
+    msg["Subject"] = _header(subject)
+    msg["Message-ID"] = make_msgid(domain="civic.localhost")
+    msg["Date"] = formatdate(localtime=False)
+    for name, value in (headers or {}).items():
+        msg[name] = _header(value)
+    msg.attach(MIMEText(render_template(f"mail/{template}.txt", **context), "plain", "utf-8"))
+    msg.attach(MIMEText(render_template(f"mail/{template}.html", **context), "html", "utf-8"))
     return msg
 
 
-def send(to: str, subject: str, template: str, **context) -> EmailMessage:
-    msg = build(to, subject, template, **context)
+def _header(value: str) -> str | Header:
+    if "\r" in value or "\n" in value:
+        raise ValueError("a mail header must not contain a line break")
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def send(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,
+         **context) -> Message:
+    """Build the message and send it in the background: after the commit in a request, at once outside."""
+    msg = build(to, subject, template, headers=headers, **context)
     if has_request_context():
         g.setdefault("civic_outbox", []).append(msg)
     else:
-        deliver(msg)
+        queue(msg)
     return msg
 
 
 def flush_after_commit() -> None:
     for msg in g.pop("civic_outbox", []):
-        deliver(msg)
+        queue(msg)
 
 
 def discard() -> None:
     g.pop("civic_outbox", None)
 
 
+def queue(msg: Message) -> None:
+    jobs.enqueue(deliver_job, bytes(msg), description=f"Mail to {msg['To']}: {msg['Subject']}")
+
+
+def deliver_job(raw: bytes) -> None:
+    """The job: send one message (its bytes). Raises when it cannot, so that the queue tries again."""
+    _deliver(message_from_bytes(raw, policy=email_policy.default))
+
+
 def deliver(msg: EmailMessage) -> bool:
-    cfg = current_app.config
+    """Send one message now; False (logged) when it could not be sent."""
     try:
-        if cfg["SMTP_HOST"]:
-            _send_smtp(msg, cfg)
-            log.info("mail sent to %s: %s", msg["To"], msg["Subject"])
-        else:
-            path = _save_eml(msg, Path(cfg["MAIL_DIR"]))
-            log.info("mail to %s saved as %s (no SMTP server configured)", msg["To"], path)
+        _deliver(msg)
         return True
     except (OSError, smtplib.SMTPException):
         log.exception("could not send mail to %s: %s", msg["To"], msg["Subject"])
         return False
+
+
+def _deliver(msg: EmailMessage) -> None:
+    cfg = current_app.config
+    if cfg["SMTP_HOST"]:
+        _send_smtp(msg, cfg)
+        log.info("mail sent to %s: %s", msg["To"], msg["Subject"])
+    else:
+        path = _save_eml(msg, Path(cfg["MAIL_DIR"]))
+        log.info("mail to %s saved as %s (no SMTP server configured)", msg["To"], path)
 
 
 def _send_smtp(msg: EmailMessage, cfg) -> None:

@@ -3,11 +3,26 @@
 from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
+from civic.jobs.models import JobFailure
 from civic.moderation.models import Appeal, AuditEntry, Block, Moderation, Report
+from civic.notifications.models import (
+    AlertProgramme,
+    AlertWard,
+    DigestRun,
+    Follow,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+    NotificationSettings,
+)
+from civic.search.models import SearchQueue
 from civic.spaces.models import Phase, PostcodeSector, Process, ProcessWard, Programme, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
+    "SearchQueue",
+    "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
+    "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "Process", "ProcessWard",
     "Appeal", "Block", "Moderation", "Report",
     "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",

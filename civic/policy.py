@@ -71,7 +71,7 @@ def _admin(user: Any, _obj: Any) -> bool | str:
 
 for _action in ("admin.view_users", "verification.decide", "group.verify"):
     rule(_action)(_officer)
-for _action in ("roles.grant", "verification.revoke", "register.upload", "audit.view"):
+for _action in ("roles.grant", "verification.revoke", "register.upload", "audit.view", "jobs.manage"):
     rule(_action)(_admin)
 
 

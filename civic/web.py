@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from civic import events, mail, policy, resources
+from civic import events, jobs, mail, policy, resources, search
 from civic.db import db
 from civic.errors import DomainError
 from civic.text import render_markdown
@@ -68,6 +68,13 @@ def content_security_policy(app: Flask) -> str:
     return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
 
 
+def _discard_after_commit() -> None:
+    """What was to happen after a commit that did not happen: mail, events and jobs are dropped."""
+    mail.discard()
+    events.discard()
+    jobs.discard()
+
+
 def init_web(app: Flask) -> None:
     csp = content_security_policy(app)
     @app.after_request
@@ -78,15 +85,16 @@ def init_web(app: Flask) -> None:
                 db.session.commit()
             except Exception:
                 db.session.rollback()
-                mail.discard()
-                events.discard()
+                _discard_after_commit()
                 raise
             mail.flush_after_commit()
             events.flush_after_commit()
+            mail.flush_after_commit()  # mail that event handlers (notifications) sent
+            jobs.flush_after_commit()
+            search.after_request()
         else:
             db.session.rollback()
-            mail.discard()
-            events.discard()
+            _discard_after_commit()
         h = response.headers
         h.setdefault("Content-Security-Policy", csp)
         h.setdefault("X-Content-Type-Options", "nosniff")

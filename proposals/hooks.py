@@ -53,4 +53,5 @@ HOOKS: dict = {
     "comments_readable": _comments_readable,
     "on_comment_count": services.on_comment_count,
     "set_hidden": _set_hidden,
+    "space": lambda proposal: proposal.process.title,
 }

@@ -6,6 +6,7 @@ from flask import Flask
 
 from civic import events, resources
 from civic.resources import Component
+from proposals import search
 from proposals.models import Proposal
 
 EVENTS = {
@@ -18,13 +19,14 @@ EVENTS = {
 
 
 def init_app(app: Flask) -> None:
-    from proposals import api, cli, demo, exports, hooks, participation_views, views  # noqa: F401 - routes
+    from proposals import api, cli, demo, exports, hooks, notices, participation_views, views  # noqa: F401 - routes
 
     for name, description in EVENTS.items():
         if name not in events.event_types():
             events.declare(name, description)
     resources.register("proposal", Proposal, "Proposal", url_endpoint="proposals.show",
                        capabilities={"commentable", "reportable", "searchable", "followable"}, **hooks.HOOKS)
+    search.register()
     resources.register_component(Component("proposals", "Proposals", "proposals.index"))
     resources.set_area_endpoint("proposals", "spaces.index")
     app.register_blueprint(views.bp)

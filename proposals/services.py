@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from civic import events, policy, uploads
+from civic import events, policy, search, uploads
 from civic.accounts.models import User
 from civic.db import Page, db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
@@ -45,6 +45,8 @@ BODY_MAX = 10_000
 ADDRESS_MAX = 200
 ALT_MAX = 300
 PER_PAGE = 20
+#: The list's text filter takes at most this many of the search's best matches (and every literal match).
+SEARCH_LIMIT = 1000
 #: Greater London, generously: a point outside this box is a mistake (or not a London proposal).
 LONDON_BOUNDS = {"south": 51.28, "north": 51.70, "west": -0.52, "east": 0.34}
 #: Westminster's centre, where maps open.
@@ -642,8 +644,12 @@ def _conditions(process: Process, f: Filters) -> list[ColumnElement[bool]]:
             .where(Category.process_id == process.id, Category.slug == f.category)))
     q = " ".join(_text(f.q).split()).lower()
     if q:
-        where.append(or_(func.lower(Proposal.title).contains(q, autoescape=True),
-                         func.lower(Proposal.body).contains(q, autoescape=True)))
+        # The platform's search (stemming: "cycling" finds "cycle lane"), and the words as written, so the list
+        # still finds what the index has not caught up with yet.
+        found = search.matching_ids("proposal", q, parent=f"process:{process.id}", limit=SEARCH_LIMIT)
+        words = or_(func.lower(Proposal.title).contains(q, autoescape=True),
+                    func.lower(Proposal.body).contains(q, autoescape=True))
+        where.append(or_(words, Proposal.id.in_(found)) if found else words)
     return where
 
 

@@ -33,3 +33,7 @@ class AuditFilterForm(FlaskForm):
     actor = StringField("Done by (nickname)", validators=[Optional(), Length(max=40)])
     since = DateField("From", validators=[Optional()])
     until = DateField("Until (inclusive)", validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token, for buttons that post (try a job again, mark it as resolved)."""

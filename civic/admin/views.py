@@ -1,4 +1,4 @@
-"""Admin and officer pages: users and roles, and the audit log."""
+"""Admin and officer pages: users and roles, the audit log, and background jobs that failed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,6 +18,9 @@ from civic.admin import forms
 from civic.db import db, get_or_404, paginate
 from civic.errors import DomainError
 from civic.exports import stream_csv
+from civic.jobs import backend_name, retry_delays
+from civic.jobs import services as jobs
+from civic.jobs.models import JobFailure
 from civic.moderation import services as moderation
 from civic.spaces.models import Ward
 from civic.web import form_error, page_arg
@@ -35,7 +38,8 @@ def _signed_in():
 @bp.get("/")
 def index():
     policy.require(current_user, "admin.view_users")
-    return render_template("admin/index.html")
+    failed_jobs = jobs.unresolved_count() if policy.can(current_user, "jobs.manage") else None
+    return render_template("admin/index.html", failed_jobs=failed_jobs)
 
 
 def _ward_choices() -> list[tuple[str, str]]:
@@ -125,3 +129,47 @@ def audit_csv():
 
     return stream_csv("civic-audit-log.csv", ["id", "at_utc", "actor", "action", "object_type", "object_id",
                                               "object", "before", "after", "reason"], rows())
+
+
+# Background jobs that gave up ---------------------------------------------------------------------------------
+
+QUEUE_LABELS = {"rq": "Redis queue (RQ), run by flask civic worker",
+                "thread": "background sender inside each web process",
+                "sync": "at once, as soon as the request has committed (tests and scripts)"}
+
+
+@bp.get("/jobs")
+def job_failures():
+    policy.require(current_user, "jobs.manage")
+    show = request.args.get("show", "open")
+    if show not in jobs.FILTERS:
+        show = "open"
+    page = paginate(jobs.failures_query(show), page_arg(), 25)
+    delays = retry_delays(current_app.config)
+    return render_template("admin/jobs.html", page=page, show=show, filters=jobs.FILTERS,
+                           queue=QUEUE_LABELS[backend_name(current_app.config)], attempts=len(delays) + 1)
+
+
+def _job_action(failure_id: int, act, done: str):
+    policy.require(current_user, "jobs.manage")
+    failure = get_or_404(JobFailure, failure_id)
+    if forms.ActionForm().validate_on_submit():
+        try:
+            act(current_user, failure)
+        except DomainError as e:
+            flash(e.message, "error")
+        else:
+            flash(done.format(what=failure.description or failure.job), "success")
+    else:
+        flash("The form expired. Please try again.", "error")
+    return redirect(url_for("admin.job_failures"))
+
+
+@bp.post("/jobs/<int:failure_id>/retry")
+def retry_job(failure_id: int):
+    return _job_action(failure_id, jobs.retry, "Trying again: {what}.")
+
+
+@bp.post("/jobs/<int:failure_id>/resolve")
+def resolve_job(failure_id: int):
+    return _job_action(failure_id, jobs.resolve, "Marked as resolved: {what}.")

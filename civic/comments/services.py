@@ -67,6 +67,8 @@ EVENTS = {
     "comment.created": "Someone commented on a resource (subject: the comment; also for replies)",
     "comment.replied": "Someone replied to a comment (subject: the reply; parent: the comment answered)",
     "comment.mentioned": "A comment mentions people by @nickname (subject: the comment; users: who)",
+    "comment.edited": "The author changed a comment's words (subject: the comment)",
+    "comment.deleted": "The author deleted a comment (subject: the comment)",
 }
 for _name, _description in EVENTS.items():
     events.declare(_name, _description)
@@ -296,6 +298,7 @@ def edit_comment(user: User, comment: Comment, body: str, alignment: int | str |
     comment.body, comment.alignment, comment.edited_at = text, value, utcnow()
     db.session.flush()
     _publish_mentions(comment, where, already=before)
+    events.publish("comment.edited", comment, resource_type=where.resource_type, resource_id=where.resource_id)
     return True
 
 
@@ -316,6 +319,7 @@ def delete_comment(user: User, comment: Comment) -> bool:
     if not done:
         return False
     _count(where, -1)
+    events.publish("comment.deleted", comment, resource_type=where.resource_type, resource_id=where.resource_id)
     return True
 
 

@@ -209,7 +209,7 @@ def acting_officer_id(appeal: Appeal) -> int | None:
     return db.session.scalar(select(Moderation.hidden_by_id).where(Moderation.id == appeal.moderation_id))
 
 
-def _unhide(actor: User, moderation: Moderation, reason: str) -> None:
+def _unhide(actor: User, moderation: Moderation, reason: str, appeal_id: int | None = None) -> None:
     """Reverse a hide through the moderation service's ``unhide(officer, resource_type, resource_id, note)``."""
     from civic.moderation import services as moderation_services
 
@@ -217,7 +217,7 @@ def _unhide(actor: User, moderation: Moderation, reason: str) -> None:
     if unhide is None:
         raise RuleViolation("Content cannot be unhidden from an appeal yet. Uphold the appeal or unhide the "
                             "content from the moderation queue.")
-    unhide(actor, moderation.resource_type, moderation.resource_id, reason)
+    unhide(actor, moderation.resource_type, moderation.resource_id, reason, appeal_id=appeal_id)
 
 
 OUTCOMES = {"uphold": "upheld", "reverse": "reversed"}
@@ -247,7 +247,7 @@ def decide_appeal(actor: User, appeal: Appeal, outcome: str, reason: str) -> App
         else:
             moderation = db.session.get(Moderation, appeal.moderation_id)
             if moderation is not None and moderation.hidden_at is not None:
-                _unhide(actor, moderation, f"Appeal reversed: {reason}")
+                _unhide(actor, moderation, f"Appeal reversed: {reason}", appeal.id)
     appeal.status = OUTCOMES[outcome]
     appeal.reason = reason
     appeal.decided_at = utcnow()

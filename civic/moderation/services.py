@@ -283,7 +283,8 @@ def _dismiss_reports(mod: Moderation) -> None:
     db.session.refresh(mod)
 
 
-def unhide(officer: User, resource_type: str, resource_id: int, note: str) -> Moderation:
+def unhide(officer: User, resource_type: str, resource_id: int, note: str, *,
+           appeal_id: int | None = None) -> Moderation:
     """An officer shows hidden content again; its reports are settled so it is not hidden again by them."""
     rt, obj = _officer_target(officer, resource_type, resource_id)
     note = _note(note)
@@ -298,7 +299,8 @@ def unhide(officer: User, resource_type: str, resource_id: int, note: str) -> Mo
     _set_hidden(rt, obj, None)
     audit(officer, "moderation.unhide", rt.name, obj.id, label=title_of(rt, obj), before=before, after=_state(mod),
           reason=note)
-    events.publish("moderation.restored", mod, resource_type=rt.name, resource_id=obj.id)
+    events.publish("moderation.restored", mod, resource_type=rt.name, resource_id=obj.id, appeal_id=appeal_id,
+                   restored_at=utcnow().isoformat())
     return mod
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from civic import policy, slugs
+from civic import events, policy, slugs
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.moderation.services import audit
@@ -448,6 +448,15 @@ def update_process(actor: Any, process: Process, *, title: str, subtitle: str = 
     return process
 
 
+EVENTS = {
+    "process.published": "An officer published a process (subject: the Process; actor_id)",
+    "process.phase_started": "A phase of a published process began (subject: the Phase)",
+}
+for _name, _description in EVENTS.items():
+    if _name not in events.event_types():
+        events.declare(_name, _description)
+
+
 def publish(actor: Any, process: Process) -> Process:
     policy.require(actor, "process.manage", process)
     if process.is_published:
@@ -456,6 +465,7 @@ def publish(actor: Any, process: Process) -> Process:
     db.session.flush()
     audit(actor, "process.publish", "process", process.id, label=process.title,
           before={"published": False}, after={"published": True})
+    events.publish("process.published", process, actor_id=getattr(actor, "id", None))
     return process
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from civic import mail, policy
+from civic import events, mail, policy
 from civic.accounts import roles
 from civic.accounts.models import User, UserRole
 from civic.db import db, utcnow
@@ -42,6 +42,10 @@ POSTCODE_MESSAGE = "Enter a postcode like W2 1AA"
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][ABD-HJLNP-UW-Z]{2})$")
 MIN_AGE, MAX_AGE = 16, 120
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+if "verification.decided" not in events.event_types():
+    events.declare("verification.decided", "An officer decided a manual verification request (subject: the request)")
 
 
 def normalise_postcode(raw: str | None, field_name: str = "postcode") -> str:
@@ -487,6 +491,7 @@ def decide(officer: User, req: VerificationRequest, approve: bool, reason: str) 
                    else "We could not verify your residency")
         mail.send(user.email, subject, "verification_decided", user=user, approved=approve, reason=reason,
                   ward=req.ward, url=url_for("verification.start", _external=True))
+    events.publish("verification.decided", req, approved=approve, actor_id=officer.id)
 
 
 # Admins ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from civic import mail
 from civic.accounts.models import User
 from civic.db import db
+from civic.jobs.models import JobFailure
 from tests.accounts.conftest import path_of
 from tests.conftest import free_port
 
@@ -74,10 +75,15 @@ def test_a_failing_smtp_server_never_breaks_sign_up(client, app, monkeypatch, sm
     assert response.headers["Location"].endswith("/sign-up/check-your-email")
     db.session.expire_all()
     assert db.session.scalar(select(User).where(User.email == "ada@example.org")) is not None
-    errors = [r for r in caplog.records if r.name == "civic.mail" and r.levelno == logging.ERROR]
+    # The job queue (sync in tests) tried every attempt, then gave up: one ERROR, and a failure kept for admins.
+    errors = [r for r in caplog.records if r.name == "civic.jobs" and r.levelno == logging.ERROR]
     assert len(errors) == 1
-    assert "could not send mail to ada@example.org" in errors[0].getMessage()
+    assert "Mail to ada@example.org: Confirm your email address" in errors[0].getMessage()
+    assert "gave up after 4 attempts" in errors[0].getMessage()
     assert errors[0].exc_info is not None
+    [failure] = db.session.scalars(select(JobFailure)).all()
+    assert (failure.job, failure.attempts) == ("civic.mail.deliver_job", 4)
+    assert "Connection refused" in failure.error
     assert smtp_server.messages == []
 
 

@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 from werkzeug.serving import make_server
 
-from civic import migrate
+from civic import migrate, search
 from civic.app import create_app
 from civic.cli import seed_demo_data
 from civic.db import db, make_engine
@@ -74,6 +74,7 @@ def live_server(app, tmp_path_factory) -> Iterator[LiveServer]:
     with live.app_context():
         seed_demo_data(password=DEMO_PASSWORD)
         db.session.commit()
+        search.reindex()  # as `flask civic seed-demo` does: the search pages have results to check
     server = make_server("127.0.0.1", 0, live, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="civic-live-server", daemon=True)
     thread.start()

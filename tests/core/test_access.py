@@ -61,6 +61,7 @@ GET = {
     "admin.user": only(OFFICERS),
     "admin.audit_log": only(ADMINS),
     "admin.audit_csv": only(ADMINS),
+    "admin.job_failures": only(ADMINS),
     "spaces.index": everyone(200),
     "spaces.show": everyone(200),
     "spaces.new": only(OFFICERS),
@@ -111,6 +112,14 @@ GET = {
     "moderation.unhide": only(OFFICERS),
     "moderation.dismiss": only(OFFICERS),
     "moderation.transparency": everyone(200),
+    "search.index": everyone(200),
+    "search_api.search_json": everyone(200),
+    "notifications.index": signed_in(),
+    "notifications.open_": signed_in(404),  # somebody else's, or none: not found
+    "notifications.preferences": signed_in(),
+    "notifications.alerts": signed_in(),
+    "notifications.following": signed_in(),
+    "notifications.unsubscribe": everyone(404),  # a forged link
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -120,6 +129,8 @@ POST_REFUSED = {
     **{e: only(OFFICERS, ok=None) for e in ("spaces.new", "spaces.edit", "spaces.publish", "spaces.unpublish",
                                             "spaces.add_phase", "spaces.edit_phase", "spaces.remove_phase")},
     "admin.change_role": only(ADMINS, ok=None),
+    "admin.retry_job": only(ADMINS, ok=None),  # what an admin gets: tests/jobs
+    "admin.resolve_job": only(ADMINS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("proposals.settings", "proposals.add_category",
                                             "proposals.rename_category", "proposals.remove_category",
                                             "proposals.answer")},
@@ -139,6 +150,7 @@ POST_REFUSED = {
     "blocking.unblock": only(OFFICERS, ok=None),
     "blocking.appeal": only(OFFICERS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("moderation.hide", "moderation.unhide", "moderation.dismiss")},
+    "notifications.mark_read": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
 }
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
@@ -147,7 +159,8 @@ SIGN_IN_REQUIRED_POSTS = {
     "proposals.new", "proposals.support", "proposals.unsupport", "proposals.endorse", "proposals.unendorse",
     "proposals.accept_coauthor", "proposals.decline_coauthor", "comments.create", "comments.reply",
     "comments.vote", "api_tokens.create", "blocking.appeal_content",
-    "moderation.report",
+    "moderation.report", "notifications.mark_all_read", "notifications.preferences", "notifications.alerts",
+    "follows.follow", "follows.unfollow",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
@@ -155,7 +168,8 @@ API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.su
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
-              "accounts.sign_out", "blocking.appeal_block"}
+              "accounts.sign_out", "blocking.appeal_block",
+              "notifications.unsubscribe"}  # a signed one-click link: tests/notifications/test_mail.py
 
 
 @pytest.fixture
@@ -192,7 +206,8 @@ def objects(make_user):
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
-            "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999}
+            "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
+            "failure_id": 999999, "notification_id": 999999}
 
 
 def url_for_rule(app, endpoint, objects):

@@ -1,0 +1,32 @@
+"""Notifications: follows, area alerts, the notification centre and email (straight away or in digests).
+
+Domains declare their kinds and turn their events into notices in :mod:`civic.notifications.registry`;
+this package delivers. See docs/notifications.md.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+
+def init_app(app: Flask) -> None:
+    from civic.notifications import cli, kinds, services, views
+
+    kinds.register_resources()
+    services.subscribe_to_events()
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.follow_bp)
+    from civic.cli import cli as civic_cli
+
+    civic_cli.add_command(cli.send_digests_command)
+    civic_cli.add_command(cli.tick_command)
+
+    @app.context_processor
+    def _notification_globals():
+        return {
+            "notifications_unread": lambda: services.unread_count(current_user),
+            "is_following": lambda resource_type, resource_id: services.is_following(
+                current_user, resource_type, resource_id),
+            "followers_count": services.followers_count,
+        }

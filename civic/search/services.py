@@ -1,0 +1,575 @@
+"""Search: keeping the index in step with the database, rebuilding it, and answering searches.
+
+- :func:`drain` applies the outbox (``search_queue``) to the index: the documents are built from the database
+  as it is *now*, so the index never holds something the database no longer says. One writer at a time
+  (the backend's writer lock); a process that cannot take it leaves the rows to the holder, which looks at
+  the queue again after letting go. A parent that appears in, leaves or changes in the index has its children
+  queued too (a hidden proposal takes its comments with it).
+- :func:`reindex` rebuilds the whole index aside and switches to it (``flask civic reindex``).
+- :func:`search` answers a person: the backend finds keys, then every result is checked again in the
+  database (a fixed number of queries per page: one or two per type shown) before it is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, url_for
+from markupsafe import Markup
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import OperationalError
+
+from civic import resources
+from civic.db import db, utcnow
+from civic.search import registry
+from civic.search.analysis import clean
+from civic.search.backend import Backend, IndexedDocument, Progress, Query, Results
+from civic.search.models import SearchQueue
+from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY, Document, SearchType, parse_key
+from civic.search.whoosh_backend import WhooshBackend, digest
+
+log = logging.getLogger("civic.search")
+
+#: Queue rows applied per index commit.
+BATCH = 200
+#: Tries of one drain step when SQLite reports the database locked by another writer.
+RETRIES = 20
+T = TypeVar("T")
+#: Documents read from the database at a time by the reindex.
+REINDEX_CHUNK = 1000
+#: A query longer than this is cut (and the page says so).
+MAX_QUERY_CHARS = 200
+PER_PAGE = 20
+#: Results are counted up to this many per type; pages go no further.
+COUNT_LIMIT = 500
+MAX_PAGE = COUNT_LIMIT // PER_PAGE
+
+
+# The backend of this app ------------------------------------------------------------------------------------
+
+_backends: dict[str, Backend] = {}
+_backends_lock = threading.Lock()
+
+
+def search_dir(app: Flask | None = None) -> Path:
+    app = app or current_app
+    return Path(app.config.get("SEARCH_DIR") or Path(app.instance_path) / "search")
+
+
+def backend(app: Flask | None = None) -> Backend:
+    """The backend for the app's ``SEARCH_DIR`` (one per directory and process)."""
+    root = str(search_dir(app).resolve())
+    found = _backends.get(root)
+    if found is None:
+        with _backends_lock:
+            found = _backends.get(root)
+            if found is None:
+                found = WhooshBackend(root)
+                _backends[root] = found
+    return found
+
+
+# Documents --------------------------------------------------------------------------------------------------
+
+
+def indexed(st: SearchType, ident: int, doc: Document) -> IndexedDocument:
+    result = IndexedDocument(
+        key=st.key(ident), type=st.name, title=clean(doc.title), body=clean(doc.body), wards=doc.wards,
+        programme=doc.programme, state=doc.state, date=doc.date, starts=doc.starts, ends=doc.ends,
+        audience=doc.audience, parent=doc.parent)
+    result.digest = digest(result)
+    return result
+
+
+def documents_for(st: SearchType, ids: Sequence[int]) -> dict[int, Document | None]:
+    """Documents for these ids as the database says now (missing or None: not to be indexed)."""
+    return st.build(db.session, st.load_objects(db.session, ids))
+
+
+def enqueue(keys: Iterable[str]) -> None:
+    """Queue keys by hand (after bulk inserts the session events cannot see); committed with the caller."""
+    rows = [{"key": k} for k in sorted(set(keys))]
+    if rows:
+        db.session.execute(insert(SearchQueue), rows)
+
+
+# Draining the queue -----------------------------------------------------------------------------------------
+
+
+def _children(keys: Iterable[str]) -> set[str]:
+    """Keys of everything that hangs on these (the comments of a proposal, the proposals of a process)."""
+    parents: dict[str, list[int]] = defaultdict(list)
+    for key in keys:
+        name, ident = parse_key(key)
+        if ident is not None:
+            parents[name].append(ident)
+    found: set[str] = set()
+    for child in registry.types():
+        if child.children is None:
+            continue
+        for parent_type, ids in parents.items():
+            stmt = child.children(parent_type, ids)
+            if stmt is not None:
+                found.update(child.key(i) for i in db.session.scalars(stmt))
+    return found
+
+
+def _expand(keys: set[str]) -> set[str]:
+    """``"type:*"`` becomes a queue row per object of the type (applied in later batches)."""
+    wildcards = {k for k in keys if k.endswith(":*")}
+    for key in wildcards:
+        st = registry.find(key[:-2])
+        if st is not None:
+            enqueue(st.key(i) for i in db.session.scalars(select(st.model.id)))
+    return keys - wildcards
+
+
+def _apply(writer: Any, keys: set[str]) -> None:
+    keys = _expand(keys)
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for key in keys:
+        name, ident = parse_key(key)
+        by_type[name].append(ident)  # type: ignore[arg-type]
+    docs: dict[str, IndexedDocument] = {}
+    for name, ids in by_type.items():
+        st = registry.find(name)
+        if st is None:
+            continue
+        for ident, doc in documents_for(st, ids).items():
+            if doc is not None:
+                docs[st.key(ident)] = indexed(st, ident, doc)
+    before = writer.digests(keys)
+    moved = {k for k in keys if (k in before) != (k in docs) or (k in docs and before[k] != docs[k].digest)}
+    children = _children(moved) if moved else set()
+    if children:
+        enqueue(children)
+        db.session.commit()  # before the index changes: a crash then means work done twice, never lost
+    writer.index(docs.values())
+    writer.remove(keys - docs.keys())
+
+
+def _busy(error: OperationalError) -> bool:
+    """SQLite refusing a write because another connection wrote since this transaction read (retry it)."""
+    return db.session.get_bind().dialect.name == "sqlite" and "locked" in str(error.orig)
+
+
+def _retrying(step: Callable[[], T]) -> T:
+    """Run a step of the drain again when SQLite says the database is locked (the step is idempotent)."""
+    for attempt in range(RETRIES):
+        try:
+            return step()
+        except OperationalError as e:
+            if not _busy(e) or attempt == RETRIES - 1:
+                raise
+            db.session.rollback()
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def drain(limit: int | None = None, wait: float = 0.0) -> int:
+    """Apply queued changes to the index; returns how many queue rows were applied.
+
+    Commits the session (use it after the request's own commit). Gives up at once (0) when another writer
+    holds the index: that one looks at the queue again after it lets go, so no change is left behind.
+    """
+    b = backend()
+    done = 0
+
+    def batch(writer: Any, size: int) -> int:
+        rows = db.session.execute(select(SearchQueue.id, SearchQueue.key).order_by(SearchQueue.id)
+                                  .limit(size)).all()
+        if rows:
+            _apply(writer, {key for _id, key in rows})
+            writer.commit()
+            db.session.execute(delete(SearchQueue).where(SearchQueue.id.in_([i for i, _k in rows])))
+        db.session.commit()  # also ends the read, so the next look sees what others committed meanwhile
+        return len(rows)
+
+    while True:
+        with b.writer(wait=wait) as writer:
+            if writer is None:
+                return done
+            while limit is None or done < limit:
+                size = BATCH if limit is None else min(BATCH, limit - done)
+                applied = _retrying(lambda: batch(writer, size))  # noqa: B023 - called at once
+                if not applied:
+                    break
+                done += applied
+        if limit is not None and done >= limit:
+            return done
+        if _retrying(lambda: db.session.scalar(select(SearchQueue.id).limit(1))) is None:
+            db.session.commit()
+            return done
+
+
+def queued() -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchQueue)) or 0
+
+
+def after_request() -> None:
+    """Called by the app once a request's transaction has committed: with ``CIVIC_SEARCH_DRAIN=request``
+    the request's changes are applied to the index now (tests; small sites)."""
+    session = db.session()
+    if not session.info.pop("civic.search.committed", False):
+        return
+    if current_app.config.get("SEARCH_DRAIN") != "request":
+        return
+    try:
+        drain()
+    except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it for the next drain
+        log.exception("search: draining after the request failed; the queue keeps the changes")
+        db.session.rollback()
+
+
+class Drainer:
+    """A daemon thread per process that drains the queue when woken (after a commit that queued something)
+    and every ``SEARCH_DRAIN_INTERVAL`` seconds, for rows another process left behind."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.event = threading.Event()
+        self.pid: int | None = None
+        self.lock = threading.Lock()
+
+    def wake(self) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # not started in this process yet (or we are a fork)
+                self.pid = os.getpid()
+                self.event = threading.Event()
+                threading.Thread(target=self._run, name="civic-search-drainer", daemon=True).start()
+        self.event.set()
+
+    def _run(self) -> None:
+        interval = float(self.app.config.get("SEARCH_DRAIN_INTERVAL", 60))
+        while True:
+            self.event.wait(timeout=interval)
+            self.event.clear()
+            with self.app.app_context():
+                try:
+                    drain(wait=1.0)
+                except Exception:  # noqa: BLE001 - keep the thread alive; the rows stay queued
+                    log.exception("search: draining the queue failed; trying again later")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+
+
+def wake(app: Flask) -> None:
+    drainer = app.extensions.get("civic.search.drainer")
+    if drainer is None:
+        drainer = app.extensions.setdefault("civic.search.drainer", Drainer(app))
+    drainer.wake()
+
+
+# Rebuilding -------------------------------------------------------------------------------------------------
+
+
+def _all_documents(session: Any, progress: Progress | None, total: int) -> Iterator[IndexedDocument]:
+    done = 0
+    for st in registry.types():
+        last = 0
+        while True:
+            ids = list(session.scalars(select(st.model.id).where(st.model.id > last).order_by(st.model.id)
+                                       .limit(REINDEX_CHUNK)))
+            if not ids:
+                break
+            last = ids[-1]
+            built = st.build(session, st.load_objects(session, ids))
+            for ident in ids:
+                doc = built.get(ident)
+                if doc is not None:
+                    yield indexed(st, ident, doc)
+            done += len(ids)  # (the session's identity map holds its objects weakly: memory stays flat)
+            if progress is not None:
+                progress(done, total)
+
+
+def count_objects() -> int:
+    return sum(db.session.scalar(select(func.count()).select_from(st.model)) or 0 for st in registry.types())
+
+
+def reindex(progress: Progress | None = None) -> int:
+    """Rebuild the index from the database aside from the live one, switch to it, then apply what was
+    queued meanwhile. Searching goes on against the old index during the build. Returns documents indexed."""
+    total = count_objects()
+    count = backend().rebuild(_all_documents(db.session, progress, total))
+    drain()
+    return count
+
+
+# Searching --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Params:
+    """What the person asked, already checked (``forms.SearchForm``)."""
+
+    q: str = ""
+    type: str = ""
+    ward: str = ""
+    programme: str = ""
+    state: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    per_page: int = PER_PAGE
+    parent: str | None = None
+
+
+@dataclass
+class Result:
+    type: str
+    type_label: str
+    id: int
+    title: Markup
+    snippet: Markup
+    url: str
+    date: datetime | None
+    places: list[str]
+    state: str
+    context: str
+    object: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "type_label": self.type_label, "id": self.id, "title": self.title.striptags(),
+                "title_html": str(self.title), "snippet_html": str(self.snippet), "snippet": self.snippet.striptags(),
+                "url": self.url, "date": self.date.isoformat() if self.date else None, "places": self.places,
+                "state": self.state or None, "context": self.context or None}
+
+
+@dataclass
+class TypeCount:
+    name: str
+    label: str
+    count: int
+    capped: bool
+
+    @property
+    def shown(self) -> str:
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+
+
+@dataclass
+class SearchPage:
+    params: Params
+    results: list[Result] = field(default_factory=list)
+    counts: list[TypeCount] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False
+    notes: list[str] = field(default_factory=list)
+    all_words: bool = True
+    searched: bool = False
+
+    @property
+    def per_page(self) -> int:
+        return self.params.per_page
+
+    @property
+    def page(self) -> int:
+        return self.params.page
+
+    @property
+    def pages(self) -> int:
+        return max(1, min(MAX_PAGE, -(-self.total // self.per_page)))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def total_shown(self) -> str:
+        return f"{self.total:,}+" if self.capped else f"{self.total:,}"
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.params
+        return {
+            "query": p.q, "filters": {"type": p.type or None, "ward": p.ward or None,
+                                      "programme": p.programme or None, "state": p.state or None,
+                                      "from": p.date_from.isoformat() if p.date_from else None,
+                                      "to": p.date_to.isoformat() if p.date_to else None},
+            "total": self.total, "total_is_lower_bound": self.capped,
+            "counts": {c.name: c.count for c in self.counts},
+            "page": self.page, "pages": self.pages, "per_page": self.per_page,
+            "all_words": self.all_words, "messages": self.notes,
+            "results": [r.as_dict() for r in self.results],
+        }
+
+
+def clean_query(text: str | None) -> tuple[str, list[str]]:
+    """The query as searched: no control characters, single spaces, at most ``MAX_QUERY_CHARS``."""
+    notes: list[str] = []
+    text = " ".join(clean(text).split())
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        notes.append(f"Your search was long, so only its first {MAX_QUERY_CHARS} characters were used.")
+    return text, notes
+
+
+def audiences(user: Any) -> frozenset[str]:
+    found = {PUBLIC}
+    for st in registry.types():
+        if st.audiences is not None:
+            found |= set(st.audiences(user))
+    return frozenset(found)
+
+
+_places_cache: tuple[float, dict[str, str]] | None = None
+
+
+def _places() -> dict[str, str]:
+    """Ward and programme names by slug (reference data: kept a minute per process)."""
+    global _places_cache
+    from civic.spaces.models import Programme, Ward
+
+    if _places_cache is not None and _places_cache[0] > time.monotonic() and not current_app.testing:
+        return _places_cache[1]
+    names = {slug: name for slug, name in db.session.execute(select(Ward.slug, Ward.name))}
+    names[WHOLE_CITY] = "Whole city"
+    names.update({f"programme:{slug}": name for slug, name in db.session.execute(
+        select(Programme.slug, Programme.name))})
+    _places_cache = (time.monotonic() + 60, names)
+    return names
+
+
+def _url(st: SearchType, obj: Any) -> str:
+    if st.url is not None:
+        return st.url(obj)
+    rt = resources.find(st.name)
+    hook = rt.hook("url") if rt is not None else None
+    if hook is not None:
+        return hook(obj)
+    if rt is not None and rt.url_endpoint:
+        return url_for(rt.url_endpoint, **{f"{st.name}_id": obj.id})
+    raise LookupError(f"search type {st.name!r} has no url")
+
+
+def _state_label(st: SearchType, doc: Document, now: datetime) -> str:
+    if doc.state and doc.state in st.states:
+        return st.states[doc.state]
+    if doc.starts is not None and doc.ends is not None:
+        if doc.starts > now:
+            return PERIOD_STATES["upcoming"]
+        return PERIOD_STATES["open"] if doc.ends > now else PERIOD_STATES["past"]
+    return ""
+
+
+def _resolve(results: Results, query: Query, b: Backend) -> list[Result]:
+    """The hits that are still public (or in the person's audiences), as the database says now."""
+    by_type: dict[str, list[int]] = defaultdict(list)
+    for hit in results.hits:
+        name, ident = parse_key(hit.key)
+        if ident is not None:
+            by_type[name].append(ident)
+    found: dict[str, tuple[SearchType, Any, Document]] = {}
+    for name, ids in by_type.items():
+        st = registry.find(name)
+        if st is None:
+            continue
+        objs = st.load_objects(db.session, ids)
+        docs = st.build(db.session, objs)
+        for obj in objs:
+            doc = docs.get(obj.id)
+            if doc is not None and (doc.audience == PUBLIC or doc.audience in query.audiences):
+                found[st.key(obj.id)] = (st, obj, doc)
+    if not found:
+        return []
+    names = _places()
+    now = query.now or utcnow()
+    shown: list[Result] = []
+    for hit in results.hits:
+        if hit.key not in found:
+            continue
+        st, obj, doc = found[hit.key]
+        places = [names.get(w, w) for w in doc.wards]
+        if doc.programme:
+            places.append(names.get(f"programme:{doc.programme}", doc.programme))
+        title = b.highlight(query, doc.title) if doc.title else Markup.escape(doc.context or st.label)
+        shown.append(Result(
+            type=st.name, type_label=st.label, id=obj.id, title=title,
+            snippet=b.highlight(query, doc.body, 240), url=_url(st, obj), date=doc.date, places=places,
+            state=_state_label(st, doc, now), context=doc.context if doc.title else "", object=obj))
+    return shown
+
+
+def make_query(params: Params, user: Any, text: str) -> Query:
+    return Query(
+        text=text, types=[params.type] if params.type else [], ward=params.ward or None,
+        programme=params.programme or None, state=params.state or None,
+        date_from=params.date_from, date_to=params.date_to,
+        parent=params.parent, audiences=audiences(user), page=params.page, per_page=params.per_page,
+        now=utcnow(), count_limit=COUNT_LIMIT)
+
+
+def search(user: Any, params: Params) -> SearchPage:
+    """One page of results for this person, each checked against the database; never raises for any text."""
+    raw = params.q or ""
+    text, notes = clean_query(raw)
+    params.q = text
+    params.page = max(1, min(params.page, MAX_PAGE))
+    page = SearchPage(params=params, notes=notes)
+    if not text:
+        if raw:
+            page.notes.append("There was nothing to search for in that: type some words, such as cycle lane or "
+                              "damp.")
+        return page
+    page.searched = True
+    b = backend()
+    query = make_query(params, user, text)
+    results = b.query(query)
+    page.notes += results.notes
+    page.all_words = results.all_words
+    for st in registry.types():
+        n = results.counts.get(st.name, 0)
+        page.counts.append(TypeCount(st.name, st.plural, n, st.name in results.capped))
+    chosen = [c for c in page.counts if not params.type or c.name == params.type]
+    page.total = sum(c.count for c in chosen)
+    page.capped = any(c.capped for c in chosen)
+    page.results = _resolve(results, query, b)
+    if not page.results and not page.total and not page.notes:
+        page.notes.append("Nothing matched your search. Try fewer or different words, or fewer filters.")
+    elif not results.all_words:
+        page.notes.append("Nothing had all of your words, so these results have some of them.")
+    return page
+
+
+def matching_ids(type_name: str, text: str, *, parent: str | None = None, limit: int = 500) -> list[int]:
+    """Ids of public objects of a type matching the text, best first (for "search inside lists"). Not checked
+    against the database: the list's own query does that."""
+    text, _notes = clean_query(text)
+    if not text or registry.find(type_name) is None:
+        return []
+    query = Query(text=text, types=[type_name], parent=parent, per_page=limit, count_limit=limit, now=utcnow(),
+                  relax=False)
+    try:
+        results = backend().query(query)
+    except Exception:  # noqa: BLE001 - the list still filters by its own words
+        log.exception("search: the list search failed")
+        return []
+    ids = []
+    for hit in results.hits:
+        _name, ident = parse_key(hit.key)
+        if ident is not None:
+            ids.append(ident)
+    return ids
+
+
+def status() -> dict[str, Any]:
+    info = dict(backend().stats())
+    info["queued"] = queued()
+    info["types"] = [st.name for st in registry.types()]
+    return info
+

@@ -1,0 +1,60 @@
+"""``/search``: the search page (every type at once, counts per type, filters, pages) and ``/api/v1/search``,
+the same search as JSON. Both read only; the API accepts a personal access token like the rest of
+``/api/v1`` (signed-in people also see what only their audiences may see)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+
+from civic.accounts.api_tokens import api_user, protect_api
+from civic.extensions import limiter
+from civic.search import services
+from civic.search.forms import SearchForm
+from civic.spaces import services as spaces
+from civic.web import json_error, page_arg
+
+bp = Blueprint("search", __name__)
+api = Blueprint("search_api", __name__, url_prefix="/api/v1")
+protect_api(api)
+
+#: Searching costs more than reading a page: generous for people, a brake for scripts.
+LIMIT = "120 per minute"
+
+
+def _read_form() -> tuple[SearchForm, services.Params, list[tuple[str, str]]]:
+    """The form from the query string and what it asks for; a filter with a wrong value is left out and
+    named in the problems (field name, message)."""
+    form = SearchForm(request.args)
+    form.set_choices(spaces.wards(), spaces.programmes())
+    form.validate()
+    problems = [(f.name, f"{f.label.text}: {' '.join(f.errors)}") for f in form if f.errors]
+
+    def value(f):
+        return None if f.errors else f.data
+
+    params = services.Params(
+        q=request.args.get("q", ""), type=value(form.type) or "", ward=value(form.ward) or "",
+        programme=value(form.programme) or "", state=value(form.state) or "",
+        date_from=value(form.date_from), date_to=value(form.date_to), page=page_arg())
+    return form, params, problems
+
+
+@bp.get("/search")
+@limiter.limit(LIMIT)
+def index():
+    form, params, problems = _read_form()
+    page = services.search(current_user, params)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "type") and v}
+    return render_template("search/index.html", form=form, result=page, problems=problems, args=args)
+
+
+@api.get("/search")
+@limiter.limit(LIMIT)
+def search_json():
+    _form, params, problems = _read_form()
+    if problems:
+        name, message = problems[0]
+        return json_error(message, 400, name)
+    page = services.search(api_user(), params)
+    return jsonify(page.as_dict())

@@ -1,0 +1,658 @@
+"""The Whoosh backend: one index on local disk, under ``CIVIC_SEARCH_DIR`` (default ``instance/search``).
+
+Layout of the directory::
+
+    CURRENT           "<format> <name>": the live index, replaced in one rename by a rebuild
+    index-<time>-<x>  the indexes (the live one, and the one before it for readers still on it)
+    writer.lock       the single writer (flock): queue drains and rebuilds take it, never wait for it long
+
+Every process and thread searches the index named in ``CURRENT`` with a searcher of its own, refreshed when
+the index changed. Only the holder of ``writer.lock`` changes the index; Whoosh's own lock inside the index
+is then never contended. ``flock`` locks belong to an open file, so threads of one process exclude each
+other too, and a crashed process leaves no stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup, escape
+from whoosh import fields, index, qparser, scoring
+from whoosh import query as wq
+from whoosh.codec import whoosh3
+from whoosh.index import LockError
+
+from civic.search.analysis import ANALYZER, SEPARATOR, fold, joined, stem
+from civic.search.backend import Hit, IndexedDocument, Query, Results
+from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY
+
+log = logging.getLogger("civic.search")
+
+
+def _cache_missing_columns() -> None:
+    """Whoosh asks, for every posting it writes, for the document's field length; for a field that keeps no
+    lengths (all of ours) it looks for the column file on disk each time: a ``stat`` per posting, a third of
+    the indexing time. Remember that the file is missing, as it remembers one that exists (a segment's
+    files never change)."""
+    original = whoosh3.W3PerDocReader._cached_reader
+    if getattr(original, "civic_patched", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        if fieldname not in self._readers:
+            self._readers[fieldname] = original(self, fieldname, column)
+        return self._readers[fieldname]
+
+    cached_reader.civic_patched = True  # type: ignore[attr-defined]
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+_cache_missing_columns()
+
+#: Bump when the schema or the analysis changes: an index of another format is not used (reindex).
+FORMAT = "civic-1"
+UK = ZoneInfo("Europe/London")
+CURRENT = "CURRENT"
+LOCK = "writer.lock"
+CREATE_LOCK = "create.lock"
+#: Wildcards need this many letters before the first ``*`` or ``?`` (fewer would expand to half the index).
+MIN_PREFIX = 3
+#: At most this many words of a query are used.
+MAX_WORDS = 32
+
+
+class _Text(fields.TEXT):
+    """Title and body in one field, with positions (phrases) and without stored lengths: the scoring
+    below does not use them, and not writing them saves a fifth of the indexing time."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=ANALYZER, phrase=True)
+        self.scorable = False
+
+
+def make_schema() -> fields.Schema:
+    return fields.Schema(
+        key=fields.ID(stored=True, unique=True),
+        type=fields.ID(stored=True),
+        text=_Text(),
+        ward=fields.KEYWORD(),
+        programme=fields.ID(),
+        state=fields.ID(),
+        date=fields.ID(),  # the UK day, "20261126": one term (a DATETIME costs 16 per document)
+        starts=fields.DATETIME(),
+        ends=fields.DATETIME(),
+        restricted=fields.KEYWORD(),
+        parent=fields.ID(stored=True),
+        digest=fields.STORED(),
+    )
+
+
+class _Saturating(scoring.BaseScorer):
+    """idf x saturated term weight (a title word weighs 3): cheap, and it lets Whoosh skip whole blocks of
+    postings that cannot reach the top results."""
+
+    K1 = 2.0
+
+    def __init__(self, idf: float, max_weight: float) -> None:
+        self.idf, self.max_weight = idf, max_weight
+
+    def _f(self, weight: float) -> float:
+        return self.idf * weight * (self.K1 + 1) / (weight + self.K1)
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def score(self, matcher) -> float:
+        return self._f(matcher.weight())
+
+    def max_quality(self) -> float:
+        return self._f(self.max_weight)
+
+    def block_quality(self, matcher) -> float:
+        return self._f(matcher.block_max_weight())
+
+
+class Weighting(scoring.WeightingModel):
+    def scorer(self, searcher, fieldname, text, qf=1):
+        info = searcher.term_info(fieldname, text)
+        if fieldname != "text":
+            return scoring.WeightScorer(info.max_weight())
+        return _Saturating(self.idf(searcher, fieldname, text) * qf, info.max_weight())
+
+
+WEIGHTING = Weighting()
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Whoosh stores naive datetimes: UTC, without the zone."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _day(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def digest(doc: IndexedDocument) -> str:
+    parts = [doc.type, doc.title, doc.body, " ".join(doc.wards), doc.programme or "", doc.state or "",
+             str(doc.date or ""), str(doc.starts or ""), str(doc.ends or ""), doc.audience, doc.parent or ""]
+    return hashlib.blake2b("\x1e".join(parts).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _fields(doc: IndexedDocument) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "key": doc.key, "type": doc.type, "text": joined(doc.title, doc.body), "digest": doc.digest or digest(doc),
+    }
+    if doc.wards:
+        values["ward"] = " ".join(doc.wards)
+    for name in ("programme", "state", "parent"):
+        if getattr(doc, name):
+            values[name] = getattr(doc, name)
+    if doc.date is not None:
+        values["date"] = _day(doc.date.astimezone(UK).date() if doc.date.tzinfo else doc.date.date())
+    for name in ("starts", "ends"):
+        if getattr(doc, name) is not None:
+            values[name] = _naive(getattr(doc, name))
+    if doc.audience != PUBLIC:
+        values["restricted"] = doc.audience
+    return values
+
+
+# Parsing ----------------------------------------------------------------------------------------------------
+
+_OPERATOR_RE = re.compile(r'(\bAND\b|\bOR\b|\bNOT\b|["()]|(?:^|\s)[+-]\S)')
+
+
+@dataclass
+class Parsed:
+    """A query text made into a Whoosh query, with what highlighting needs and notes for the person."""
+
+    query: wq.Query | None
+    relaxed: wq.Query | None = None  # any of the words, for when nothing has all of them
+    terms: set[str] = field(default_factory=set)
+    prefixes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _parser(group) -> qparser.QueryParser:
+    parser = qparser.QueryParser("text", make_schema(), group=group)
+    # Only plain words, "phrases", prefix* and wil?cards, (groups), AND OR NOT and +/-: no field:value,
+    # ranges, boosts or 'single quotes' (an apostrophe is part of a name: Queen's Park).
+    for plugin in (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin, qparser.SingleQuotePlugin,
+                   qparser.EveryPlugin):
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+class _Rewriter:
+    """Makes a parsed query safe and useful: wildcards need letters before them, a prefix also matches
+    the stems of words it begins (``cycling*`` finds "cycle"), too many words are cut."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+        self.terms: set[str] = set()
+        self.prefixes: list[str] = []
+        self.words = 0
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+    def rewrite(self, q: wq.Query, negated: bool = False) -> wq.Query:
+        if isinstance(q, wq.Prefix | wq.Wildcard):
+            return self._pattern(q, negated)
+        if isinstance(q, wq.Term):
+            self.words += 1
+            if self.words > MAX_WORDS:
+                self.note(f"Only the first {MAX_WORDS} words of your search were used.")
+                return wq.NullQuery
+            if not negated:
+                self.terms.add(q.text)
+            return q
+        if isinstance(q, wq.Phrase):
+            self.words += len(q.words)
+            if not negated:
+                self.terms.update(q.words)
+            return q
+        if isinstance(q, wq.Not):
+            return wq.Not(self.rewrite(q.query, not negated))
+        if isinstance(q, wq.AndNot):
+            return wq.AndNot(self.rewrite(q.a, negated), self.rewrite(q.b, not negated))
+        if isinstance(q, wq.CompoundQuery):
+            return q.__class__([self.rewrite(s, negated) for s in q.subqueries], boost=q.boost).normalize()
+        if isinstance(q, wq.BinaryQuery):
+            return q.__class__(self.rewrite(q.a, negated), self.rewrite(q.b, negated)).normalize()
+        if isinstance(q, wq.WrappingQuery):
+            return q.__class__(self.rewrite(q.child, negated))
+        return q
+
+    def _pattern(self, q: wq.PatternQuery, negated: bool) -> wq.Query:
+        text = fold(q.text)
+        literal = re.split(r"[*?]", text, maxsplit=1)[0]
+        if len(literal) < MIN_PREFIX or not re.fullmatch(r"\w+", literal):
+            self.note(f"A * or ? needs at least {MIN_PREFIX} letters before it, for example cyc*.")
+            return wq.NullQuery
+        self.words += 1
+        if isinstance(q, wq.Prefix) or text == literal + "*":
+            if not negated:
+                self.prefixes.append(literal)
+            stemmed = stem(literal)
+            if stemmed != literal:
+                return wq.Or([wq.Prefix("text", literal), wq.Prefix("text", stemmed)])
+            return wq.Prefix("text", literal)
+        if not negated:
+            self.prefixes.append(literal)
+        return wq.Wildcard("text", text)
+
+
+def _positive(q: wq.Query, negated: bool = False) -> bool:
+    """Whether the query asks for something (not only for things to leave out)."""
+    if q is wq.NullQuery:
+        return False
+    if isinstance(q, wq.Not):
+        return False
+    if isinstance(q, wq.AndNot):
+        return _positive(q.a, negated)
+    if isinstance(q, wq.CompoundQuery):
+        return any(_positive(s) for s in q.subqueries)
+    if isinstance(q, wq.BinaryQuery):
+        return _positive(q.a)
+    if isinstance(q, wq.WrappingQuery):
+        return _positive(q.child)
+    return True
+
+
+def parse(text: str) -> Parsed:
+    """Never raises: a query Whoosh cannot make sense of is searched as its plain words."""
+    rewriter = _Rewriter()
+    try:
+        parsed = _parser(qparser.AndGroup).parse(text)
+        q = rewriter.rewrite(parsed).normalize()
+    except Exception:  # noqa: BLE001 - any text at all must give results or a message
+        log.info("query not parsed, searching its words: %r", text[:200])
+        rewriter = _Rewriter()
+        words = [wq.Term("text", t.text) for t in ANALYZER(text)]
+        q = rewriter.rewrite(wq.And(words)).normalize()
+        rewriter.note("We could not read your search as a query, so we searched for its words.")
+    result = Parsed(query=q if _positive(q) else None, terms=rewriter.terms, prefixes=rewriter.prefixes,
+                    notes=rewriter.notes)
+    if result.query is None:
+        if rewriter.words:
+            result.notes.append("Say what you are looking for, not only what to leave out.")
+        elif not result.notes:
+            result.notes.append("There was nothing to search for in that: very common words such as “the” are "
+                                "left out. Try words that say what you are looking for, such as cycle lane or damp.")
+        return result
+    # Plain words with nothing matching them all: any of them will do (the page says so).
+    if isinstance(result.query, wq.And) and not _OPERATOR_RE.search(text):
+        result.relaxed = wq.Or(list(result.query.subqueries)).normalize()
+    return result
+
+
+# The backend ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lock:
+    fd: int
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+
+
+def _acquire(path: Path, wait: float) -> _Lock | None:
+    """The lock file's exclusive flock, waiting up to ``wait`` seconds; None if another holder keeps it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return _Lock(fd)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                return None
+            time.sleep(0.02)
+
+
+class WhooshWriter:
+    """Changes to the live index by the holder of the writer lock."""
+
+    def __init__(self, ix: index.Index) -> None:
+        self.ix = ix
+        self._writer = None
+
+    def _w(self):
+        if self._writer is None:
+            self._writer = self.ix.writer(timeout=10.0)
+        return self._writer
+
+    def digests(self, keys: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self.ix.searcher() as s:
+            for key in keys:
+                stored = s.document(key=key)
+                if stored is not None:
+                    found[key] = stored.get("digest", "")
+        return found
+
+    def index(self, docs: Iterable[IndexedDocument]) -> None:
+        w = self._w()
+        for doc in docs:
+            w.update_document(**_fields(doc))
+
+    def remove(self, keys: Iterable[str]) -> None:
+        w = self._w()
+        for key in keys:
+            w.delete_by_term("key", key)
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.commit()
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.cancel()
+
+
+class WhooshBackend:
+    def __init__(self, root: str | Path, *, reindex_memory_mb: int = 256) -> None:
+        self.root = Path(root)
+        self.reindex_memory_mb = reindex_memory_mb
+        self._indexes: dict[str, index.Index] = {}
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
+
+    # Where the live index is --------------------------------------------------------------------------------
+
+    def _read_current(self) -> str | None:
+        try:
+            content = (self.root / CURRENT).read_text().split()
+        except FileNotFoundError:
+            return None
+        if len(content) != 2 or content[0] != FORMAT or not (self.root / content[1]).is_dir():
+            return None
+        return content[1]
+
+    def _write_current(self, name: str) -> None:
+        tmp = self.root / f"{CURRENT}.{secrets.token_hex(4)}.tmp"
+        tmp.write_text(f"{FORMAT} {name}\n")
+        os.replace(tmp, self.root / CURRENT)
+
+    def _new_dir(self) -> tuple[str, Path]:
+        name = f"index-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        path = self.root / name
+        path.mkdir(parents=True)
+        return name, path
+
+    def _current(self) -> tuple[str, index.Index]:
+        name = self._read_current()
+        if name is None:
+            name = self._create_empty()
+        ix = self._indexes.get(name)
+        if ix is None:
+            with self._guard:
+                ix = self._indexes.get(name)
+                if ix is None:
+                    ix = index.open_dir(str(self.root / name))
+                    self._indexes = {name: ix}  # the one before is no longer live
+        return name, ix
+
+    def _create_empty(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = _acquire(self.root / CREATE_LOCK, 30.0)
+        try:
+            name = self._read_current()
+            if name is None:
+                if (self.root / CURRENT).exists():
+                    log.warning("the search index in %s has another format: starting an empty one; "
+                                "run `flask civic reindex` to fill it", self.root)
+                name, path = self._new_dir()
+                index.create_in(str(path), make_schema())
+                self._write_current(name)
+            return name
+        finally:
+            if lock is not None:
+                lock.release()
+
+    # Writing ------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, wait: float = 0.0) -> Iterator[WhooshWriter | None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = _acquire(self.root / LOCK, wait)
+        if lock is None:
+            yield None
+            return
+        try:
+            _name, ix = self._current()
+            w = WhooshWriter(ix)
+            try:
+                yield w
+                w.commit()
+            except BaseException:
+                w.cancel()
+                raise
+        finally:
+            lock.release()
+
+    def rebuild(self, docs: Iterable[IndexedDocument], wait: float = 300.0) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        lock = _acquire(self.root / LOCK, wait)
+        if lock is None:
+            raise LockError("another process kept the search index's writer lock")
+        try:
+            previous = self._read_current()
+            name, path = self._new_dir()
+            try:
+                ix = index.create_in(str(path), make_schema())
+                w = ix.writer(limitmb=self.reindex_memory_mb)
+                count = 0
+                try:
+                    for doc in docs:
+                        w.add_document(**_fields(doc))
+                        count += 1
+                except BaseException:
+                    w.cancel()
+                    raise
+                w.commit()
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            self._write_current(name)
+        finally:
+            lock.release()
+        self._remove_old(keep={name, previous})
+        return count
+
+    def _remove_old(self, keep: set[str | None]) -> None:
+        for path in self.root.glob("index-*"):
+            if path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def clear(self) -> None:
+        self.rebuild(iter(()))
+
+    # Reading ------------------------------------------------------------------------------------------------
+
+    def _searcher(self):
+        name, ix = self._current()
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] == name and cached[1].up_to_date():
+            return cached[1]
+        if cached is not None:
+            cached[1].close()  # this thread's own searcher (Whoosh's refresh() fails on an empty index)
+        searcher = ix.searcher(weighting=WEIGHTING)
+        self._local.searcher = (name, searcher)
+        return searcher
+
+    def _parse(self, text: str) -> Parsed:
+        with self._guard:
+            found = self._parsed.get(text)
+            if found is not None:
+                self._parsed.move_to_end(text)
+                return found
+        parsed = parse(text)
+        with self._guard:
+            self._parsed[text] = parsed
+            while len(self._parsed) > 512:
+                self._parsed.popitem(last=False)
+        return parsed
+
+    def _filters(self, q: Query) -> list[wq.Query]:
+        """The query's filters, each a query (they restrict; they do not score)."""
+        found: list[wq.Query] = []
+        if q.ward:
+            found.append(wq.Or([wq.Term("ward", q.ward), wq.Term("ward", WHOLE_CITY)]))
+        if q.programme:
+            found.append(wq.Term("programme", q.programme))
+        if q.parent:
+            found.append(wq.Term("parent", q.parent))
+        if q.state in PERIOD_STATES:
+            now = _naive(q.now or datetime.now(UTC))
+            if q.state == "open":
+                found.append(wq.DateRange("starts", None, now))
+                found.append(wq.DateRange("ends", now, None, startexcl=True))
+            elif q.state == "upcoming":
+                found.append(wq.DateRange("starts", now, None, startexcl=True))
+            else:
+                found.append(wq.DateRange("ends", None, now))
+        elif q.state:
+            found.append(wq.Term("state", q.state))
+        if q.date_from or q.date_to:
+            found.append(wq.TermRange("date", _day(q.date_from) if q.date_from else None,
+                                      _day(q.date_to) if q.date_to else None))
+        return found
+
+    def _mask(self, searcher, audiences: frozenset[str]) -> set[int] | None:
+        """Documents this person may not see: those whose audience is not one of theirs."""
+        hidden: set[int] = set()
+        for raw in searcher.lexicon("restricted"):
+            audience = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if audience not in audiences:
+                hidden.update(wq.Term("restricted", audience).docs(searcher))
+        return hidden or None
+
+    def _count(self, searcher, q: wq.Query, mask: set[int] | None, limit: int) -> int:
+        """Matching documents, up to ``limit``. Walks the matcher itself: its ``next()`` skips through the
+        posting lists of an intersection, where Whoosh's ``all_ids()`` reads every id of one side."""
+        try:
+            matcher = q.matcher(searcher)
+        except wq.QueryError:
+            return 0
+        n = 0
+        while matcher.is_active():
+            if mask is None or matcher.id() not in mask:
+                n += 1
+                if n >= limit:
+                    break
+            matcher.next()
+        return n
+
+    def query(self, query: Query) -> Results:
+        parsed = self._parse(query.text)
+        results = Results(hits=[], counts={}, notes=list(parsed.notes))
+        if parsed.query is None:
+            return results
+        searcher = self._searcher()
+        filters = self._filters(query)
+        mask = self._mask(searcher, query.audiences)
+        types = [t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("type")]
+
+        def run(text_query: wq.Query) -> None:
+            for name in types:
+                restricted = wq.And([text_query, *filters, wq.Term("type", name)])
+                n = self._count(searcher, restricted, mask, query.count_limit)
+                if n:
+                    results.counts[name] = n
+                    if n >= query.count_limit:
+                        results.capped.add(name)
+
+        run(parsed.query)
+        if not results.counts and parsed.relaxed is not None and query.relax:
+            run(parsed.relaxed)
+            if results.counts:
+                results.all_words = False
+        if not results.counts:
+            return results
+        text_query = parsed.query if results.all_words else parsed.relaxed
+        wanted = [t for t in query.types if t in results.counts] if query.types else []
+        if query.types and not wanted:
+            return results
+        restriction = list(filters)
+        if wanted:
+            restriction.append(wq.Or([wq.Term("type", t) for t in wanted]))
+        final = wq.Require(text_query, wq.And(restriction)) if restriction else text_query
+        start = (query.page - 1) * query.per_page
+        try:
+            found = searcher.search(final, limit=start + query.per_page, mask=mask, terms=False)
+        except AssertionError:  # Whoosh's block skipping trips over some NOT queries: score every match instead
+            found = searcher.search(final, limit=start + query.per_page, mask=mask, terms=False, optimize=False)
+        results.hits = [Hit(found[i]["key"], found.score(i)) for i in range(start, min(len(found.top_n),
+                                                                                      start + query.per_page))]
+        return results
+
+    # Highlighting -------------------------------------------------------------------------------------------
+
+    def highlight(self, query: Query, text: str, limit: int = 0) -> Markup:
+        parsed = self._parse(query.text)
+        text = (text or "").replace(SEPARATOR, " ")
+        spans: list[tuple[int, int]] = []
+        if parsed.terms or parsed.prefixes:
+            for token in ANALYZER(text, chars=True, keeporiginal=True):
+                if token.text in parsed.terms or any(fold(token.original).startswith(p) for p in parsed.prefixes):
+                    spans.append((token.startchar, token.endchar))
+        start, end = 0, len(text)
+        if limit and len(text) > limit:
+            centre = spans[0][0] if spans else 0
+            start = max(0, centre - limit // 3)
+            if start:
+                space = text.find(" ", start)
+                start = space + 1 if 0 <= space < centre else start
+            end = min(len(text), start + limit)
+            if end < len(text):
+                space = text.rfind(" ", start, end)
+                end = space if space > start else end
+        out: list[str] = ["…" if start else ""]
+        position = start
+        for s, e in spans:
+            if s < position or e > end:
+                continue
+            out.append(str(escape(text[position:s])))
+            out.append(f"<mark>{escape(text[s:e])}</mark>")
+            position = e
+        out.append(str(escape(text[position:end])))
+        out.append("…" if end < len(text) else "")
+        return Markup("".join(out))  # noqa: S704 - every piece of text above was escaped
+
+    def terms(self, text: str) -> Iterator[str]:
+        return (t.text for t in ANALYZER(text))
+
+    def stats(self) -> dict[str, object]:
+        name, ix = self._current()
+        with ix.searcher() as s:
+            return {"backend": "whoosh", "directory": str(self.root / name), "documents": s.doc_count()}
