@@ -396,6 +396,35 @@ def seed() -> None:
             _Loader(random.Random(f"{SEED}-{spec['key']}"), spec, process, categories, wards, residents,
                     staff, groups, now).run()
     db.session.flush()
+    _notifications()
+
+
+def _notifications() -> None:
+    """The demo resident follows a few answered, talked-about proposals and has their news (idempotent)."""
+    from civic.notifications import services as notifications
+    from civic.notifications.models import Follow, Notification
+
+    resident = db.session.scalar(select(User).where(User.nickname == "demo_resident"))
+    if resident is None or db.session.scalar(select(Follow.id).where(Follow.user_id == resident.id)):
+        return
+    chosen = db.session.scalars(select(Proposal).where(
+        Proposal.state == "published", Proposal.answer_state != "not_answered", Proposal.comments_count > 0)
+        .order_by(Proposal.comments_count.desc(), Proposal.id).limit(3)).all()
+    for proposal in chosen:
+        notifications.follow(resident, "proposal", proposal.id)
+        notifications.handle("proposal.answered", proposal, officer_id=proposal.answered_by_id)
+        for comment in db.session.scalars(select(Comment).where(
+                Comment.resource_type == "proposal", Comment.resource_id == proposal.id,
+                Comment.hidden_at.is_(None), Comment.deleted_at.is_(None))
+                .order_by(Comment.created_at.desc()).limit(2)):
+            notifications.handle("comment.created", comment, resource_type="proposal", resource_id=proposal.id)
+    # Demo history: nothing of it is to be mailed; the oldest half is read.
+    mine = db.session.scalars(select(Notification.id).where(Notification.user_id == resident.id)
+                              .order_by(Notification.id)).all()
+    db.session.execute(update(Notification).where(Notification.emailed_at.is_(None)).values(emailed_at=utcnow()))
+    db.session.execute(update(Notification).where(Notification.id.in_(mine[: len(mine) // 2]))
+                       .values(read_at=utcnow()))
+    notifications.discard_after_commit(db.session())
 
 
 def _residents(rng: random.Random, wards: dict[str, Ward]) -> list[tuple[int, int]]:

@@ -135,3 +135,15 @@ def test_supports_fall_within_the_support_phase_and_after_publication(app):
                                   .where(Support.process_id == process.id)).all()
         assert rows
         assert all(phase.starts_at <= at < phase.ends_at and at >= published for at, published in rows)
+
+
+def test_the_demo_resident_has_news_to_read_and_nothing_waits_to_be_mailed(app):
+    from civic.notifications import services
+    from civic.notifications.models import Notification
+
+    seed_demo_data(password="demo password for tests")
+    resident = db.session.scalar(select(User).where(User.nickname == "demo_resident"))
+    page, items = services.page_for(resident, 1)
+    assert page.total >= 3 and services.unread_count(resident) > 0
+    assert any("The council answered" in i.sentence for i in items)
+    assert db.session.scalar(select(Notification.id).where(Notification.emailed_at.is_(None))) is None
