@@ -37,18 +37,10 @@ def note(session: Session, keys: Iterable[str]) -> None:
 
 
 def _changed(obj: Any, columns: frozenset[str] | None) -> bool:
+    """Whether a flushed object changed in a column (or relationship) its document is built from."""
     state = inspect(obj)
-    names = columns if columns is not None else [a.key for a in state.mapper.attrs]
-    for name in names:
-        attr = state.attrs.get(name) if hasattr(state.attrs, "get") else None
-        if attr is None:
-            try:
-                attr = state.attrs[name]
-            except KeyError:
-                continue
-        if attr.history.has_changes():
-            return True
-    return False
+    names = columns if columns is not None else state.mapper.attrs.keys()
+    return any(name in state.attrs and state.attrs[name].history.has_changes() for name in names)
 
 
 def _ids(value: Any) -> list[int]:
