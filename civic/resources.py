@@ -67,6 +67,17 @@ def find(name: str) -> ResourceType | None:
     return _resources.get(name)
 
 
+def load_visible(rt: ResourceType, user: Any, resource_id: int) -> Any | None:
+    """The object of this type with this id if it exists and this person may see it (its ``visible`` hook)."""
+    from civic.db import db
+
+    obj = db.session.get(rt.model, resource_id)
+    visible = rt.hook("visible")
+    if obj is None or (visible is not None and not visible(user, obj)):
+        return None
+    return obj
+
+
 def with_capability(capability: str) -> list[ResourceType]:
     return [rt for rt in _resources.values() if capability in rt.capabilities]
 

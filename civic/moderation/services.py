@@ -108,9 +108,8 @@ def _reportable(resource_type: str) -> ResourceType:
 def find_reportable(user: Any, resource_type: str, resource_id: int) -> tuple[ResourceType, Any]:
     """The reportable object if this person may see it; else NotFound."""
     rt = _reportable(resource_type)
-    obj = db.session.get(rt.model, resource_id)
-    visible = rt.hook("visible")
-    if obj is None or (visible is not None and not visible(user, obj)):
+    obj = resources.load_visible(rt, user, resource_id)
+    if obj is None:
         raise NotFound("We could not find that page.")
     return rt, obj
 

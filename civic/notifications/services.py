@@ -83,9 +83,8 @@ def followable(resource_type: str) -> resources.ResourceType:
 def load_followable(user: Any, resource_type: str, resource_id: int) -> tuple[resources.ResourceType, Any]:
     """The resource, if it can be followed and this person may see it."""
     rt = followable(resource_type)
-    obj = db.session.get(rt.model, resource_id)
-    visible = rt.hook("visible")
-    if obj is None or (visible is not None and not visible(user, obj)):
+    obj = resources.load_visible(rt, user, resource_id)
+    if obj is None:
         raise NotFound("We could not find that.")
     return rt, obj
 
