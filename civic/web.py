@@ -53,6 +53,12 @@ def flash_domain_error(error: DomainError) -> None:
     flash(error.message, "error")
 
 
+def link_args() -> dict[str, str]:
+    """The query string, for building links to the same page (other page, other order). Names starting with
+    ``_`` are left out: ``url_for`` reads ``_method``, ``_external``, ``_scheme`` and ``_anchor`` itself."""
+    return {k: v for k, v in request.args.items() if not k.startswith("_")}
+
+
 def page_arg() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
@@ -175,6 +181,7 @@ def init_web(app: Flask) -> None:
             "role_labels": lambda user: _role_labels(user),
             "areas": resources.areas,
             "site_name": app.config["SITE_NAME"],
+            "link_args": link_args,
         }
 
 

@@ -12,7 +12,7 @@ from civic.extensions import limiter
 from civic.search import services
 from civic.search.forms import SearchForm
 from civic.spaces import services as spaces
-from civic.web import json_error, page_arg
+from civic.web import json_error, link_args, page_arg
 
 bp = Blueprint("search", __name__)
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -45,7 +45,7 @@ def _read_form() -> tuple[SearchForm, services.Params, list[tuple[str, str]]]:
 def index():
     form, params, problems = _read_form()
     page = services.search(current_user, params)
-    args = {k: v for k, v in request.args.items() if k not in ("page", "type") and v}
+    args = {k: v for k, v in link_args().items() if k not in ("page", "type") and v}
     return render_template("search/index.html", form=form, result=page, problems=problems, args=args)
 
 

@@ -41,6 +41,7 @@ from whoosh.index import LockError
 from civic.search.analysis import ANALYZER, SEPARATOR, fold, joined, stem
 from civic.search.backend import Hit, IndexedDocument, Query, Results
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY
+from civic.search.sets import Evaluation, SearcherState, Unsupported
 
 log = logging.getLogger("civic.search")
 
@@ -64,6 +65,7 @@ def _cache_missing_columns() -> None:
 
 
 _cache_missing_columns()
+
 
 #: Bump when the schema or the analysis changes: an index of another format is not used (reindex).
 FORMAT = "civic-1"
@@ -386,6 +388,8 @@ class WhooshBackend:
         self._local = threading.local()
         self._guard = threading.Lock()
         self._parsed: OrderedDict[str, Parsed] = OrderedDict()
+        #: "sets" (civic.search.sets, Whoosh for what it cannot answer) or "whoosh" (Whoosh's matchers only).
+        self.engine = "sets"
 
     # Where the live index is --------------------------------------------------------------------------------
 
@@ -508,7 +512,16 @@ class WhooshBackend:
             cached[1].close()  # this thread's own searcher (Whoosh's refresh() fails on an empty index)
         searcher = ix.searcher(weighting=WEIGHTING)
         self._local.searcher = (name, searcher)
+        self._local.state = None
         return searcher
+
+    def _state(self, searcher) -> SearcherState:
+        """The sets this thread's searcher shares between queries (built once per index generation)."""
+        state = getattr(self._local, "state", None)
+        if state is None or state.searcher is not searcher:
+            state = SearcherState(searcher)
+            self._local.state = state
+        return state
 
     def _parse(self, text: str) -> Parsed:
         with self._guard:
@@ -579,6 +592,57 @@ class WhooshBackend:
         if parsed.query is None:
             return results
         searcher = self._searcher()
+        if self.engine == "sets":
+            try:
+                return self._query_sets(searcher, query, parsed, results)
+            except Unsupported as e:  # a query node without a rule here: Whoosh itself answers
+                log.debug("search: %s, answered by Whoosh", e)
+                results = Results(hits=[], counts={}, notes=list(parsed.notes))
+        return self._query_whoosh(searcher, query, parsed, results)
+
+    def _query_sets(self, searcher, query: Query, parsed: Parsed, results: Results) -> Results:
+        """Counts per type in one pass over the matching set, then scores for the ranked candidates only
+        (:mod:`civic.search.sets`)."""
+        state = self._state(searcher)
+        excluded = state.dead | state.hidden(query.audiences)
+        filters = self._filters(query)
+        restrict: set[int] | frozenset[int] | None = None
+        if filters:
+            sets = sorted((state.filter_set(f) for f in filters), key=len)
+            restrict = sets[0].intersection(*sets[1:]) - excluded
+        evaluation = Evaluation(state, WEIGHTING, restrict)
+
+        def run(text_query: wq.Query) -> set[int] | frozenset[int]:
+            found = evaluation.docs(text_query)
+            found = found & restrict if restrict is not None else found - excluded
+            for name, n in state.count_types(found).items():
+                results.counts[name] = min(n, query.count_limit)
+                if n >= query.count_limit:
+                    results.capped.add(name)
+            return found
+
+        found = run(parsed.query)
+        text_query = parsed.query
+        if not results.counts and parsed.relaxed is not None and query.relax:
+            found = run(parsed.relaxed)
+            text_query = parsed.relaxed
+            if results.counts:
+                results.all_words = False
+        if not results.counts:
+            return results
+        wanted = [t for t in query.types if t in results.counts] if query.types else []
+        if query.types and not wanted:
+            return results
+        if wanted:
+            found = found & state.of_types(wanted)
+        start = (query.page - 1) * query.per_page
+        best = evaluation.top(text_query, found, start + query.per_page)[start:]
+        results.hits = [Hit(searcher.stored_fields(d)["key"], score) for d, score in best]
+        return results
+
+    def _query_whoosh(self, searcher, query: Query, parsed: Parsed, results: Results) -> Results:
+        """Whoosh's own matchers: a walk per type for the counts, then its collector (queries the sets
+        cannot answer, and tests comparing the two)."""
         filters = self._filters(query)
         mask = self._mask(searcher, query.audiences)
         types = [t.decode("utf-8") if isinstance(t, bytes) else t for t in searcher.lexicon("type")]

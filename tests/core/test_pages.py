@@ -1,5 +1,7 @@
 """The shell every page shares: home, headers, error pages."""
 
+import pytest
+
 from civic.db import db
 
 
@@ -67,3 +69,12 @@ def test_a_configured_tile_server_is_the_only_outside_image_origin(app):
         app.config["MAP_TILE_URL"] = ""
     assert "img-src 'self' data: https://tiles.example.org;" in csp
     assert "script-src 'self';" in csp
+
+
+@pytest.mark.parametrize("path", ["/search?q=street", "/groups/", "/notifications/", "/admin/audit"])
+def test_url_for_options_in_the_query_string_do_not_break_or_bend_links(client_as, path):
+    client, _ = client_as("admin")
+    sep = "&" if "?" in path else "?"
+    r = client.get(f"{path}{sep}_method=POST&_external=1&_scheme=https&_anchor=x&page=1")
+    assert r.status_code == 200
+    assert "https://civic.test" not in r.get_data(as_text=True)
