@@ -174,6 +174,9 @@ def init_web(app: Flask) -> None:
     def _datetime(value: datetime | None, fmt: str = "d MMMM yyyy, HH:mm"):
         return format_datetime(value, fmt) if value else ""
 
+    # A Jinja global, not a context value: imported macros (pagination) see it too.
+    app.jinja_env.globals["link_args"] = link_args
+
     @app.context_processor
     def _globals():
         return {
@@ -181,7 +184,6 @@ def init_web(app: Flask) -> None:
             "role_labels": lambda user: _role_labels(user),
             "areas": resources.areas,
             "site_name": app.config["SITE_NAME"],
-            "link_args": link_args,
         }
 
 

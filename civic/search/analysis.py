@@ -117,3 +117,30 @@ class CivicAnalyzer(Tokenizer):
 
 
 ANALYZER = CivicAnalyzer()
+
+
+def index_words(value: str) -> dict[str, list]:
+    """What ``CivicAnalyzer`` gives for indexing (same words, boosts and positions), without making a token
+    per word: stem -> [weight, [positions]]. The reindex spends much of its time here."""
+    if SEPARATOR in value:
+        title, body = value.split(SEPARATOR, 1)
+        parts: tuple[tuple[str, float], ...] = ((title, TITLE_BOOST), (body, 1.0))
+    else:
+        parts = ((value, 1.0),)
+    words: dict[str, list] = {}
+    pos = 0
+    for i, (text, boost) in enumerate(parts):
+        if i:
+            pos += TITLE_GAP
+        for raw in WORD_RE.findall(text):
+            word = fold(raw)
+            if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or word in STOP:
+                continue
+            entry = words.get(stemmed := stem(word))
+            if entry is None:
+                words[stemmed] = [boost, [pos]]
+            else:
+                entry[0] += boost
+                entry[1].append(pos)
+            pos += 1
+    return words

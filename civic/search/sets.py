@@ -19,6 +19,8 @@ Anything this module does not know (a query node it has no rule for, a phrase wi
 from __future__ import annotations
 
 import heapq
+import operator
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from itertools import accumulate
@@ -26,8 +28,8 @@ from pickle import loads  # noqa: S403 - Whoosh's own posting values, written by
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.formats import Positions
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 
 #: Filter sets kept per searcher (wards, programmes, states, parents, types...).
 MAX_FILTERS = 256
@@ -41,7 +43,7 @@ def _positions(value: bytes) -> list[int]:
     """``Positions.decode_positions`` without its checks: a count, then a pickled list of deltas."""
     if not value.endswith(b"."):
         value += b"."
-    return list(accumulate(loads(value[4:])))
+    return list(accumulate(loads(value[4:])))  # noqa: S301 - posting values this app wrote
 
 
 class Postings:
@@ -81,7 +83,8 @@ def _read_leaf(reader, fieldname: str, btext: bytes, offset: int, ids: list[int]
             if m._blocklength:  # noqa: SLF001
                 m._read_data()  # noqa: SLF001
                 data = m._data  # noqa: SLF001
-                block = accumulate(data[0])  # ids are stored as deltas
+                raw = data[0]  # ids are stored as deltas (as array bytes: whoosh_backend._packed_blocks)
+                block = accumulate(array("I", raw) if isinstance(raw, bytes) else raw)
                 ids.extend(map(offset.__add__, block) if offset else block)
                 m._read_weights()  # noqa: SLF001
                 weights.extend(m._weights)  # noqa: SLF001
@@ -285,71 +288,72 @@ class Evaluation:
         return found
 
     # Scores -------------------------------------------------------------------------------------------------
+    #
+    # Scores are lists aligned with a sorted list of candidates, built with map/zip over C functions (no Python
+    # loop per document): a node's list holds its score for the candidates it matches, 0.0 for the others.
 
-    def _term_scores(self, acc: dict[int, float], fieldname: str, text: str | bytes, cands: Iterable[int],
-                     mul: float) -> None:
+    def _term_vector(self, fieldname: str, text: str | bytes, cands: list[int], mul: float) -> list[float]:
         p = self._term(fieldname, text)
         if p is None:
-            return
+            return [0.0] * len(cands)
         btext = text if isinstance(text, bytes) else self.searcher.schema[fieldname].to_bytes(text)
         scorer = self._scorers.get((fieldname, btext))
         if scorer is None:
             scorer = self._scorers[(fieldname, btext)] = self.weighting.scorer(self.searcher, fieldname, btext)
         f = getattr(scorer, "_f", None)
-        weight_of = p.weight_of()
-        table: dict[float, float] = {}
-        get = acc.get
-        for d in cands:
-            w = weight_of[d]
-            s = table.get(w)
-            if s is None:
-                s = table[w] = (f(w) if f is not None else w) * mul
-            acc[d] = get(d, 0.0) + s
-
-    def score(self, q: wq.Query, acc: dict[int, float], cands: set[int] | frozenset[int], mul: float = 1.0) -> None:
-        """Add ``q``'s scores for ``cands`` (which all match ``q``) to ``acc``, as Whoosh's matchers score."""
-        if not cands:
-            return
-        kind = type(q)
-        if kind is wq.Term:
-            self._term_scores(acc, q.fieldname, q.text, cands, mul * q.boost)
-        elif kind is wq.Phrase:
-            for word in q.words:
-                self._term_scores(acc, q.fieldname, word, cands, mul * q.boost)
-        elif kind in (wq.Prefix, wq.Wildcard, wq.TermRange):
-            terms = self._expansions(q)
-            inner = mul if len(terms) == 1 else mul * q.boost
-            for t in terms:
-                p = self._term(q.fieldname, t)
-                if p is not None:
-                    self._term_scores(acc, q.fieldname, t, cands & p.docs(), inner)
-        elif isinstance(q, wq.And):
-            for s in q.subqueries:
-                if isinstance(s, wq.Not):
-                    self._constant(acc, cands, mul * q.boost)
-                else:
-                    self.score(s, acc, cands, mul * q.boost)
-        elif isinstance(q, wq.Or):
-            for s in q.subqueries:
-                self.score(s, acc, cands & self.docs(s), mul * q.boost)
-        elif kind is wq.Not:
-            self._constant(acc, cands, mul)
-        elif kind in (wq.AndNot, wq.Require):
-            self.score(q.a, acc, cands, mul)
-        elif kind is wq.AndMaybe:
-            self.score(q.a, acc, cands, mul)
-            self.score(q.b, acc, cands & self.docs(q.b), mul)
+        table = {w: (f(w) if f is not None else w) * mul for w in set(p.weights)}
+        table[None] = 0.0
+        return list(map(table.__getitem__, map(p.weight_of().get, cands)))
 
     @staticmethod
-    def _constant(acc: dict[int, float], cands: Iterable[int], value: float) -> None:
-        get = acc.get
-        for d in cands:
-            acc[d] = get(d, 0.0) + value
+    def _sum(vectors: list[list[float]], size: int) -> list[float]:
+        if not vectors:
+            return [0.0] * size
+        if len(vectors) == 1:
+            return vectors[0]
+        return list(map(sum, zip(*vectors, strict=True)))
+
+    @staticmethod
+    def _masked(vector: list[float], docs: set[int] | frozenset[int], cands: list[int]) -> list[float]:
+        return list(map(operator.mul, vector, map(docs.__contains__, cands)))
+
+    def vector(self, q: wq.Query, cands: list[int], members: bool, mul: float = 1.0) -> list[float]:
+        """``q``'s score for each of ``cands`` (0.0 where it does not match), as Whoosh's matchers score:
+        sums over the matching parts, a NOT counts 1, a prefix or wildcard scores its words. ``members``: every
+        candidate matches ``q`` (no masking needed)."""
+        kind = type(q)
+        if q is wq.NullQuery or isinstance(q, wq.NullQuery.__class__):
+            return [0.0] * len(cands)
+        if kind is wq.Term:
+            return self._term_vector(q.fieldname, q.text, cands, mul * q.boost)
+        if kind is wq.Phrase:
+            found = self._sum([self._term_vector(q.fieldname, w, cands, mul * q.boost) for w in q.words],
+                              len(cands))
+            return found if members else self._masked(found, self.docs(q), cands)
+        if kind in (wq.Prefix, wq.Wildcard, wq.TermRange):
+            terms = self._expansions(q)
+            inner = mul if len(terms) == 1 else mul * q.boost
+            return self._sum([self._term_vector(q.fieldname, t, cands, inner) for t in terms], len(cands))
+        if isinstance(q, wq.Or):
+            return self._sum([self.vector(s, cands, False, mul * q.boost) for s in q.subqueries], len(cands))
+        if kind is wq.Not:
+            inverse = self.docs(q)
+            return [mul] * len(cands) if members else list(map(mul.__mul__, map(inverse.__contains__, cands)))
+        if isinstance(q, wq.And):
+            found = self._sum([self.vector(s, cands, members, mul * q.boost) for s in q.subqueries], len(cands))
+        elif kind in (wq.AndNot, wq.Require):
+            found = self.vector(q.a, cands, members, mul)
+        elif kind is wq.AndMaybe:
+            found = self._sum([self.vector(q.a, cands, members, mul), self.vector(q.b, cands, False, mul)],
+                              len(cands))
+        else:
+            raise Unsupported(type(q).__name__)
+        return found if members else self._masked(found, self.docs(q), cands)
 
     def top(self, q: wq.Query, cands: set[int] | frozenset[int], limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best of ``cands`` (docnum, score): highest score first, then lowest docnum (Whoosh's
-        order)."""
-        acc: dict[int, float] = {}
-        self.score(q, acc, cands)
-        best = heapq.nlargest(limit, cands, key=lambda d: (acc.get(d, 0.0), -d))
-        return [(d, acc.get(d, 0.0)) for d in best]
+        """The ``limit`` best of ``cands`` (which all match ``q``) as (docnum, score): highest score first,
+        then lowest docnum (Whoosh's order)."""
+        ordered = sorted(cands)
+        scores = self.vector(q, ordered, True)
+        best = heapq.nlargest(limit, range(len(ordered)), key=scores.__getitem__)  # stable: low docnum first
+        return [(ordered[i], scores[i]) for i in best]

@@ -18,27 +18,43 @@ import fcntl
 import hashlib
 import logging
 import os
+import pickle
 import re
 import secrets
 import shutil
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
-from whoosh import fields, index, qparser, scoring
+from whoosh import fields, formats, index, qparser, scoring, writing
 from whoosh import query as wq
+from whoosh.analysis import IDTokenizer
 from whoosh.codec import whoosh3
 from whoosh.index import LockError
+from whoosh.system import pack_uint
 
-from civic.search.analysis import ANALYZER, SEPARATOR, fold, joined, stem
+from civic.search.analysis import (
+    ANALYZER,
+    MAX_LENGTH,
+    MIN_LENGTH,
+    SEPARATOR,
+    STOP,
+    WORD_RE,
+    fold,
+    index_words,
+    joined,
+    stem,
+)
 from civic.search.backend import Hit, IndexedDocument, Query, Results
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY
 from civic.search.sets import Evaluation, SearcherState, Unsupported
@@ -67,8 +83,101 @@ def _cache_missing_columns() -> None:
 _cache_missing_columns()
 
 
+def _packed_blocks() -> None:
+    """Whoosh pickles a posting block's ids and weights as tuples of Python numbers: reading a block of 128
+    postings makes some 400 objects, most of a search's time. Write them as the bytes of an ``array`` instead
+    (unsigned 32-bit id deltas, 32-bit float weights; native byte order: the index lives on this machine), and
+    read either kind back: a block then loads several times faster, and is written faster. An index written
+    this way needs this patch to be read (hence ``FORMAT``)."""
+    writer, reader = whoosh3.W3PostingsWriter, whoosh3.W3LeafMatcher
+    if getattr(writer._mini_ids, "civic_patched", False):
+        return
+    original_ids, original_weights = writer._mini_ids, writer._mini_weights
+    original_read_ids, original_read_weights = reader._read_ids, reader._read_weights
+
+    def mini_ids(self):
+        if self._byteids:
+            return original_ids(self)
+        ids = self._ids
+        return array("I", [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))]).tobytes()
+
+    def mini_weights(self):
+        found = original_weights(self)
+        return array("f", found).tobytes() if isinstance(found, tuple) else found
+
+    def read_ids(self):
+        if self._data is None:
+            self._read_data()
+        if isinstance(self._data[0], bytes) and not self._byteids:
+            self._ids = tuple(accumulate(array("I", self._data[0])))
+        else:
+            original_read_ids(self)
+
+    def read_weights(self):
+        if self._data is None:
+            self._read_data()
+        if isinstance(self._data[1], bytes):
+            self._weights = array("f", self._data[1])
+        else:
+            original_read_weights(self)
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        """``W3PostingsWriter.add_posting`` without its type assertions (a third of the time of writing)."""
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+        if length:
+            if self._minlength is None or length < self._minlength:
+                self._minlength = length
+            if length > self._maxlength:
+                self._maxlength = length
+
+    mini_ids.civic_patched = True  # type: ignore[attr-defined]
+    writer._mini_ids, writer._mini_weights, writer.add_posting = mini_ids, mini_weights, add_posting
+    reader._read_ids, reader._read_weights = read_ids, read_weights
+    original_length = whoosh3.W3PerDocReader.doc_field_length
+
+    def doc_field_length(self, docnum, fieldname, default=0):
+        """Asked for every posting written; none of our fields keeps lengths: answer at once for those."""
+        if self._readers.get(whoosh3._lenfield(fieldname), True) is None:  # known to have no lengths column
+            return default
+        return original_length(self, docnum, fieldname, default)
+
+    whoosh3.W3PerDocReader.doc_field_length = doc_field_length
+
+    def dumps(obj, protocol=2):
+        """Whoosh pickles posting blocks with protocol 2, which has no opcode for bytes: each posting's
+        positions is then rebuilt through ``_codecs.encode`` when read (a tenth of a millisecond per block).
+        The newest protocol stores bytes as they are; ``pickle.loads`` reads either."""
+        return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+    whoosh3.dumps = dumps
+
+    def pool_add(self, item):
+        """``PostingPool.add`` without its assertions, the same size estimate (150 bytes + the strings)."""
+        self.fieldnames.add(item[0])
+        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+    writing.PostingPool.add = pool_add
+
+
+_packed_blocks()
+
+
+#: A rebuild writes posting blocks of 256 postings (Whoosh's default: 128), compressed by zlib at level 1
+#: (default 3): fewer, cheaper blocks to write, and to read whole (:mod:`civic.search.sets`). (Whoosh's
+#: ``inlinelimit`` above 1 fails: ``W3TermInfo.set_inline`` does not exist.)
+REBUILD_CODEC = whoosh3.W3Codec(blocklimit=256, compression=1)
 #: Bump when the schema or the analysis changes: an index of another format is not used (reindex).
-FORMAT = "civic-1"
+FORMAT = "civic-2"
 UK = ZoneInfo("Europe/London")
 CURRENT = "CURRENT"
 LOCK = "writer.lock"
@@ -87,20 +196,44 @@ class _Text(fields.TEXT):
         super().__init__(analyzer=ANALYZER, phrase=True)
         self.scorable = False
 
+    def index(self, value, **kwargs):
+        """(word bytes, frequency, weight, positions) per word, as ``Positions.word_values`` makes them from
+        the analyzer's tokens (a test checks they are the same), in one pass without tokens."""
+        if kwargs or not isinstance(value, str) or type(self.format) is not formats.Positions:
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for word, (weight, positions) in index_words(value).items():
+            deltas = [positions[0], *(b - a for a, b in zip(positions, positions[1:], strict=False))]
+            yield (word.encode("utf-8"), len(positions), weight * boost,
+                   pack_uint(len(deltas)) + pickle.dumps(deltas, 2))
+
+
+class _ID(fields.ID):
+    """A whole value as one term: what Whoosh's ``IDTokenizer`` and ``Existence`` format make of a string, without
+    going through them (six of these per document in a reindex; a test checks they are the same)."""
+
+    def index(self, value, **kwargs):
+        if kwargs or not isinstance(value, str) or not value or type(self.format) is not formats.Existence \
+                or type(self.analyzer) is not IDTokenizer:
+            yield from super().index(value, **kwargs)
+            return
+        yield (value.encode("utf-8"), 1, self.format.field_boost, b"")
+
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        key=fields.ID(stored=True, unique=True),
-        type=fields.ID(stored=True),
+        key=_ID(stored=True, unique=True),
+        type=_ID(stored=True),
         text=_Text(),
         ward=fields.KEYWORD(),
-        programme=fields.ID(),
-        state=fields.ID(),
-        date=fields.ID(),  # the UK day, "20261126": one term (a DATETIME costs 16 per document)
+        programme=_ID(),
+        state=_ID(),
+        date=_ID(),  # the UK day, "20261126": one term (a DATETIME costs 16 per document)
         starts=fields.DATETIME(),
         ends=fields.DATETIME(),
         restricted=fields.KEYWORD(),
-        parent=fields.ID(stored=True),
+        parent=_ID(stored=True),
         digest=fields.STORED(),
     )
 
@@ -474,7 +607,7 @@ class WhooshBackend:
             name, path = self._new_dir()
             try:
                 ix = index.create_in(str(path), make_schema())
-                w = ix.writer(limitmb=self.reindex_memory_mb)
+                w = ix.writer(limitmb=self.reindex_memory_mb, codec=REBUILD_CODEC)
                 count = 0
                 try:
                     for doc in docs:
@@ -687,9 +820,17 @@ class WhooshBackend:
         text = (text or "").replace(SEPARATOR, " ")
         spans: list[tuple[int, int]] = []
         if parsed.terms or parsed.prefixes:
-            for token in ANALYZER(text, chars=True, keeporiginal=True):
-                if token.text in parsed.terms or any(fold(token.original).startswith(p) for p in parsed.prefixes):
-                    spans.append((token.startchar, token.endchar))
+            # The analyzer's words (as CivicAnalyzer, without making tokens); with a limit, only up to the end
+            # of the longest snippet around the first match.
+            terms, prefixes = parsed.terms, parsed.prefixes
+            for match in WORD_RE.finditer(text):
+                if spans and limit and match.start() > spans[0][0] + limit:
+                    break
+                word = fold(match.group())
+                if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or word in STOP:
+                    continue
+                if stem(word) in terms or any(word.startswith(p) for p in prefixes):
+                    spans.append(match.span())
         start, end = 0, len(text)
         if limit and len(text) > limit:
             centre = spans[0][0] if spans else 0
