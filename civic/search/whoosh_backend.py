@@ -282,7 +282,8 @@ def _naive(moment: datetime | None) -> datetime | None:
 
 
 def _day(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    """Sortable as text for every year (strftime gives "9990101" for the year 999)."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def digest(doc: IndexedDocument) -> str:
@@ -621,9 +622,10 @@ class WhooshBackend:
                 shutil.rmtree(path, ignore_errors=True)
                 raise
             self._write_current(name)
+            # Still under the lock: a rebuild that starts next cannot lose the directory it is writing.
+            self._remove_old(keep={name, previous})
         finally:
             lock.release()
-        self._remove_old(keep={name, previous})
         return count
 
     def _remove_old(self, keep: set[str | None]) -> None:

@@ -137,3 +137,13 @@ def test_the_fast_indexing_gives_the_analyzers_postings(value):
 def test_the_fast_id_terms_are_whooshs(value):
     field = _ID()
     assert list(field.index(value)) == list(wfields.ID.index(field, value))
+
+
+def test_days_sort_as_text_for_every_year():
+    from datetime import date
+
+    from civic.search.whoosh_backend import _day
+
+    days = [date(999, 1, 1), date(1999, 12, 31), date(2026, 11, 26)]
+    assert [_day(d) for d in days] == sorted(_day(d) for d in days)
+    assert _day(date(999, 1, 1)) == "09990101"
