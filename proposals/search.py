@@ -31,7 +31,8 @@ def _load(session: Session, ids: Sequence[int]) -> list[Proposal]:
     return list(session.scalars(
         select(Proposal).where(Proposal.id.in_(list(ids)))
         .options(lazyload("*"), joinedload(Proposal.ward),
-                 joinedload(Proposal.process).options(lazyload("*"), joinedload(Process.programme)))).unique())
+                 joinedload(Proposal.process).options(lazyload("*"), joinedload(Process.programme)))
+        .execution_options(populate_existing=True)).unique())  # the rows as they are now, not the session's copy
 
 
 def _children(parent_type: str, ids: Sequence[int]):

@@ -9,8 +9,9 @@ Session events, for every session:
   columns no document uses, such as counters, are let through without it);
 - ``before_commit``: the notes become rows of ``search_queue``, in the same transaction; a rollback takes them
   away with the change, so a rolled-back request never leaves a ghost in the index;
-- ``after_commit``: the process's drainer is woken (``CIVIC_SEARCH_DRAIN=thread``), or the request drains once
-  its response is ready (``request``; see :func:`civic.search.services.after_request`).
+- ``after_commit``: the process's drainer is woken (``CIVIC_SEARCH_DRAIN=thread``; outside a request, in a CLI
+  command or a job, the queue is drained before the commit returns, as the process may end soon), or the
+  request drains once its response is ready (``request``; see :func:`civic.search.services.after_request`).
 
 Inserts made with ``session.execute(insert(Model), rows)`` carry no ids and are not seen: a bulk loader calls
 :func:`civic.search.services.enqueue` (or the reindex) itself, as the demo data does.
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -124,9 +125,13 @@ def _after_commit(session: Session) -> None:
         return
     if current_app.config.get("SEARCH_DRAIN") == "thread":
         session.info.pop(COMMITTED, None)
-        from civic.search.services import wake
+        from civic.search.services import drain_now, wake
 
-        wake(current_app._get_current_object())  # type: ignore[attr-defined]
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if has_request_context():
+            wake(app)  # a web worker lives on: its drainer thread applies the change in a moment
+        else:
+            drain_now(app)  # a CLI command or a job: the process may end (or os._exit) before a thread would
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -19,9 +19,16 @@ def reindex(if_missing: bool) -> None:
     Safe while the site runs: searches use the old index until the new one is complete, and changes made
     meanwhile wait in the queue and are applied right after the switch."""
     total = services.count_objects()
-    if if_missing and (services.backend().stats()["documents"] or not total):
-        click.echo("The search index is in place; nothing to do.")
-        return
+    if if_missing:
+        try:
+            in_place = bool(services.backend().stats()["documents"]) or not total
+        except Exception as e:  # noqa: BLE001 - a broken index is rebuilt, not a crash
+            click.echo(f"The search index in {services.search_dir()} could not be read ({type(e).__name__}: {e}); "
+                       "rebuilding it.")
+            in_place = False
+        if in_place:
+            click.echo("The search index is in place; nothing to do.")
+            return
     started = time.monotonic()
     with click.progressbar(length=total, label="Indexing", show_pos=True, show_percent=True) as bar:
         done = [0]
@@ -30,7 +37,11 @@ def reindex(if_missing: bool) -> None:
             bar.update(count - done[0])
             done[0] = count
 
-        count = services.reindex(progress)
+        try:
+            count = services.reindex(progress)
+        except OSError as e:  # e.g. SEARCH_DIR is a file, or not writable: say so, without a traceback
+            raise click.ClickException(f"The search index in {services.search_dir()} could not be written: "
+                                       f"{type(e).__name__}: {e}") from e
     seconds = max(time.monotonic() - started, 1e-6)
     click.echo(f"Indexed {count:,} documents from {total:,} objects in {seconds:.1f} s "
                f"({count / seconds:,.0f} documents/s).")

@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from civic.search import registry
 
@@ -21,6 +21,10 @@ class SearchForm(FlaskForm):
                           description="For example 2026-01-31.")
     date_to = DateField("Published until", validators=[Optional()], format="%Y-%m-%d",
                         description="For example 2026-12-31.")
+
+    def validate_date_from(self, field) -> None:
+        if field.data and self.date_to.data and field.data > self.date_to.data:
+            raise ValidationError("The start date must be on or before the end date.")
 
     def set_choices(self, wards, programmes) -> None:
         types = registry.types()

@@ -107,7 +107,10 @@ class SearchType:
             return []
         if self.load is not None:
             return list(self.load(session, ids))
-        return list(session.scalars(select(self.model).where(self.model.id.in_(list(ids)))))
+        # populate_existing: the session keeps objects after a commit (expire_on_commit=False); a document
+        # must be built from the rows as they are now, not from what this session saw earlier.
+        return list(session.scalars(select(self.model).where(self.model.id.in_(list(ids)))
+                                    .execution_options(populate_existing=True)))
 
     def build(self, session: Session, objs: Sequence[Any]) -> dict[int, Document | None]:
         if not objs:
@@ -158,7 +161,17 @@ def related_to(model: type) -> list[tuple[SearchType, Callable[[Any], Any]]]:
 
 def parse_key(key: str) -> tuple[str, int | None]:
     """``"proposal:12"`` -> ("proposal", 12); ``"proposal:*"`` (every proposal) -> ("proposal", None)."""
-    name, _, ident = key.partition(":")
+    name, sep, ident = key.partition(":") if isinstance(key, str) else ("", "", "")
+    if not name or not sep:
+        raise ValueError(f"not a search key: {key!r} (expected \"type:id\" or \"type:*\")")
     if ident == "*":
         return name, None
+    if not (ident.isascii() and ident.isdigit()):
+        raise ValueError(f"not a search key: {key!r} (expected \"type:id\" or \"type:*\")")
     return name, int(ident)
+
+
+def check_key(key: str) -> str:
+    """The key itself when it is well formed (``"type:12"``, ``"type:*"``); otherwise ``ValueError``."""
+    parse_key(key)
+    return key

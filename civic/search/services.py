@@ -52,6 +52,8 @@ PER_PAGE = 20
 #: Results are counted up to this many per type; pages go no further.
 COUNT_LIMIT = 500
 MAX_PAGE = COUNT_LIMIT // PER_PAGE
+#: Shown (and sent by the API) when the index cannot be read.
+UNAVAILABLE = "Search is not working just now. Please try again later."
 
 
 # The backend of this app ------------------------------------------------------------------------------------
@@ -96,8 +98,10 @@ def documents_for(st: SearchType, ids: Sequence[int]) -> dict[int, Document | No
 
 
 def enqueue(keys: Iterable[str]) -> None:
-    """Queue keys by hand (after bulk inserts the session events cannot see); committed with the caller."""
-    rows = [{"key": k} for k in sorted(set(keys))]
+    """Queue keys by hand (after bulk inserts the session events cannot see); committed with the caller.
+
+    A key that is not ``"type:id"`` or ``"type:*"`` raises ``ValueError`` here, before it reaches the queue."""
+    rows = [{"key": registry.check_key(k)} for k in sorted(set(keys))]
     if rows:
         db.session.execute(insert(SearchQueue), rows)
 
@@ -175,6 +179,24 @@ def _retrying(step: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _apply_one_by_one(writer: Any, keys: set[str]) -> None:
+    """After a batch failed: each key on its own, so one bad key (malformed, or a type whose documents
+    raise) is logged and dropped instead of holding up every row behind it. What a key queued (children,
+    a wildcard's rows) is committed as soon as it succeeds, before a later key's failure rolls back."""
+    for key in sorted(keys):
+        try:
+            _apply(writer, {key})
+            db.session.commit()
+        except OperationalError as e:
+            if _busy(e):
+                raise  # the whole batch is tried again (every step is idempotent)
+            db.session.rollback()
+            log.exception("search: could not apply queued key %r; dropped from the queue", key)
+        except Exception:  # noqa: BLE001 - one key must not stop the queue
+            db.session.rollback()
+            log.exception("search: could not apply queued key %r; dropped from the queue", key)
+
+
 def drain(limit: int | None = None, wait: float = 0.0) -> int:
     """Apply queued changes to the index; returns how many queue rows were applied.
 
@@ -188,7 +210,19 @@ def drain(limit: int | None = None, wait: float = 0.0) -> int:
         rows = db.session.execute(select(SearchQueue.id, SearchQueue.key).order_by(SearchQueue.id)
                                   .limit(size)).all()
         if rows:
-            _apply(writer, {key for _id, key in rows})
+            keys = {key for _id, key in rows}
+            try:
+                _apply(writer, keys)
+            except OperationalError as e:
+                if _busy(e):
+                    raise
+                db.session.rollback()
+                log.warning("search: a batch of %d queued keys failed (%s); applying them one by one", len(keys), e)
+                _apply_one_by_one(writer, keys)
+            except Exception as e:  # noqa: BLE001 - find the bad key(s); the others go on
+                db.session.rollback()
+                log.warning("search: a batch of %d queued keys failed (%s); applying them one by one", len(keys), e)
+                _apply_one_by_one(writer, keys)
             writer.commit()
             db.session.execute(delete(SearchQueue).where(SearchQueue.id.in_([i for i, _k in rows])))
         db.session.commit()  # also ends the read, so the next look sees what others committed meanwhile
@@ -232,27 +266,51 @@ def after_request() -> None:
 
 class Drainer:
     """A daemon thread per process that drains the queue when woken (after a commit that queued something)
-    and every ``SEARCH_DRAIN_INTERVAL`` seconds, for rows another process left behind."""
+    and every ``SEARCH_DRAIN_INTERVAL`` seconds, for rows another process left behind. It ends when
+    :meth:`stop` is called or ``SEARCH_DRAIN`` is no longer ``thread`` (a later :meth:`wake` starts another)."""
 
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.event = threading.Event()
         self.pid: int | None = None
         self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether this process's thread is alive (False in a fork: the thread stayed in the parent)."""
+        return self.pid == os.getpid() and self.thread is not None and self.thread.is_alive()
 
     def wake(self) -> None:
         with self.lock:
-            if self.pid != os.getpid():  # not started in this process yet (or we are a fork)
+            if not self.running:  # not started in this process yet (or we are a fork, or it stopped)
                 self.pid = os.getpid()
                 self.event = threading.Event()
-                threading.Thread(target=self._run, name="civic-search-drainer", daemon=True).start()
+                self._stopping = threading.Event()
+                self.thread = threading.Thread(target=self._run, args=(self.event, self._stopping),
+                                               name="civic-search-drainer", daemon=True)
+                self.thread.start()
         self.event.set()
 
-    def _run(self) -> None:
-        interval = float(self.app.config.get("SEARCH_DRAIN_INTERVAL", 60))
-        while True:
-            self.event.wait(timeout=interval)
-            self.event.clear()
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the thread (after the drain it may be in) and wait for it."""
+        with self.lock:
+            thread, self.thread = self.thread, None
+            self._stopping.set()
+            self.event.set()
+        if thread is not None and thread is not threading.current_thread() and self.pid == os.getpid():
+            thread.join(timeout)
+
+    def _wanted(self, stopping: threading.Event) -> bool:
+        return not stopping.is_set() and self.app.config.get("SEARCH_DRAIN") == "thread"
+
+    def _run(self, event: threading.Event, stopping: threading.Event) -> None:
+        while self._wanted(stopping):
+            event.wait(timeout=float(self.app.config.get("SEARCH_DRAIN_INTERVAL", 60)))
+            event.clear()
+            if not self._wanted(stopping):
+                return
             with self.app.app_context():
                 try:
                     drain(wait=1.0)
@@ -263,11 +321,49 @@ class Drainer:
                     db.session.remove()
 
 
-def wake(app: Flask) -> None:
+def _drainer(app: Flask) -> Drainer:
     drainer = app.extensions.get("civic.search.drainer")
     if drainer is None:
         drainer = app.extensions.setdefault("civic.search.drainer", Drainer(app))
-    drainer.wake()
+    return drainer
+
+
+def wake(app: Flask) -> None:
+    _drainer(app).wake()
+
+
+def stop_drainer(app: Flask) -> None:
+    """Stop the app's drainer thread, if any, and forget it (tests; a clean shutdown)."""
+    drainer = app.extensions.pop("civic.search.drainer", None)
+    if drainer is not None:
+        drainer.stop()
+
+
+def start_drainer(app: Flask) -> None:
+    """A web worker's first request: in ``thread`` mode, start this process's drainer, which drains at once
+    whatever waits in the queue (rows left by a process that ended before applying them)."""
+    if app.config.get("SEARCH_DRAIN") == "thread" and not _drainer(app).running:
+        wake(app)
+
+
+def drain_now(app: Flask) -> None:
+    """Drain before going on, outside a request (a CLI command, a job): a daemon thread would die with the
+    process. Runs in a thread of its own (its own session: the caller's is in the middle of its commit) and
+    waits for it; never raises (the rows stay queued for the next drain)."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                drain(wait=1.0)  # a holder of the writer lock looks at the queue again after
+            except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it
+                log.exception("search: draining after the commit failed; the queue keeps the changes")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name="civic-search-drain-now")
+    thread.start()
+    thread.join()
 
 
 # Rebuilding -------------------------------------------------------------------------------------------------
@@ -368,6 +464,8 @@ class SearchPage:
     notes: list[str] = field(default_factory=list)
     all_words: bool = True
     searched: bool = False
+    #: The index could not be read (the page says so; the API answers 503).
+    unavailable: bool = False
 
     @property
     def per_page(self) -> int:
@@ -467,11 +565,15 @@ def _state_label(st: SearchType, doc: Document, now: datetime) -> str:
     return ""
 
 
-def _resolve(results: Results, query: Query, b: Backend) -> list[Result]:
-    """The hits that are still public (or in the person's audiences), as the database says now."""
+def _resolve(results: Results, query: Query, b: Backend) -> tuple[list[Result], set[str]]:
+    """The hits that are still public (or in the person's audiences), as the database says now; and the keys
+    of the hits the database check dropped (the index is behind on them)."""
     by_type: dict[str, list[int]] = defaultdict(list)
     for hit in results.hits:
-        name, ident = parse_key(hit.key)
+        try:
+            name, ident = parse_key(hit.key)
+        except ValueError:
+            continue
         if ident is not None:
             by_type[name].append(ident)
     found: dict[str, tuple[SearchType, Any, Document]] = {}
@@ -479,14 +581,15 @@ def _resolve(results: Results, query: Query, b: Backend) -> list[Result]:
         st = registry.find(name)
         if st is None:
             continue
-        objs = st.load_objects(db.session, ids)
+        objs = st.load_objects(db.session, ids)  # (fresh rows: the loaders populate existing objects)
         docs = st.build(db.session, objs)
         for obj in objs:
             doc = docs.get(obj.id)
             if doc is not None and (doc.audience == PUBLIC or doc.audience in query.audiences):
                 found[st.key(obj.id)] = (st, obj, doc)
+    dropped = {hit.key for hit in results.hits if hit.key not in found}
     if not found:
-        return []
+        return [], dropped
     names = _places()
     now = query.now or utcnow()
     shown: list[Result] = []
@@ -502,7 +605,28 @@ def _resolve(results: Results, query: Query, b: Backend) -> list[Result]:
             type=st.name, type_label=st.label, id=obj.id, title=title,
             snippet=b.highlight(query, doc.body, 240), url=_url(st, obj), date=doc.date, places=places,
             state=_state_label(st, doc, now), context=doc.context if doc.title else "", object=obj))
-    return shown
+    return shown, dropped
+
+
+def _requeue(keys: set[str]) -> None:
+    """Hits the database check dropped go back to the queue, so the drainer takes them out of the index (or
+    puts them right); noted on the session like any change, they are written with the request's commit."""
+    from civic.search.capture import note
+
+    wanted = set()
+    for key in keys:
+        try:
+            name, ident = parse_key(key)
+        except ValueError:
+            continue
+        if ident is not None and registry.find(name) is not None:
+            wanted.add(key)
+    if wanted:
+        note(db.session(), wanted)
+
+def _last_page(results: Results, params: Params) -> int:
+    total = results.total([params.type] if params.type else [])
+    return max(1, min(MAX_PAGE, -(-total // params.per_page)))
 
 
 def make_query(params: Params, user: Any, text: str) -> Query:
@@ -519,6 +643,7 @@ def search(user: Any, params: Params) -> SearchPage:
     raw = params.q or ""
     text, notes = clean_query(raw)
     params.q = text
+    asked = params.page
     params.page = max(1, min(params.page, MAX_PAGE))
     page = SearchPage(params=params, notes=notes)
     if not text:
@@ -527,18 +652,40 @@ def search(user: Any, params: Params) -> SearchPage:
                               "damp.")
         return page
     page.searched = True
-    b = backend()
     query = make_query(params, user, text)
-    results = b.query(query)
+    try:
+        b = backend()
+        results = b.query(query)
+        last = _last_page(results, params)
+        if params.page > last:  # past the last page: show the last one instead, and say so
+            params.page = last
+            if results.total(query.types):
+                page.notes.append(f"There is no page {asked:,} of these results, so this is the last one."
+                                  if last > 1 else f"There is no page {asked:,} of these results: they all fit "
+                                  "on this one.")
+                query.page = last
+                results = b.query(query)
+    except Exception:  # noqa: BLE001 - a broken or missing index must not become a server error
+        log.exception("search: the index could not be searched (%s)", search_dir())
+        page.searched = False
+        page.unavailable = True
+        page.notes.append(UNAVAILABLE)
+        return page
     page.notes += results.notes
     page.all_words = results.all_words
+    page.results, dropped = _resolve(results, query, b)
+    stale: dict[str, int] = defaultdict(int)  # counted by the index, refused by the database
+    for key in dropped:
+        stale[key.partition(":")[0]] += 1
+    _requeue(dropped)
     for st in registry.types():
-        n = results.counts.get(st.name, 0)
+        n = max(0, results.counts.get(st.name, 0) - stale[st.name])
         page.counts.append(TypeCount(st.name, st.plural, n, st.name in results.capped))
     chosen = [c for c in page.counts if not params.type or c.name == params.type]
     page.total = sum(c.count for c in chosen)
     page.capped = any(c.capped for c in chosen)
-    page.results = _resolve(results, query, b)
+    if params.page == 1 and not page.capped and page.total <= params.per_page:
+        page.total = len(page.results)  # everything is on this page: the checked count is the count
     if not page.results and not page.total and not page.notes:
         page.notes.append("Nothing matched your search. Try fewer or different words, or fewer filters.")
     elif not results.all_words:

@@ -87,7 +87,8 @@ def _resource_documents(session: Session, resource_type: str, ids: set[int]) -> 
     visible, title, readable = rt.hook("visible"), rt.hook("title"), rt.hook("comments_readable")
     anonymous = AnonymousUserMixin()
     found: dict[int, Document | None] = {}
-    for obj in session.scalars(select(rt.model).where(rt.model.id.in_(sorted(ids)))):
+    for obj in session.scalars(select(rt.model).where(rt.model.id.in_(sorted(ids)))
+                               .execution_options(populate_existing=True)):
         shown = (visible is None or visible(anonymous, obj)) and (readable is None or readable(obj))
         found[obj.id] = Document(title=title(obj) if title else rt.label) if shown else None
     return found
@@ -128,7 +129,8 @@ def _comment_url(comment: Comment) -> str:
 
 
 def _load_comments(session: Session, ids: Sequence[int]) -> list[Comment]:
-    return list(session.scalars(select(Comment).where(Comment.id.in_(list(ids))).options(lazyload("*"))))
+    return list(session.scalars(select(Comment).where(Comment.id.in_(list(ids))).options(lazyload("*"))
+                                .execution_options(populate_existing=True)))  # fresh, not the session's copy
 
 
 COMMENTS = SearchType(

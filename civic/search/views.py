@@ -4,7 +4,7 @@ the same search as JSON. Both read only; the API accepts a personal access token
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from civic.accounts.api_tokens import api_user, protect_api
@@ -20,6 +20,13 @@ protect_api(api)
 
 #: Searching costs more than reading a page: generous for people, a brake for scripts.
 LIMIT = "120 per minute"
+
+
+@bp.before_app_request
+def _start_drainer() -> None:
+    """A web worker's first request starts its drainer (``thread`` mode), which applies at once what waits in
+    the queue; later requests only look at a flag."""
+    services.start_drainer(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def _read_form() -> tuple[SearchForm, services.Params, list[tuple[str, str]]]:
@@ -46,7 +53,10 @@ def index():
     form, params, problems = _read_form()
     page = services.search(current_user, params)
     args = {k: v for k, v in link_args().items() if k not in ("page", "type") and v}
-    return render_template("search/index.html", form=form, result=page, problems=problems, args=args)
+    html = render_template("search/index.html", form=form, result=page, problems=problems, args=args)
+    if page.unavailable:
+        return html, 503, {"Retry-After": "60"}
+    return html
 
 
 @api.get("/search")
@@ -57,4 +67,8 @@ def search_json():
         name, message = problems[0]
         return json_error(message, 400, name)
     page = services.search(api_user(), params)
+    if page.unavailable:
+        response, status = json_error(services.UNAVAILABLE, 503)
+        response.headers["Retry-After"] = "60"
+        return response, status
     return jsonify(page.as_dict())

@@ -17,6 +17,14 @@ from civic.search import services
 from tests.proposals.conftest import make_process, make_proposal  # noqa: F401 - fixtures
 
 
+@pytest.fixture(autouse=True)
+def _no_drainer_left(app):
+    """A drainer thread started by a test ends with it: it would otherwise drain (and commit) a later test's
+    queue through whichever session the per-test transaction has bound."""
+    yield
+    services.stop_drainer(app)
+
+
 @pytest.fixture
 def search_index(app, tmp_path):
     saved = {k: app.config.get(k) for k in ("SEARCH_DIR", "SEARCH_DRAIN")}

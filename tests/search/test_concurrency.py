@@ -40,6 +40,8 @@ def real_commits(app, tmp_path):
     try:
         yield owner_id
     finally:
+        services.stop_drainer(app)  # before the mode changes back: it must not outlive the test
+        assert "civic.search.drainer" not in app.extensions
         app.config.update(saved)
         with app.app_context():
             db.session.execute(delete(Group).where(Group.slug.like("race-%")))
@@ -134,3 +136,35 @@ def test_a_busy_writer_never_fails_a_request(client_as, search_index, find):
         group = db.session.scalar(select(Group).where(Group.name == "Queue minders"))
         assert f"group:{group.id}" in set(db.session.scalars(select(SearchQueue.key)))  # waiting, not lost
     assert keys(find("minders")) == [f"group:{group.id}"]  # the next drain applies it
+
+
+@pytest.mark.no_transaction
+def test_outside_a_request_the_commit_drains_before_it_returns(app, real_commits):
+    """A CLI command or a job (its process may end, or ``os._exit``, right after) does not leave its change to
+    a daemon thread: in ``thread`` mode the commit drains before returning."""
+    app.config["SEARCH_DRAIN"] = "thread"
+    with app.app_context():
+        db.session.add(Group(slug="race-cli", name="Racing plovers", description="Plovers.",
+                             created_by_id=real_commits))
+        db.session.commit()
+        assert services.queued() == 0  # at once: no waiting for a thread
+    assert "civic.search.drainer" not in app.extensions
+    assert _found(app, "plovers") == 1
+
+
+@pytest.mark.no_transaction
+def test_a_web_worker_drains_what_waits_on_its_first_request(app, real_commits):
+    """Rows another process left behind are applied soon after a worker starts, not after its first commit."""
+    with app.app_context():
+        db.session.add(Group(slug="race-left", name="Racing avocets", description="Avocets.",
+                             created_by_id=real_commits))
+        db.session.commit()  # ("request" mode, outside a request: nothing drains it)
+        assert services.queued() == 1
+    app.config["SEARCH_DRAIN"] = "thread"
+    assert app.test_client().get("/").status_code == 200
+    deadline = time.monotonic() + 10
+    while _found(app, "avocets") != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _found(app, "avocets") == 1
+    with app.app_context():
+        assert services.queued() == 0

@@ -12,6 +12,7 @@ from civic.db import db, utcnow
 from civic.groups.models import Group
 from civic.moderation import services as moderation
 from civic.search import services
+from civic.search.backend import Query
 from civic.search.models import SearchQueue
 from civic.spaces import services as spaces
 from proposals import services as proposal_services
@@ -142,10 +143,48 @@ def test_a_stale_index_entry_is_not_shown(make_user, make_process, make_proposal
                        {"now": utcnow().replace(tzinfo=None), "id": proposal.id})
     db.session.commit()
     assert db.session.scalar(select(SearchQueue.id)) is None  # raw SQL: nothing was queued
-    db.session.expire_all()
-    page = find("library")
+    page = find("library")  # (no expire_all: the check reads the rows afresh, not the session's copies)
     assert page.results == []
-    assert page.total == 1  # the index still counts it until it is told; only the count can be stale
+    assert page.total == 0 and {c.name: c.count for c in page.counts}["proposal"] == 0  # nor counted
+    db.session.commit()  # (a request commits after the search): the dropped key went back to the queue
+    assert set(db.session.scalars(select(SearchQueue.key))) == {f"proposal:{proposal.id}"}
+    services.drain()
+    assert find("library").total == 0 and services.queued() == 0
+
+
+def test_a_hidden_comment_is_not_counted_before_the_drain(app, client, make_user, make_process, make_proposal,
+                                                          search_index, find):
+    """Between a commit and its drain (or after a failed drain) the index still has the comment: the page and
+    the API neither list nor count it."""
+    author, officer = make_user("resident"), make_user("officer")
+    proposal = make_proposal(make_process(), author, title="Bike hangars for Lisson Grove")
+    comment = comments.post_comment(author, "proposal", proposal.id, "Hangars keep the pavements clear.")
+    assert keys(find("hangars pavements")) == [f"comment:{comment.id}"]
+    app.config["SEARCH_DRAIN"] = "off"  # the drainer has not run yet
+    moderation.hide(officer, "comment", comment.id, "Spam")
+    db.session.commit()
+    with app.test_request_context("/search"):
+        page = services.search(None, services.Params(q="hangars pavements"))
+    assert page.results == [] and page.total == 0
+    assert {c.name: c.count for c in page.counts}["comment"] == 0
+    html = client.get("/search?q=hangars+pavements").get_data(as_text=True)
+    assert "<strong>0 results</strong>" in html and "Comments (" not in html.replace("Comments (0)", "")
+    body = client.get("/api/v1/search?q=hangars+pavements").get_json()
+    assert body["total"] == 0 and body["counts"]["comment"] == 0 and body["results"] == []
+
+
+def test_the_drain_reads_rows_afresh(make_user, make_process, make_proposal, search_index, find):
+    """Sessions keep their objects after a commit: the drain must not build a document from the copy this
+    session loaded before a change it did not make through the ORM."""
+    proposal = make_proposal(make_process(), make_user("resident"), title="Drinking fountains in Queen's Park")
+    assert keys(find("fountains")) == [f"proposal:{proposal.id}"]
+    assert proposal.hidden_at is None  # this session holds the proposal
+    db.session.execute(text("UPDATE proposals SET hidden_at = :now WHERE id = :id"),
+                       {"now": utcnow().replace(tzinfo=None), "id": proposal.id})
+    services.enqueue([f"proposal:{proposal.id}"])
+    db.session.commit()
+    services.drain()
+    assert search_index.query(Query(text="fountains")).counts.get("proposal", 0) == 0
 
 
 def test_counters_do_not_queue_work(make_user, make_process, make_proposal, search_index):

@@ -139,7 +139,9 @@ def test_pages_and_counts(make_user, find):
     assert len(third.results) == 5 and not third.has_next and third.has_prev
     assert not set(keys(first)) & set(keys(third))
     assert len(set(keys(first)) | set(keys(find("canal", page=2))) | set(keys(third))) == 45
-    assert find("canal", page=999).page == services.MAX_PAGE  # no endless pages
+    beyond = find("canal", page=999)  # no endless pages: the last one, said so
+    assert beyond.page == 3 and keys(beyond) == keys(third)
+    assert beyond.notes == ["There is no page 999 of these results, so this is the last one."]
 
 
 def test_counts_stop_at_the_limit(make_user, find, monkeypatch):

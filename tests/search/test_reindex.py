@@ -126,3 +126,24 @@ def test_unknown_types_leave_the_index(make_user, search_index, find):
         unregister("temporary")
     services.drain()
     assert services.queued() == 0
+
+
+def test_reindex_if_missing_rebuilds_a_broken_index(app, make_user, search_index, find, tmp_path):
+    make_user("organiser")  # a group to index
+    find("anything")
+    root = search_index.root
+    (root / "index-empty").mkdir()
+    (root / "CURRENT").write_text(f"{(root / 'CURRENT').read_text().split()[0]} index-empty\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["civic", "reindex", "--if-missing"])
+    assert result.exit_code == 0, result.output
+    assert "could not be read" in result.output and "Indexed 1 documents" in result.output
+    assert "index-empty" not in (root / "CURRENT").read_text()
+    assert find("group").total == 1
+
+    a_file = tmp_path / "not-a-directory"
+    a_file.write_text("oops")
+    app.config["SEARCH_DIR"] = str(a_file)
+    result = runner.invoke(args=["civic", "reindex", "--if-missing"])
+    assert result.exit_code == 1 and "could not be written" in result.output
+    assert not isinstance(result.exception, OSError)  # a message, not a traceback

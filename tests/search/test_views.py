@@ -97,3 +97,57 @@ def test_proposals_list_uses_the_search(client, make_user, make_process, make_pr
     assert "More benches" in html and "cycle lane" not in html
     html = client.get(f"/processes/{process.slug}/proposals/?q=benches+walrus").get_data(as_text=True)
     assert "More benches" not in html  # a list's filter needs every word (no "any of them" fallback)
+
+
+def test_a_broken_index_is_a_message_not_a_server_error(app, client, make_user, search_index, tmp_path):
+    """CURRENT naming an empty directory, or a SEARCH_DIR that is a file: the page and the API say search is
+    not working just now; nothing else breaks."""
+    make_groups(make_user, ["Damp busters"])
+    root = search_index.root
+    (root / "index-empty").mkdir()
+    (root / "CURRENT").write_text(f"{(root / 'CURRENT').read_text().split()[0]} index-empty\n")
+    response = client.get("/search?q=damp")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Search is not working just now. Please try again later." in html
+    assert "<h2>Tips</h2>" not in html and "results</strong>" not in html
+    api = client.get("/api/v1/search?q=damp")
+    assert api.status_code == 503
+    assert api.get_json()["error"] == "Search is not working just now. Please try again later."
+
+    a_file = tmp_path / "not-a-directory"
+    a_file.write_text("oops")
+    app.config["SEARCH_DIR"] = str(a_file)
+    assert client.get("/search?q=damp").status_code == 503
+    assert client.get("/api/v1/search?q=damp").status_code == 503
+    assert client.get("/").status_code == 200  # the header's search form is only a form
+
+
+def test_a_page_past_the_last_shows_the_last(client, make_user, search_index):
+    make_groups(make_user, ["Damp busters", "Damp watchers", "Damp fighters"])
+    html = client.get("/search?q=damp&page=7").get_data(as_text=True)
+    assert "<strong>3 results</strong>" in html
+    assert html.count('<h3><a href="/groups/damp-') == 3
+    assert "There is no page 7 of these results" in html
+    body = client.get("/api/v1/search?q=damp&page=7").get_json()
+    assert body["page"] == 1 and body["pages"] == 1 and len(body["results"]) == 3
+
+    make_groups(make_user, [f"Garden club {i}" for i in range(25)])
+    html = client.get("/search?q=garden&page=9").get_data(as_text=True)
+    assert "Page 2 of 2" in html and html.count('<h3><a href="/groups/garden-club-') == 5
+    assert 'rel="prev" href="/search?q=garden&amp;page=1"' in html
+    body = client.get("/api/v1/search?q=garden&page=9").get_json()
+    assert body["page"] == 2 and body["pages"] == 2 and len(body["results"]) == 5
+
+
+def test_a_start_date_after_the_end_date_is_named(client, make_user, search_index):
+    make_groups(make_user, ["Damp busters"])
+    html = client.get("/search?q=damp&date_from=2026-05-01&date_to=2026-04-01").get_data(as_text=True)
+    assert '<p class="error-message" id="date_from-error"><span class="visually-hidden">Error:</span> The start ' \
+           'date must be on or before the end date.</p>' in html  # beside the field
+    assert "Some filters were left out" in html
+    bad = client.get("/api/v1/search?q=damp&date_from=2026-05-01&date_to=2026-04-01")
+    assert bad.status_code == 400 and bad.get_json()["field"] == "date_from"
+    assert "The start date must be on or before the end date." in bad.get_json()["error"]
+    good = client.get("/api/v1/search?q=damp&date_from=2026-04-01&date_to=2026-04-01")
+    assert good.status_code == 200
