@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, flash, g, jsonify, render_template, request
@@ -14,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from civic import events, jobs, mail, policy, resources, search
 from civic.db import db
-from civic.errors import DomainError
+from civic.errors import DomainError, RuleViolation
 from civic.text import render_markdown
 
 log = logging.getLogger("civic")
@@ -196,6 +198,19 @@ def _role_labels(user) -> list[str]:
     if is_organiser(user):
         names.append(roles.LABELS[roles.ORGANISER])
     return names or [roles.LABELS[roles.RESIDENT]]
+
+
+def attempt(form, action: Callable[[], Any]) -> tuple[bool, Any]:
+    """The shape of every form view: validate, then call the service. ``(True, result)`` when it went
+    through; ``(False, None)`` when the form did not validate or the service refused (a ``RuleViolation``,
+    put beside the field it names), so the view re-renders the form."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        return True, action()
+    except RuleViolation as e:
+        form_error(form, e)
+        return False, None
 
 
 def form_error(form, error: DomainError) -> None:

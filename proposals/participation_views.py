@@ -15,7 +15,7 @@ from civic import policy
 from civic.db import db, get_or_404
 from civic.errors import DomainError, RuleViolation
 from civic.groups.models import Group
-from civic.web import form_error, page_arg
+from civic.web import attempt, form_error, page_arg
 from proposals import participation, services
 from proposals.models import Proposal
 from proposals.participation_forms import AnswerForm, CategoryForm, RenameCategoryForm, SettingsForm
@@ -134,15 +134,12 @@ def answer(proposal_id: int):
                             "cost": f"{proposal.answer_cost:.2f}" if proposal.answer_cost is not None else "",
                             "delivery": proposal.answer_delivery})
     refusal = participation.answer_refusal(proposal)
-    if form.validate_on_submit():
-        try:
-            participation.answer(current_user, proposal, form.state.data, form.text.data,
-                                 cost=form.cost.data or None, delivery=form.delivery.data or "")
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"The answer is saved: {participation.ANSWER_LABELS[proposal.answer_state]}.", "success")
-            return _back(proposal, "answer")
+    ok, _result = attempt(form, lambda: participation.answer(
+        current_user, proposal, form.state.data, form.text.data, cost=form.cost.data or None,
+        delivery=form.delivery.data or ""))
+    if ok:
+        flash(f"The answer is saved: {participation.ANSWER_LABELS[proposal.answer_state]}.", "success")
+        return _back(proposal, "answer")
     return render_template("proposals/answer.html", proposal=proposal, form=form, refusal=refusal,
                            answer_labels=participation.ANSWER_LABELS)
 
@@ -175,15 +172,11 @@ def _officer_process(slug: str):
 def settings(slug: str):
     process = _officer_process(slug)
     form = SettingsForm(obj=participation.get_or_create_settings(process))
-    if form.validate_on_submit():
-        try:
-            participation.update_settings(current_user, process,
-                                          **{name: getattr(form, name).data for name in participation.SETTING_FIELDS})
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("The proposal settings are saved.", "success")
-            return redirect(url_for(".settings", slug=process.slug))
+    ok, _result = attempt(form, lambda: participation.update_settings(
+        current_user, process, **{name: getattr(form, name).data for name in participation.SETTING_FIELDS}))
+    if ok:
+        flash("The proposal settings are saved.", "success")
+        return redirect(url_for(".settings", slug=process.slug))
     return _settings_page(process, form=form)
 
 
@@ -192,14 +185,10 @@ def settings(slug: str):
 def add_category(slug: str):
     process = _officer_process(slug)
     form = CategoryForm()
-    if form.validate_on_submit():
-        try:
-            category = participation.add_category(current_user, process, form.name.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"The category “{category.name}” is added.", "success")
-            return redirect(url_for(".settings", slug=process.slug, _anchor="categories"))
+    ok, category = attempt(form, lambda: participation.add_category(current_user, process, form.name.data))
+    if ok:
+        flash(f"The category “{category.name}” is added.", "success")
+        return redirect(url_for(".settings", slug=process.slug, _anchor="categories"))
     return _settings_page(process, add_form=form)
 
 

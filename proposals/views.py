@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from civic import policy
 from civic.comments import services as comments
 from civic.errors import RuleViolation
-from civic.web import form_error, page_arg
+from civic.web import attempt, form_error, page_arg
 from proposals import forms, participation, services
 from proposals.models import Proposal
 
@@ -132,14 +132,10 @@ def edit(proposal_id: int):
         form.categories.data = [c.id for c in proposal.categories]
         form.latitude.data = "" if proposal.latitude is None else str(proposal.latitude)
         form.longitude.data = "" if proposal.longitude is None else str(proposal.longitude)
-    if form.validate_on_submit():
-        try:
-            services.update(current_user, proposal, _fields(form))
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("Your changes are saved.", "success")
-            return redirect(url_for(".show", proposal_id=proposal.id))
+    ok, _result = attempt(form, lambda: services.update(current_user, proposal, _fields(form)))
+    if ok:
+        flash("Your changes are saved.", "success")
+        return redirect(url_for(".show", proposal_id=proposal.id))
     return render_template("proposals/form.html", form=form, process=proposal.process, proposal=proposal,
                            refusal=None)
 
@@ -202,14 +198,10 @@ def invite_coauthor(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     policy.require(current_user, "proposal.coauthors", proposal)
     form = forms.CoauthorForm()
-    if form.validate_on_submit():
-        try:
-            row = services.invite_coauthor(current_user, proposal, form.nickname.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"@{row.user.nickname} is invited. They accept on this page.", "success")
-            return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
+    ok, row = attempt(form, lambda: services.invite_coauthor(current_user, proposal, form.nickname.data))
+    if ok:
+        flash(f"@{row.user.nickname} is invited. They accept on this page.", "success")
+        return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
     return _show(proposal_id, coauthor_form=form)
 
 
@@ -222,14 +214,10 @@ def name_group(proposal_id: int):
     form.group.choices = [(str(g.id), g.name) for g in services.groups_to_name(
         current_user, proposal, services.coauthors_of(proposal))]
     form.group.validate_choice = False  # the service says what is wrong with a group
-    if form.validate_on_submit():
-        try:
-            row = services.name_group(current_user, proposal, form.group.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"{row.group.name} is named as a co-author.", "success")
-            return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
+    ok, row = attempt(form, lambda: services.name_group(current_user, proposal, form.group.data))
+    if ok:
+        flash(f"{row.group.name} is named as a co-author.", "success")
+        return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
     return _show(proposal_id, group_form=form)
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from civic.comments import forms, services
 from civic.comments.models import Comment
 from civic.errors import RuleViolation
-from civic.web import form_error
+from civic.web import attempt
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
 
@@ -46,15 +46,11 @@ def index(resource_type: str, resource_id: int):
 def create(resource_type: str, resource_id: int):
     where = services.target(current_user, resource_type, resource_id)
     form = forms.CommentForm()
-    if form.validate_on_submit():
-        try:
-            comment = services.post_comment(current_user, resource_type, resource_id, form.body.data,
-                                            _alignment(form))
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("Your comment is published.", "success")
-            return redirect(services.comment_url(comment, where))
+    ok, comment = attempt(form, lambda: services.post_comment(
+        current_user, resource_type, resource_id, form.body.data, _alignment(form)))
+    if ok:
+        flash("Your comment is published.", "success")
+        return redirect(services.comment_url(comment, where))
     return _form_page(form, where, heading="Add your comment", submit="Publish comment")
 
 
@@ -68,14 +64,10 @@ def reply(comment_id: int):
         flash(e.message, "error")
         return redirect(services.comment_url(parent))
     form = forms.CommentForm()
-    if form.validate_on_submit():
-        try:
-            comment = services.reply(current_user, parent, form.body.data, _alignment(form))
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("Your reply is published.", "success")
-            return redirect(services.comment_url(comment, where))
+    ok, comment = attempt(form, lambda: services.reply(current_user, parent, form.body.data, _alignment(form)))
+    if ok:
+        flash("Your reply is published.", "success")
+        return redirect(services.comment_url(comment, where))
     return _form_page(form, where, heading=f"Reply to {parent.author.public_name}", submit="Publish reply",
                       parent=parent)
 
@@ -91,14 +83,10 @@ def edit(comment_id: int):
         return redirect(services.comment_url(comment))
     form = forms.CommentForm(data={"body": comment.body, "alignment": str(comment.alignment)}
                              if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            changed = services.edit_comment(current_user, comment, form.body.data, _alignment(form))
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("Your comment is updated." if changed else "Nothing was changed.", "success")
-            return redirect(services.comment_url(comment, where))
+    ok, changed = attempt(form, lambda: services.edit_comment(current_user, comment, form.body.data, _alignment(form)))
+    if ok:
+        flash("Your comment is updated." if changed else "Nothing was changed.", "success")
+        return redirect(services.comment_url(comment, where))
     return _form_page(form, where, heading="Edit your comment", submit="Save changes", comment=comment)
 
 

@@ -16,7 +16,7 @@ from civic.db import paginate
 from civic.errors import RuleViolation
 from civic.groups import forms, services
 from civic.groups.models import Group
-from civic.web import form_error, page_arg
+from civic.web import attempt, page_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
@@ -62,15 +62,12 @@ def new():
     policy.require(current_user, "account.participate")
     form = forms.GroupForm()
     form.ward.choices = _ward_choices("No particular ward")
-    if form.validate_on_submit():
-        try:
-            group = services.create_group(current_user, name=form.name.data, description=form.description.data,
-                                          ward_id=form.ward.data, website=form.website.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"Your group “{group.name}” is created. You are its organiser.", "success")
-            return redirect(url_for(".show", slug=group.slug))
+    ok, group = attempt(form, lambda: services.create_group(
+        current_user, name=form.name.data, description=form.description.data, ward_id=form.ward.data,
+        website=form.website.data))
+    if ok:
+        flash(f"Your group “{group.name}” is created. You are its organiser.", "success")
+        return redirect(url_for(".show", slug=group.slug))
     return render_template("groups/form.html", form=form, group=None)
 
 
@@ -83,15 +80,12 @@ def edit(slug: str):
     form.ward.choices = _ward_choices("No particular ward")
     if request.method == "GET":
         form.ward.data = str(group.ward_id) if group.ward_id else ""
-    if form.validate_on_submit():
-        try:
-            services.update_group(current_user, group, name=form.name.data, description=form.description.data,
-                                  ward_id=form.ward.data, website=form.website.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("The group's details are saved.", "success")
-            return redirect(url_for(".show", slug=group.slug))
+    ok, _result = attempt(form, lambda: services.update_group(
+        current_user, group, name=form.name.data, description=form.description.data, ward_id=form.ward.data,
+        website=form.website.data))
+    if ok:
+        flash("The group's details are saved.", "success")
+        return redirect(url_for(".show", slug=group.slug))
     return render_template("groups/form.html", form=form, group=group)
 
 
@@ -181,15 +175,11 @@ def invite(slug: str):
     group = services.get_by_slug(slug)
     policy.require(current_user, "group.manage", group)
     form = forms.InviteForm()
-    if form.validate_on_submit():
-        try:
-            membership = services.invite(current_user, group, form.nickname.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "
-                  "“My groups” page.", "success")
-            return _back(group)
+    ok, membership = attempt(form, lambda: services.invite(current_user, group, form.nickname.data))
+    if ok:
+        flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "
+              "“My groups” page.", "success")
+        return _back(group)
     return _show(group, invite_form=form)
 
 
@@ -200,15 +190,11 @@ def verify(slug: str):
     policy.require(current_user, "group.verify", group)
     form = forms.VerifyForm()
     verified = form.verified.data == "yes"
-    if form.validate_on_submit():
-        try:
-            services.set_verified(current_user, group, verified, form.reason.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("The group now shows the “Verified by the council” badge." if verified
-                  else "The “Verified by the council” badge is removed.", "success")
-            return _back(group)
+    ok, _result = attempt(form, lambda: services.set_verified(current_user, group, verified, form.reason.data))
+    if ok:
+        flash("The group now shows the “Verified by the council” badge." if verified
+              else "The “Verified by the council” badge is removed.", "success")
+        return _back(group)
     return _show(group, verify_form=form)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from civic.errors import RuleViolation
 from civic.extensions import csrf
 from civic.notifications import forms, registry, services
-from civic.web import form_error, page_arg, safe_next
+from civic.web import attempt, form_error, page_arg, safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 follow_bp = Blueprint("follows", __name__)
@@ -68,16 +68,12 @@ def preferences():
     current = {f"kind_{k}": v for k, v in services.preferences(current_user).items()}
     data = {**current, "follow_own": settings.follow_own, "follow_commented": settings.follow_commented}
     form = forms.preferences_form(data=data, formdata=request.form if request.method == "POST" else None)
-    if form.validate_on_submit():
-        choices = {k.key: getattr(form, f"kind_{k.key}").data for k in registry.kinds() if not k.email_fixed}
-        try:
-            services.set_preferences(current_user, choices, follow_own=form.follow_own.data,
-                                     follow_commented=form.follow_commented.data)
-        except RuleViolation as e:
-            form_error(form, e)
-        else:
-            flash("Your notification settings are saved.", "success")
-            return redirect(url_for("notifications.preferences"))
+    ok, _result = attempt(form, lambda: services.set_preferences(
+        current_user, {k.key: getattr(form, f"kind_{k.key}").data for k in registry.kinds() if not k.email_fixed},
+        follow_own=form.follow_own.data, follow_commented=form.follow_commented.data))
+    if ok:
+        flash("Your notification settings are saved.", "success")
+        return redirect(url_for("notifications.preferences"))
     fixed = [k for k in registry.kinds() if k.email_fixed]
     return render_template("notifications/preferences.html", form=form, groups=_grouped_kinds(form), fixed=fixed)
 
