@@ -23,7 +23,7 @@ NOT_ALLOWED = "You are not allowed to do that."
 
 def rule(action: str) -> Callable[[RuleFn], RuleFn]:
     def decorator(fn: RuleFn) -> RuleFn:
-        if action in _rules:
+        if action in _rules and _rules[action] is not fn:
             raise ValueError(f"policy rule {action!r} defined twice")
         _rules[action] = fn
         return fn

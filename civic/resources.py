@@ -1,39 +1,127 @@
-"""The registry through which domain packages tell the core about their resources.
+"""The resource registry: what the core may ask about a domain's objects.
 
-A domain registers, at import time, which of its models are commentable,
-reportable, searchable or followable, and which areas it adds to the home page.
-The core reads this registry; it never imports a domain package.
+A resource type names one model and answers the core's questions about its objects. Every hook the core
+calls is declared here, and nowhere else:
+
+- :class:`ResourceType` itself, for every resource:
+  - ``url`` — its page, written once: a :class:`Link` (``Link("proposals.show", "proposal_id")``) or a
+    function ``obj -> str``;
+  - ``title(obj) -> str`` — a short text naming it (default: "<label> <id>");
+  - ``visible(user, obj) -> bool`` — may this person see it (drafts, hidden content...; default: yes);
+  - ``space(obj) -> str`` — where it lives, for notifications (default: "<label>s").
+- :class:`CommentHooks` (``comments=``): the resource takes comments (capability ``commentable``):
+  - ``may_comment(user, obj) -> True | str`` — True, or why commenting is closed now (e.g. the phase);
+  - ``readable(obj) -> bool`` — are its comments shown at all;
+  - ``on_count(obj, delta)`` — keep a denormalised comment counter right.
+- :class:`ModerationHooks` (``moderation=``): it can be reported and hidden (capability ``reportable``):
+  - ``set_hidden(obj, hidden_at | None)`` — moderation hides (a time) or restores (None) it;
+  - ``author_id(obj) -> int | None`` — who wrote it (default: ``obj.author_id``).
+- :class:`FollowHooks` (``follows=``): people can follow it (capability ``followable``):
+  - ``comments_notify`` — followers are told of new comments on it.
+
+A capability exists because its hook group is present. Search has its own registry
+(:mod:`civic.search.registry`), keyed by the same names. The core reads this registry; it never imports a
+domain package. Domains declare their resource types in their manifest (:mod:`civic.domains`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+
+from flask import url_for
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page of one object: ``url_for(endpoint, **{arg: getattr(obj, attr)})``."""
+
+    endpoint: str
+    arg: str
+    attr: str = "id"
+
+    def __call__(self, obj: Any) -> str:
+        return url_for(self.endpoint, **{self.arg: getattr(obj, self.attr)})
+
+    def by_id(self, ident: int) -> str | None:
+        """The page from the object's id alone (no query), when the link is built from the id."""
+        return url_for(self.endpoint, **{self.arg: ident}) if self.attr == "id" else None
+
+
+def _always(*_args: Any) -> bool:
+    return True
+
+
+def _author_id(obj: Any) -> int | None:
+    return getattr(obj, "author_id", None)
+
+
+@dataclass(frozen=True)
+class CommentHooks:
+    """The resource takes comments (see the module's docstring)."""
+
+    may_comment: Callable[[Any, Any], bool | str] = _always
+    readable: Callable[[Any], bool] = _always
+    on_count: Callable[[Any, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class ModerationHooks:
+    """The resource can be reported and hidden by moderation."""
+
+    set_hidden: Callable[[Any, datetime | None], None]
+    author_id: Callable[[Any], int | None] = _author_id
+
+
+@dataclass(frozen=True)
+class FollowHooks:
+    """People can follow the resource."""
+
+    comments_notify: bool = True
 
 
 @dataclass(frozen=True)
 class ResourceType:
-    """What a domain tells the core about one of its models.
-
-    Hooks (all optional), called by the core with the object:
-    - ``url(obj) -> str``: its page;
-    - ``title(obj) -> str``: a short text naming it;
-    - ``visible(user, obj) -> bool``: may this person see it (drafts, hidden content...);
-    - ``may_comment(user, obj) -> True | str``: True, or why commenting is closed (e.g. the phase);
-    - ``comments_readable(obj) -> bool``: are its comments shown at all;
-    - ``on_comment_count(obj, delta)``: keep a denormalised comment counter right.
-    """
+    """What a domain (or a core package) tells the core about one of its models."""
 
     name: str  # e.g. "proposal"
     model: type
     label: str  # "Proposal", for people
-    url_endpoint: str | None = None  # endpoint taking ``<name>_id``
-    capabilities: frozenset[str] = field(default_factory=frozenset)
-    hooks: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    url: Link | Callable[[Any], str] | None = None
+    title: Callable[[Any], str] | None = None
+    visible: Callable[[Any, Any], bool] | None = None
+    space: Callable[[Any], str] | None = None
+    comments: CommentHooks | None = None
+    moderation: ModerationHooks | None = None
+    follows: FollowHooks | None = None
 
-    def hook(self, name: str, default: Callable[..., Any] | None = None) -> Callable[..., Any] | None:
-        return self.hooks.get(name, default)
+    @property
+    def capabilities(self) -> frozenset[str]:
+        present = {"commentable": self.comments, "reportable": self.moderation, "followable": self.follows}
+        return frozenset(name for name, group in present.items() if group is not None)
+
+    def title_of(self, obj: Any) -> str:
+        return self.title(obj) if self.title is not None else f"{self.label} {obj.id}"
+
+    def url_of(self, obj: Any) -> str | None:
+        return self.url(obj) if self.url is not None else None
+
+    def url_by_id(self, ident: int) -> str | None:
+        """Its page from its id: without a query when the link is built from the id, else loads the object."""
+        if isinstance(self.url, Link) and (url := self.url.by_id(ident)) is not None:
+            return url
+        from civic.db import db
+
+        obj = db.session.get(self.model, ident)
+        return self.url_of(obj) if obj is not None else None
+
+    def is_visible(self, user: Any, obj: Any) -> bool:
+        return self.visible is None or bool(self.visible(user, obj))
+
+    def space_of(self, obj: Any) -> str:
+        return self.space(obj) if self.space is not None else self.label + "s"
 
 
 @dataclass(frozen=True)
@@ -50,12 +138,12 @@ _resources: dict[str, ResourceType] = {}
 _areas: dict[str, Area] = {}
 
 
-def register(name: str, model: type, label: str, *, url_endpoint: str | None = None,
-             capabilities: set[str] | None = None, **hooks: Callable[..., Any]) -> ResourceType:
-    if name in _resources and _resources[name].model is not model:
-        raise ValueError(f"resource type {name!r} registered twice")
-    rt = ResourceType(name, model, label, url_endpoint, frozenset(capabilities or ()), dict(hooks))
-    _resources[name] = rt
+def register(rt: ResourceType) -> ResourceType:
+    """Register a resource type; registering the same name again replaces it only for the same model."""
+    current = _resources.get(rt.name)
+    if current is not None and current.model is not rt.model:
+        raise ValueError(f"resource type {rt.name!r} registered twice")
+    _resources[rt.name] = rt
     return rt
 
 
@@ -72,8 +160,7 @@ def load_visible(rt: ResourceType, user: Any, resource_id: int) -> Any | None:
     from civic.db import db
 
     obj = db.session.get(rt.model, resource_id)
-    visible = rt.hook("visible")
-    if obj is None or (visible is not None and not visible(user, obj)):
+    if obj is None or not rt.is_visible(user, obj):
         return None
     return obj
 
@@ -91,7 +178,7 @@ def area(key: str) -> Area | None:
 
 
 def set_area_endpoint(key: str, endpoint: str) -> None:
-    """Called by a domain's blueprint registration when its pages exist."""
+    """Called by a domain's registration when its pages exist."""
     current = _areas[key]
     _areas[key] = Area(current.key, current.title, current.summary, endpoint)
 
@@ -133,3 +220,8 @@ def register_component(component: Component) -> None:
 
 def components() -> list[Component]:
     return list(_components.values())
+
+
+__all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
+           "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
+           "register_component", "set_area_endpoint", "with_capability"]

@@ -1,8 +1,8 @@
 """Proposals: residents' SMART projects in participatory processes, with supports, official answers,
-endorsements, comments, exports and a JSON API (issue #4).
+endorsements, comments, exports and a JSON API.
 
-Loaded by name from ``civic.app.create_app``; ``init_app`` registers everything the core needs to
-know: blueprints, resource types, the process component, policy rules, events and demo data.
+Loaded by name from ``civic.app.create_app``; everything proposals add is declared in
+``proposals/manifest.py``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from proposals import registry
+    from civic import domains
+    from proposals.manifest import DOMAIN
 
-    registry.init_app(app)
+    domains.register(app, DOMAIN)

@@ -1,30 +1,33 @@
-"""The notifications proposals make (registered with the core's notification registry)."""
+"""The notifications proposals make: their kinds and the builders that turn proposals' events into notices
+(declared in ``proposals/manifest.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import select
 
 from civic.db import db
-from civic.notifications.registry import AreaWatchers, Followers, Notice, Users, kind, on
+from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
 from proposals.models import Coauthor, Proposal
+from proposals.resource import PROPOSAL
 
 PERSONAL, FOLLOWING, AREA = "About you", "Things you follow", "Your area"
 
-kind("coauthor_invite", "Someone invites you to co-author a proposal", "{actor} invited you to co-author “{title}”",
-     email_default="immediate", group=PERSONAL, position=12)
-kind("proposal_answered", "The council answers a proposal you wrote or follow", "The council answered “{title}”",
-     email_default="immediate", group=FOLLOWING, position=31)
-kind("proposal_threshold", "A proposal you wrote or follow reaches its support threshold",
-     "“{title}” reached its support threshold", email_default="daily", group=FOLLOWING, position=32)
-kind("proposal_withdrawn", "A proposal you follow is withdrawn", "{actor} withdrew “{title}”",
-     email_default="daily", group=FOLLOWING, position=33)
-kind("new_proposal", "New proposals in processes and from people you follow", "{actor} published “{title}”",
-     email_default="daily", group=FOLLOWING, position=34)
-kind("area_proposal", "New proposals in your area", "New proposal in your area: “{title}”",
-     email_default="daily", group=AREA, position=51)
+KINDS = (
+    Kind("coauthor_invite", "Someone invites you to co-author a proposal", "{actor} invited you to co-author “{title}”",
+         email_default="immediate", group=PERSONAL, position=12),
+    Kind("proposal_answered", "The council answers a proposal you wrote or follow", "The council answered “{title}”",
+         email_default="immediate", group=FOLLOWING, position=31),
+    Kind("proposal_threshold", "A proposal you wrote or follow reaches its support threshold",
+         "“{title}” reached its support threshold", email_default="daily", group=FOLLOWING, position=32),
+    Kind("proposal_withdrawn", "A proposal you follow is withdrawn", "{actor} withdrew “{title}”",
+         email_default="daily", group=FOLLOWING, position=33),
+    Kind("new_proposal", "New proposals in processes and from people you follow", "{actor} published “{title}”",
+         email_default="daily", group=FOLLOWING, position=34),
+    Kind("area_proposal", "New proposals in your area", "New proposal in your area: “{title}”",
+         email_default="daily", group=AREA, position=51),
+)
 
 
 def _authors(proposal: Proposal) -> list[int]:
@@ -37,11 +40,10 @@ def _notice(proposal: Proposal, key: str, **extra: Any) -> Notice | None:
     if proposal.hidden_at is not None or proposal.state == "draft":
         return None
     return Notice(key=f"proposal:{proposal.id}:{key}", title=proposal.title,
-                  url=url_for("proposals.show", proposal_id=proposal.id), space=proposal.process.title,
+                  url=PROPOSAL.url(proposal), space=proposal.process.title,
                   resource=("proposal", proposal.id), subject=("proposal", proposal.id), **extra)
 
 
-@on("proposal.published")
 def _published(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Notice | None:
     notice = _notice(proposal, "published", actor_id=proposal.author_id, excerpt=proposal.body[:200], audiences=[
         Followers("new_proposal", "process", proposal.process_id),
@@ -54,20 +56,17 @@ def _published(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Not
     return notice
 
 
-@on("proposal.answered")
 def _answered(proposal: Proposal, officer_id: int | None = None, **_: Any) -> Notice | None:
     stamp = proposal.answered_at.isoformat() if proposal.answered_at else "now"
     return _notice(proposal, f"answered:{stamp}", actor_id=officer_id, excerpt=proposal.answer_text[:200], audiences=[
         Users("proposal_answered", _authors(proposal)), Followers("proposal_answered", "proposal", proposal.id)])
 
 
-@on("proposal.threshold_reached")
 def _threshold(proposal: Proposal, **_: Any) -> Notice | None:
     return _notice(proposal, "threshold", audiences=[
         Users("proposal_threshold", _authors(proposal)), Followers("proposal_threshold", "proposal", proposal.id)])
 
 
-@on("proposal.withdrawn")
 def _withdrawn(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Notice | None:
     if proposal.hidden_at is not None:
         return None
@@ -75,11 +74,19 @@ def _withdrawn(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Not
                    audiences=[Followers("proposal_withdrawn", "proposal", proposal.id)])
 
 
-@on("proposal.coauthor_invited")
 def _invited(proposal: Proposal, user_id: int, actor_id: int | None = None, **_: Any) -> Notice | None:
     if proposal.hidden_at is not None:
         return None
     return Notice(key=f"proposal:{proposal.id}:invite:{user_id}", title=proposal.title,
-                  url=url_for("proposals.show", proposal_id=proposal.id), actor_id=actor_id,
+                  url=PROPOSAL.url(proposal), actor_id=actor_id,
                   space=proposal.process.title, audiences=[Users("coauthor_invite", [user_id])],
                   resource=("proposal", proposal.id))
+
+
+BUILDERS = {
+    "proposal.published": _published,
+    "proposal.answered": _answered,
+    "proposal.threshold_reached": _threshold,
+    "proposal.withdrawn": _withdrawn,
+    "proposal.coauthor_invited": _invited,
+}

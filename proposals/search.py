@@ -1,16 +1,16 @@
-"""Proposals in the platform's search (registered by ``proposals.registry.init_app``)."""
+"""Proposals in the platform's search (declared in ``proposals/manifest.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from civic import search
 from civic.spaces.models import Process
 from proposals.models import Proposal
+from proposals.resource import PROPOSAL
 from proposals.services import ANSWER_LABELS
 
 
@@ -43,11 +43,8 @@ def _children(parent_type: str, ids: Sequence[int]):
 
 PROPOSALS = search.SearchType(
     name="proposal", label="Proposal", plural="Proposals", model=Proposal, to_document=_document, load=_load,
-    url=lambda p: url_for("proposals.show", proposal_id=p.id), children=_children,
+    url=PROPOSAL.url, children=_children,
     indexed_columns=frozenset({"title", "body", "address", "ward_id", "state", "answer_state", "published_at",
                                "withdrawn_at", "hidden_at", "process_id"}),
     states={**ANSWER_LABELS, "withdrawn": "Withdrawn"}, position=20)
 
-
-def register() -> None:
-    search.register(PROPOSALS)

@@ -14,8 +14,8 @@ from flask import current_app, url_for
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from civic import mail, policy
-from civic.accounts import passwords, roles, tokens
+from civic import mail, policy, resources
+from civic.accounts import lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.db import db, utcnow
 from civic.errors import RuleViolation, TooManyAttempts
@@ -261,6 +261,7 @@ def delete_account(user: User, password: str | None) -> None:
     # The resident may verify a new account later with the same register entry.
     db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
                        .values(claimed_by_id=None, claimed_at=None))
+    lifecycle.run("deleted", user)
 
 
 def update_profile(user: User, display_name: str) -> None:
@@ -382,3 +383,11 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
     identity.last_used_at = utcnow()
     user.last_signin_at = utcnow()
     return user
+
+
+# People as a resource: others follow them ---------------------------------------------------------------------
+
+PERSON = resources.register(resources.ResourceType(
+    "user", User, "Person", url=resources.Link("accounts.profile", "nickname", "nickname"),
+    title=lambda u: u.public_name, visible=lambda user, u: u.deleted_at is None and u.blocked_at is None,
+    space=lambda u: "People you follow", follows=resources.FollowHooks()))

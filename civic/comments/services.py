@@ -116,29 +116,22 @@ class Target:
 
     @property
     def title(self) -> str:
-        hook = self.rt.hook("title")
-        return hook(self.obj) if hook else f"{self.rt.label} {self.obj.id}"
+        return self.rt.title_of(self.obj)
 
     @property
     def url(self) -> str:
-        hook = self.rt.hook("url")
-        if hook:
-            return hook(self.obj)
-        if self.rt.url_endpoint:
-            return url_for(self.rt.url_endpoint, **{f"{self.rt.name}_id": self.obj.id})
-        return url_for("comments.index", resource_type=self.rt.name, resource_id=self.obj.id)
+        return self.rt.url_of(self.obj) or url_for("comments.index", resource_type=self.rt.name,
+                                                   resource_id=self.obj.id)
 
     @property
     def readable(self) -> bool:
-        hook = self.rt.hook("comments_readable")
-        return bool(hook(self.obj)) if hook else True
+        return self.rt.comments is None or bool(self.rt.comments.readable(self.obj))
 
     def commenting(self, user: Any) -> bool | str:
         """True when the resource takes comments now, else why not (for anyone)."""
         if not self.readable:
             return NOT_SHOWN
-        hook = self.rt.hook("may_comment")
-        verdict = hook(user, self.obj) if hook else True
+        verdict = self.rt.comments.may_comment(user, self.obj) if self.rt.comments is not None else True
         return True if verdict is True else (verdict or CLOSED)
 
 
@@ -148,15 +141,10 @@ def _signed_in(user: Any) -> bool:
 
 def _find(user: Any, resource_type: str, resource_id: int) -> Target | None:
     rt = resources.find(resource_type)
-    if rt is None or "commentable" not in rt.capabilities:
+    if rt is None or rt.comments is None:
         return None
-    obj = db.session.get(rt.model, resource_id)
-    if obj is None:
-        return None
-    visible = rt.hook("visible")
-    if visible is not None and not visible(user, obj):
-        return None
-    return Target(rt, obj)
+    obj = resources.load_visible(rt, user, resource_id)
+    return Target(rt, obj) if obj is not None else None
 
 
 def target(user: Any, resource_type: str, resource_id: int) -> Target:
@@ -197,9 +185,9 @@ def _require_open(where: Target, user: Any) -> None:
 
 
 def _count(where: Target, delta: int) -> None:
-    hook = where.rt.hook("on_comment_count")
-    if hook is not None:
-        hook(where.obj, delta)
+    hooks = where.rt.comments
+    if hooks is not None and hooks.on_count is not None:
+        hooks.on_count(where.obj, delta)
 
 
 # Checking what was written ----------------------------------------------------------------------------------
@@ -692,9 +680,8 @@ def thread(resource_type: str, resource_id: int, user: Any, order: str = "oldest
 def _comment_url(comment: Comment) -> str:
     """The comment's place on its resource's page, built without loading the resource."""
     rt = resources.find(comment.resource_type)
-    if rt is not None and rt.url_endpoint:
-        base = url_for(rt.url_endpoint, **{f"{rt.name}_id": comment.resource_id})
-    else:
+    base = rt.url_by_id(comment.resource_id) if rt is not None else None
+    if base is None:
         base = url_for("comments.index", resource_type=comment.resource_type, resource_id=comment.resource_id)
     return f"{base}#comment-{comment.id}"
 
@@ -721,5 +708,7 @@ def _comment_set_hidden(comment: Comment, hidden_at: datetime | None) -> None:
             _count(Target(rt, obj), -1 if hidden_at is not None else 1)
 
 
-resources.register("comment", Comment, "Comment", capabilities={"reportable"}, url=_comment_url,
-                   title=_comment_title, visible=_comment_visible, set_hidden=_comment_set_hidden)
+COMMENT = resources.ResourceType(
+    "comment", Comment, "Comment", url=_comment_url, title=_comment_title, visible=_comment_visible,
+    moderation=resources.ModerationHooks(set_hidden=_comment_set_hidden))
+resources.register(COMMENT)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
-from civic import policy, slugs
+from civic import policy, resources, slugs
 from civic.accounts.models import User
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
@@ -456,3 +456,10 @@ def set_verified(officer: User, group: Group, verified: bool, reason: str) -> No
     db.session.flush()
     audit(officer, "group.verify" if verified else "group.unverify", "group", group.id, label=group.name,
           before=before, after=_badge(group), reason=reason)
+
+
+# Groups as a resource: people follow them ---------------------------------------------------------------------
+
+GROUP = resources.register(resources.ResourceType(
+    "group", Group, "Group", url=resources.Link("groups.show", "slug", "slug"), title=lambda g: g.name,
+    visible=lambda user, g: True, space=lambda g: g.name, follows=resources.FollowHooks()))

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from civic import events, mail, policy, resources
-from civic.accounts import passwords
+from civic.accounts import lifecycle, passwords
 from civic.accounts import services as accounts
 from civic.accounts.models import SigninFailure, User, new_session_token
 from civic.db import db, utcnow
@@ -98,6 +98,7 @@ def block_user(actor: User, target: User, justification: str) -> Block:
     target.blocked_at = utcnow()
     target.session_token = new_session_token()  # signs them out everywhere
     db.session.flush()
+    lifecycle.run("blocked", target)
     audit(actor, "user.block", "user", target.id, label=f"@{target.nickname}", before=before,
           after={**_state(target), "block_id": block.id}, reason=justification)
     events.publish("moderation.user_blocked", target, block=block, actor=actor)
@@ -176,16 +177,16 @@ def appeal_block(email: str, password: str, statement: str, address: str) -> App
 
 
 def content_author_id(moderation: Moderation) -> int | None:
-    """The author of the moderated content: the resource's ``author_id(obj)`` hook if it has one, else the
-    object's ``author_id`` (the moderation services' convention); None when unknown."""
+    """The author of the moderated content (the resource's ``ModerationHooks.author_id``); None when unknown."""
     rt = resources.find(moderation.resource_type)
     if rt is None:
         return None
     obj = db.session.get(rt.model, moderation.resource_id)
     if obj is None:
         return None
-    hook = rt.hook("author_id")
-    return hook(obj) if hook is not None else getattr(obj, "author_id", None)
+    if rt.moderation is None:
+        return getattr(obj, "author_id", None)
+    return rt.moderation.author_id(obj)
 
 
 def appeal_hidden_content(user: User, moderation: Moderation, statement: str) -> Appeal:

@@ -100,7 +100,7 @@ def _may_act(user: User, _obj: Any) -> bool | str:
 
 def _reportable(resource_type: str) -> ResourceType:
     rt = resources.find(resource_type)
-    if rt is None or "reportable" not in rt.capabilities:
+    if rt is None or rt.moderation is None:
         raise NotFound("We could not find that page.")
     return rt
 
@@ -115,13 +115,11 @@ def find_reportable(user: Any, resource_type: str, resource_id: int) -> tuple[Re
 
 
 def title_of(rt: ResourceType, obj: Any) -> str:
-    hook = rt.hook("title")
-    return hook(obj) if hook else f"{rt.label} {obj.id}"
+    return rt.title_of(obj)
 
 
 def url_of(rt: ResourceType, obj: Any) -> str | None:
-    hook = rt.hook("url")
-    return hook(obj) if hook else None
+    return rt.url_of(obj)
 
 
 def _moderation(resource_type: str, resource_id: int) -> Moderation:
@@ -154,10 +152,9 @@ def has_reported(user: Any, resource_type: str, resource_id: int) -> bool:
 
 
 def _set_hidden(rt: ResourceType, obj: Any, hidden_at: datetime | None) -> None:
-    hook = rt.hook("set_hidden")
-    if hook is None:
+    if rt.moderation is None:
         raise RuleViolation(f"{rt.label} content cannot be hidden.")
-    hook(obj, hidden_at)
+    rt.moderation.set_hidden(obj, hidden_at)
 
 
 def _hide_once(mod: Moderation, rt: ResourceType, obj: Any, *, by: User | None, reason: str) -> datetime | None:

@@ -11,9 +11,8 @@ from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
-    from civic.notifications import cli, kinds, services, views
+    from civic.notifications import cli, kinds, services, views  # noqa: F401 - kinds registers the core's kinds
 
-    kinds.register_resources()
     services.subscribe_to_events()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)

@@ -15,12 +15,10 @@ from civic import resources
 from civic.accounts.models import User
 from civic.comments import services as comments
 from civic.db import db, utcnow
-from civic.groups.models import Group
 from civic.moderation.models import Moderation
 from civic.notifications import services
 from civic.notifications.models import NotificationEvent
 from civic.notifications.registry import AreaWatchers, Followers, Notice, Users, kind, on
-from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 
 PERSONAL, FOLLOWING, AREA, ACCOUNT = "About you", "Things you follow", "Your area", "Your account"
@@ -51,8 +49,7 @@ def _excerpt(text: str, limit: int = 200) -> str:
 
 
 def resource_space(rt: resources.ResourceType, obj: Any) -> str:
-    hook = rt.hook("space")
-    return hook(obj) if hook is not None else rt.label + "s"
+    return rt.space_of(obj)
 
 
 # Comments ---------------------------------------------------------------------------------------------------
@@ -63,11 +60,10 @@ def _comment_notice(comment: Any, resource_type: str, resource_id: int) -> tuple
     obj = db.session.get(rt.model, resource_id) if rt is not None else None
     if rt is None or obj is None or comment.hidden_at is not None or comment.deleted_at is not None:
         return None
-    readable = rt.hook("comments_readable")
-    if readable is not None and not readable(obj):
+    if rt.comments is not None and not rt.comments.readable(obj):
         return None  # hidden, draft or otherwise not shown: nobody is told
-    title = rt.hook("title")(obj) if rt.hook("title") else rt.label
-    notice = Notice(key=f"comment:{comment.id}", title=title, url=resources.get("comment").hook("url")(comment),
+    title = rt.title(obj) if rt.title is not None else rt.label
+    notice = Notice(key=f"comment:{comment.id}", title=title, url=resources.get("comment").url_of(comment),
                     audiences=[], actor_id=comment.author_id, space=resource_space(rt, obj),
                     excerpt=_excerpt(comment.body), subject=("comment", comment.id),
                     resource=(resource_type, resource_id))
@@ -92,7 +88,7 @@ def _comment_created(comment: Any, resource_type: str, resource_id: int, **_: An
         parent = db.session.get(type(comment), comment.parent_id)
         if parent is not None and parent.author_id is not None:
             notice.audiences.append(Users("reply", [parent.author_id]))
-    if "followable" in rt.capabilities:
+    if rt.follows is not None and rt.follows.comments_notify:
         notice.audiences.append(Followers("comment", resource_type, resource_id))
         if comment.author_id is not None:
             notice.follows.append((comment.author_id, resource_type, resource_id, "commented"))
@@ -131,8 +127,8 @@ def _moderated(mod: Moderation, hidden: bool, kind_key: str, stamp: str | None =
     author_id = getattr(obj, "author_id", None)
     if obj is None or author_id is None:
         return None
-    title = rt.hook("title")(obj) if rt.hook("title") else rt.label
-    url = rt.hook("url")(obj) if rt.hook("url") else url_for("pages.home")
+    title = rt.title(obj) if rt.title is not None else rt.label
+    url = rt.url_of(obj) or url_for("pages.home")
     if stamp is None:
         stamp = (mod.hidden_at or utcnow()).isoformat()
     return Notice(key=f"{kind_key}:{mod.resource_type}:{mod.resource_id}:{stamp}", title=_excerpt(title, 120),
@@ -209,18 +205,3 @@ def announce_phase_changes(window_hours: int = 48) -> int:
         made += 1
     return made
 
-
-# Followable resources the core owns -------------------------------------------------------------------------
-
-
-def register_resources() -> None:
-    resources.register("process", Process, "Process", capabilities={"followable"},
-                       url=lambda p: url_for("spaces.show", slug=p.slug), title=lambda p: p.title,
-                       visible=spaces.visible, space=lambda p: p.title)
-    resources.register("group", Group, "Group", capabilities={"followable"},
-                       url=lambda g: url_for("groups.show", slug=g.slug), title=lambda g: g.name,
-                       visible=lambda user, g: True, space=lambda g: g.name)
-    resources.register("user", User, "Person", capabilities={"followable"},
-                       url=lambda u: url_for("accounts.profile", nickname=u.nickname), title=lambda u: u.public_name,
-                       visible=lambda user, u: u.deleted_at is None and u.blocked_at is None,
-                       space=lambda u: "People you follow")

@@ -95,8 +95,12 @@ _builders: dict[str, list[Builder]] = {}
 
 def kind(key: str, label: str, template: str, *, email_default: str = "daily", group: str = "Activity",
          position: int = 100, email_fixed: bool = False) -> Kind:
-    k = Kind(key, label, template, email_default, group, position, email_fixed)
-    _kinds[key] = k
+    return register_kind(Kind(key, label, template, email_default, group, position, email_fixed))
+
+
+def register_kind(k: Kind) -> Kind:
+    """Register a kind of notification (again: replaced, e.g. by the same manifest in another app)."""
+    _kinds[k.key] = k
     return k
 
 
@@ -129,4 +133,4 @@ def event_types() -> list[str]:
 
 
 __all__ = ["AreaWatchers", "Audience", "Followers", "Kind", "Notice", "Users", "builders", "event_types",
-           "get_kind", "kind", "kinds", "on"]
+           "get_kind", "kind", "kinds", "on", "register_kind"]

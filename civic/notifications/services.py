@@ -75,7 +75,7 @@ def _insert(model: Any):
 
 def followable(resource_type: str) -> resources.ResourceType:
     rt = resources.find(resource_type)
-    if rt is None or "followable" not in rt.capabilities:
+    if rt is None or rt.follows is None:
         raise NotFound("That cannot be followed.")
     return rt
 
@@ -150,12 +150,11 @@ def following_page(user: User, page: int, per_page: int = 20) -> tuple[Page, lis
         if rt is None or obj is None:
             items.append(FollowedItem(f, rt.label if rt else f.resource_type, "No longer available", None))
             continue
-        title_hook, url_hook, visible = rt.hook("title"), rt.hook("url"), rt.hook("visible")
-        if visible is not None and not visible(user, obj):
+        if not rt.is_visible(user, obj):
             items.append(FollowedItem(f, rt.label, "No longer available", None))
             continue
-        items.append(FollowedItem(f, rt.label, title_hook(obj) if title_hook else str(obj),
-                                  url_hook(obj) if url_hook else None))
+        items.append(FollowedItem(f, rt.label, rt.title(obj) if rt.title is not None else str(obj),
+                                  rt.url_of(obj)))
     return result, items
 
 

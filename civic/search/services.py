@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -547,11 +547,9 @@ def _url(st: SearchType, obj: Any) -> str:
     if st.url is not None:
         return st.url(obj)
     rt = resources.find(st.name)
-    hook = rt.hook("url") if rt is not None else None
-    if hook is not None:
-        return hook(obj)
-    if rt is not None and rt.url_endpoint:
-        return url_for(rt.url_endpoint, **{f"{st.name}_id": obj.id})
+    url = rt.url_of(obj) if rt is not None else None
+    if url is not None:
+        return url
     raise LookupError(f"search type {st.name!r} has no url")
 
 

@@ -84,13 +84,12 @@ def _resource_documents(session: Session, resource_type: str, ids: set[int]) -> 
     rt = resources.find(resource_type)
     if rt is None:
         return {}
-    visible, title, readable = rt.hook("visible"), rt.hook("title"), rt.hook("comments_readable")
     anonymous = AnonymousUserMixin()
     found: dict[int, Document | None] = {}
     for obj in session.scalars(select(rt.model).where(rt.model.id.in_(sorted(ids)))
                                .execution_options(populate_existing=True)):
-        shown = (visible is None or visible(anonymous, obj)) and (readable is None or readable(obj))
-        found[obj.id] = Document(title=title(obj) if title else rt.label) if shown else None
+        shown = rt.is_visible(anonymous, obj) and (rt.comments is None or rt.comments.readable(obj))
+        found[obj.id] = Document(title=rt.title_of(obj)) if shown else None
     return found
 
 
@@ -125,7 +124,7 @@ def _comment_children(parent_type: str, ids: Sequence[int]) -> Any:
 
 
 def _comment_url(comment: Comment) -> str:
-    return resources.get("comment").hook("url")(comment)
+    return resources.get("comment").url_of(comment)
 
 
 def _load_comments(session: Session, ids: Sequence[int]) -> list[Comment]:

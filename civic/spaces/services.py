@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from civic import events, policy, slugs
+from civic import events, policy, resources, slugs
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.moderation.services import audit
@@ -608,3 +608,10 @@ def _resort(process: Process) -> None:
 def next_phase_start(process: Process) -> datetime | None:
     """Where a new phase naturally starts: when the last one ends."""
     return max((p.ends_at for p in process.phases), default=None)
+
+
+# Processes as a resource: people follow them -----------------------------------------------------------------
+
+PROCESS = resources.register(resources.ResourceType(
+    "process", Process, "Process", url=resources.Link("spaces.show", "slug", "slug"), title=lambda p: p.title,
+    visible=visible, space=lambda p: p.title, follows=resources.FollowHooks()))

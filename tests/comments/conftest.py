@@ -63,23 +63,21 @@ def _process_may_comment(user, process: Process):
 @pytest.fixture(autouse=True)
 def switches():
     SWITCHES.reset()
-    resources.register(
-        "test_group", Group, "Test group", capabilities={"commentable"},
+    resources.register(resources.ResourceType(
+        "test_group", Group, "Test group",
         url=lambda g: url_for("comments.index", resource_type="test_group", resource_id=g.id),
         title=lambda g: g.name,
         visible=lambda user, g: g.id not in SWITCHES.invisible,
-        may_comment=lambda user, g: SWITCHES.open,
-        comments_readable=lambda g: SWITCHES.readable,
-        on_comment_count=_group_count,
-    )
-    resources.register(
-        "test_process", Process, "Test process", capabilities={"commentable"},
+        comments=resources.CommentHooks(may_comment=lambda user, g: SWITCHES.open,
+                                        readable=lambda g: SWITCHES.readable, on_count=_group_count),
+    ))
+    resources.register(resources.ResourceType(
+        "test_process", Process, "Test process",
         url=lambda p: url_for("comments.index", resource_type="test_process", resource_id=p.id),
         title=lambda p: p.title,
         visible=lambda user, p: p.is_published,
-        may_comment=_process_may_comment,
-        comments_readable=lambda p: p.is_published,
-    )
+        comments=resources.CommentHooks(may_comment=_process_may_comment, readable=lambda p: p.is_published),
+    ))
     yield SWITCHES
     # The registry has no unregister: take the test types out so no other package's tests see them.
     resources._resources.pop("test_group", None)

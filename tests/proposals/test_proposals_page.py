@@ -89,26 +89,27 @@ def test_the_resource_hooks(app, make_user, make_process, make_proposal):
     closed_process = make_process(allow_comment=False)
     rt = resources.get("proposal")
     proposal = make_proposal(open_process, author, title="Hooks proposal for the core")
-    assert rt.hook("title")(proposal) == "Hooks proposal for the core"
+    assert rt.title(proposal) == "Hooks proposal for the core"
     with app.test_request_context():
-        assert rt.hook("url")(proposal) == f"/proposals/{proposal.id}"
-    assert rt.hook("may_comment")(author, proposal) is True
-    assert rt.hook("comments_readable")(proposal) is True
-    assert rt.hook("visible")(None, proposal) is True
+        assert rt.url(proposal) == f"/proposals/{proposal.id}"
+    assert rt.comments.may_comment(author, proposal) is True
+    assert rt.comments.readable(proposal) is True
+    assert rt.visible(None, proposal) is True
     closed = make_proposal(closed_process, author)
-    assert "Commenting is not open in this phase" in rt.hook("may_comment")(author, closed)
+    assert "Commenting is not open in this phase" in rt.comments.may_comment(author, closed)
     draft = make_proposal(open_process, author, state="draft")
-    assert rt.hook("visible")(None, draft) is False
-    assert rt.hook("visible")(author, draft) is True
-    assert rt.hook("may_comment")(author, draft) != True  # noqa: E712 - it returns a reason
-    assert rt.hook("comments_readable")(draft) is False
+    assert rt.visible(None, draft) is False
+    assert rt.visible(author, draft) is True
+    assert rt.comments.may_comment(author, draft) != True  # noqa: E712 - it returns a reason
+    assert rt.comments.readable(draft) is False
     withdrawn = make_proposal(open_process, author, state="withdrawn")
-    assert "withdrawn" in rt.hook("may_comment")(author, withdrawn)
-    rt.hook("on_comment_count")(proposal, 1)
-    rt.hook("on_comment_count")(proposal, 1)
-    rt.hook("on_comment_count")(proposal, -1)
+    assert "withdrawn" in rt.comments.may_comment(author, withdrawn)
+    rt.comments.on_count(proposal, 1)
+    rt.comments.on_count(proposal, 1)
+    rt.comments.on_count(proposal, -1)
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).comments_count == 1
+    assert rt.capabilities == {"commentable", "reportable", "followable"}
 
 
 def _grow(proposal, author, people, groups, comments: int) -> None:

@@ -1,20 +1,15 @@
-"""The hooks the core calls on proposals (see civic.resources.ResourceType). Owned by proposals' services."""
+"""Proposals as a resource of the platform: their page, comments, moderation and follows (see civic.resources)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
-
 from civic.errors import RuleViolation
+from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType
 from civic.spaces.services import require_phase
 from proposals import services
 from proposals.models import Proposal
-
-
-def _url(proposal: Proposal) -> str:
-    return url_for("proposals.show", proposal_id=proposal.id)
 
 
 def _title(proposal: Proposal) -> str:
@@ -45,13 +40,9 @@ def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:
     proposal.hidden_at = hidden_at
 
 
-HOOKS: dict = {
-    "url": _url,
-    "title": _title,
-    "visible": services.visible,
-    "may_comment": _may_comment,
-    "comments_readable": _comments_readable,
-    "on_comment_count": services.on_comment_count,
-    "set_hidden": _set_hidden,
-    "space": lambda proposal: proposal.process.title,
-}
+PROPOSAL = ResourceType(
+    "proposal", Proposal, "Proposal", url=Link("proposals.show", "proposal_id"), title=_title,
+    visible=services.visible, space=lambda proposal: proposal.process.title,
+    comments=CommentHooks(may_comment=_may_comment, readable=_comments_readable, on_count=services.on_comment_count),
+    moderation=ModerationHooks(set_hidden=_set_hidden),
+    follows=FollowHooks())

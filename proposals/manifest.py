@@ -1,0 +1,28 @@
+"""Proposals declared to the platform: everything they add, in one place (see civic.domains)."""
+
+from __future__ import annotations
+
+from civic.domains import Domain
+from civic.resources import Component
+from proposals import api, cli, demo, notices, participation_views, search, views  # noqa: F401 - routes
+from proposals.resource import PROPOSAL
+
+DOMAIN = Domain(
+    name="proposals",
+    blueprints=(views.bp, api.bp),
+    cli=cli.cli,
+    events={
+        "proposal.published": "A proposal was published",
+        "proposal.answered": "An officer answered a proposal (state and answer text)",
+        "proposal.threshold_reached": "A proposal reached its process's support threshold",
+        "proposal.withdrawn": "The author withdrew a proposal",
+        "proposal.coauthor_invited": "Someone was invited to co-author a proposal",
+    },
+    resources=(PROPOSAL,),
+    components=(Component("proposals", "Proposals", "proposals.index"),),
+    area=("proposals", "spaces.index"),
+    search_types=(search.PROPOSALS,),
+    notice_kinds=notices.KINDS,
+    notice_builders=notices.BUILDERS,
+    seeder=demo.seed,
+)
