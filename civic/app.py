@@ -15,8 +15,8 @@ from civic import jobs, resources
 from civic.db import db
 from civic.extensions import babel, csrf, limiter, login_manager
 
-#: Domain packages, loaded by name so the core never imports them. Each may define
-#: ``init_app(app)`` to register its blueprints, resources, policy rules and CLI.
+#: Domain packages, loaded by name so the core never imports them. Each defines ``init_app(app)``, which
+#: registers its manifest (see civic.domains). A test (or a deployment) may name others in ``DOMAINS``.
 DOMAIN_PACKAGES = ("proposals", "consultations", "citizen_sensing", "skills_school")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     search.init_app(app)
 
-    for name in DOMAIN_PACKAGES:
+    for name in app.config.get("DOMAINS", DOMAIN_PACKAGES):
         module = importlib.import_module(name)
         init = getattr(module, "init_app", None)
         if init is not None:

@@ -96,6 +96,28 @@ def register(app: Flask, domain: Domain) -> None:
     _install(app, domain)
 
 
+def unregister(domain: Domain) -> None:
+    """Forget what the domain declared for the whole process (a test-only domain, when its tests are done).
+    Apps it was installed on keep their routes."""
+    if _declared.get(domain.name) is not domain:
+        return
+    del _declared[domain.name]
+    for name in domain.events:
+        events.forget(name)
+    for rt in domain.resources:
+        resources.unregister(rt.name)
+    for component in domain.components:
+        resources.unregister_component(component.key)
+    for st in domain.search_types:
+        search.unregister(st.name)
+    notices.unregister([k.key for k in domain.notice_kinds],
+                       {e: list(b) if isinstance(b, Sequence) else [b] for e, b in domain.notice_builders.items()})
+    for action in domain.policy_rules:
+        policy.forget(action)
+    for event_name, handler in domain.account_handlers.items():
+        lifecycle.off(event_name, handler)
+
+
 def declared() -> list[Domain]:
     return list(_declared.values())
 

@@ -23,6 +23,11 @@ def declare(name: str, description: str) -> None:
     _event_types[name] = description
 
 
+def forget(name: str) -> None:
+    """Remove an event type (a test-only domain, when its tests are done)."""
+    _event_types.pop(name, None)
+
+
 def event_types() -> dict[str, str]:
     return dict(_event_types)
 

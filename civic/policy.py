@@ -44,6 +44,11 @@ def _decide(user: Any, action: str, obj: Any) -> bool | str:
     return verdict if verdict is True or isinstance(verdict, str) else NOT_ALLOWED
 
 
+def forget(action: str) -> None:
+    """Remove a rule (a test-only domain, when its tests are done)."""
+    _rules.pop(action, None)
+
+
 def can(user: Any, action: str, obj: Any = None) -> bool:
     return _decide(user, action, obj) is True
 

@@ -147,6 +147,11 @@ def register(rt: ResourceType) -> ResourceType:
     return rt
 
 
+def unregister(name: str) -> None:
+    """Forget a resource type (a test-only domain, when its tests are done)."""
+    _resources.pop(name, None)
+
+
 def get(name: str) -> ResourceType:
     return _resources[name]
 
@@ -218,10 +223,14 @@ def register_component(component: Component) -> None:
     _components[component.key] = component
 
 
+def unregister_component(key: str) -> None:
+    _components.pop(key, None)
+
+
 def components() -> list[Component]:
     return list(_components.values())
 
 
 __all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
-           "register_component", "set_area_endpoint", "with_capability"]
+           "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability"]

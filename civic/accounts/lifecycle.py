@@ -24,6 +24,11 @@ def on(event: str, handler: Callable[[Any], None]) -> None:
         _handlers[event].append(handler)
 
 
+def off(event: str, handler: Callable[[Any], None]) -> None:
+    if handler in _handlers.get(event, []):
+        _handlers[event].remove(handler)
+
+
 def run(event: str, user: Any) -> None:
     for handler in _handlers[event]:
         handler(user)

@@ -116,6 +116,18 @@ def on(event_type: str) -> Callable[[Builder], Builder]:
     return decorator
 
 
+def unregister(kinds: Sequence[str] = (), builders: dict[str, Sequence[Builder]] | None = None) -> None:
+    """Forget kinds and builders (a test-only domain, when its tests are done)."""
+    for key in kinds:
+        _kinds.pop(key, None)
+    for event_type, fns in (builders or {}).items():
+        left = [b for b in _builders.get(event_type, []) if b not in fns]
+        if left:
+            _builders[event_type] = left
+        else:
+            _builders.pop(event_type, None)
+
+
 def kinds() -> list[Kind]:
     return sorted(_kinds.values(), key=lambda k: (k.position, k.label))
 
@@ -133,4 +145,4 @@ def event_types() -> list[str]:
 
 
 __all__ = ["AreaWatchers", "Audience", "Followers", "Kind", "Notice", "Users", "builders", "event_types",
-           "get_kind", "kind", "kinds", "on", "register_kind"]
+           "get_kind", "kind", "kinds", "on", "register_kind", "unregister"]

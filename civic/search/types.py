@@ -1,6 +1,7 @@
 """What the core makes searchable: participatory processes, comments (on any resource) and community groups.
 
-Domains register their own types from their ``init_app`` (proposals: ``proposals/search.py``).
+Domains declare their own in their manifest (proposals: ``proposals/search.py``). A type's links are its
+resource type's (:mod:`civic.resources`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from flask import url_for
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
@@ -39,7 +39,7 @@ def _process_document(process: Process) -> Document | None:
 
 PROCESSES = SearchType(
     name="process", label="Participatory process", plural="Processes", model=Process,
-    to_document=_process_document, url=lambda p: url_for("spaces.show", slug=p.slug),
+    to_document=_process_document,
     related={Phase: lambda phase: phase.process_id, ProcessWard: lambda link: link.process_id},
     indexed_columns=frozenset({"title", "subtitle", "description", "programme_id", "whole_city", "published_at",
                                "slug", "wards", "phases"}),
@@ -152,7 +152,6 @@ def _group_document(group: Group) -> Document | None:
 
 GROUPS = SearchType(
     name="group", label="Community group", plural="Community groups", model=Group, to_document=_group_document,
-    url=lambda g: url_for("groups.show", slug=g.slug),
     indexed_columns=frozenset({"name", "slug", "description", "ward_id", "verified_at"}),
     states={"verified": "Verified group"}, position=80)
 

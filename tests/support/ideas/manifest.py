@@ -1,0 +1,19 @@
+"""The ideas domain declared in one place: the whole of what it adds to the platform."""
+
+from __future__ import annotations
+
+from civic.domains import Domain
+from tests.support.ideas import notices, search, services, views
+from tests.support.ideas.resource import IDEA
+
+DOMAIN = Domain(
+    name="ideas",
+    blueprints=(views.bp,),
+    events={"idea.published": "Someone shared an idea"},
+    resources=(IDEA,),
+    search_types=(search.IDEAS,),
+    notice_kinds=notices.KINDS,
+    notice_builders=notices.BUILDERS,
+    policy_rules={"idea.vote": services.may_vote},
+    account_handlers={"deleted": services.forget_author},
+)
