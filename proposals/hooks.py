@@ -11,6 +11,7 @@ from civic.errors import RuleViolation
 from civic.spaces.services import require_phase
 from proposals import services
 from proposals.models import Proposal
+from proposals.policy import visible
 
 
 def _url(proposal: Proposal) -> str:
@@ -48,7 +49,7 @@ def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:
 HOOKS: dict = {
     "url": _url,
     "title": _title,
-    "visible": services.visible,
+    "visible": visible,
     "may_comment": _may_comment,
     "comments_readable": _comments_readable,
     "on_comment_count": services.on_comment_count,

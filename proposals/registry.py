@@ -19,7 +19,7 @@ EVENTS = {
 
 
 def init_app(app: Flask) -> None:
-    from proposals import api, cli, demo, exports, hooks, notices, participation_views, views  # noqa: F401 - routes
+    from proposals import admin_views, api, cli, demo, exports, hooks, notices, views  # noqa: F401 - routes
 
     for name, description in EVENTS.items():
         if name not in events.event_types():
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     resources.register_component(Component("proposals", "Proposals", "proposals.index"))
     resources.set_area_endpoint("proposals", "spaces.index")
     app.register_blueprint(views.bp)
+    app.register_blueprint(admin_views.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.cli)
     app.extensions.setdefault("civic.seeders", []).append(demo.seed)

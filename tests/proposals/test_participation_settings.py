@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from civic.db import db
 from civic.errors import RuleViolation
 from civic.moderation.models import AuditEntry
-from proposals import participation
+from proposals import categories, supports
+from proposals import settings as proposal_settings
 from proposals.models import Category, Proposal, ProposalCategoryLink, ProposalSettings
 
 FORM = {"support_limit": "0", "min_supports": "0", "threshold": "0", "proposal_limit": "0",
@@ -118,17 +119,17 @@ def test_raising_the_minimum_uncounts_and_lowering_it_recounts(make_process, mak
     proposals = [make_proposal(process, make_user("resident")) for _ in range(2)]
     keen, shy = make_user("verified"), make_user("verified")
     for p in proposals:
-        participation.support(keen, p)
-    participation.support(shy, proposals[0])
+        supports.support(keen, p)
+    supports.support(shy, proposals[0])
     officer = make_user("officer")
-    values = {name: getattr(settings_of(process), name) for name in participation.SETTING_FIELDS}
+    values = {name: getattr(settings_of(process), name) for name in proposal_settings.SETTING_FIELDS}
 
-    participation.update_settings(officer, process, **{**values, "min_supports": 2, "threshold": 2})
+    proposal_settings.update_settings(officer, process, **{**values, "min_supports": 2, "threshold": 2})
     assert [p.supports_count for p in proposals] == [1, 1]  # only keen's count
     reached = db.session.scalars(select(Proposal.id).where(Proposal.threshold_reached_at.is_not(None))).all()
     assert reached == []
 
-    participation.update_settings(officer, process, **{**values, "min_supports": 0, "threshold": 2})
+    proposal_settings.update_settings(officer, process, **{**values, "min_supports": 0, "threshold": 2})
     assert [p.supports_count for p in proposals] == [2, 1]
     reached = db.session.scalars(select(Proposal.id).where(Proposal.threshold_reached_at.is_not(None))).all()
     assert reached == [proposals[0].id]
@@ -189,7 +190,7 @@ def test_a_category_of_another_process_is_not_found(make_process, client_as):
 def test_category_names_must_have_letters(make_process, make_user):
     process = make_process()
     with pytest.raises(RuleViolation, match="at least one letter or digit") as refused:
-        participation.add_category(make_user("officer"), process, "!!!")
+        categories.add_category(make_user("officer"), process, "!!!")
     assert refused.value.field == "name"
 
 
