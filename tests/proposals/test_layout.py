@@ -43,3 +43,17 @@ def test_each_fact_is_defined_once():
     assert defined["ANSWER_LABELS"] == ["answers.py"]
     assert defined["settings_for"] == ["settings.py"]
     assert "get_process" not in defined and "process_by_slug" not in defined
+
+
+def test_officers_routes_have_their_own_blueprint_at_the_same_addresses(app):
+    rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith(("proposals.", "proposals_admin."))}
+    assert {e: r for e, r in rules.items() if e.startswith("proposals_admin.")} == {
+        "proposals_admin.answer": "/proposals/<int:proposal_id>/answer",
+        "proposals_admin.settings": "/processes/<slug>/proposals/settings",
+        "proposals_admin.add_category": "/processes/<slug>/proposals/settings/categories",
+        "proposals_admin.rename_category": "/processes/<slug>/proposals/settings/categories/<int:category_id>",
+        "proposals_admin.remove_category":
+            "/processes/<slug>/proposals/settings/categories/<int:category_id>/remove",
+    }
+    assert not {"proposals.answer", "proposals.settings"} & rules.keys()
