@@ -34,10 +34,11 @@ from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
 from civic.web import json_error
-from proposals import categories, exports, pages, services, supports
+from proposals import categories, exports, services, supports
 from proposals import listing as proposal_listing
 from proposals import settings as proposal_settings
 from proposals.models import Proposal
+from proposals.pages import page_context
 from proposals.policy import visible
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
@@ -221,7 +222,7 @@ def proposal_json(proposal: Proposal, *, detail: bool = False) -> dict[str, Any]
 
 def _support_state(user: Any, proposal: Proposal) -> dict[str, Any]:
     """What the viewer may do about supporting, from the same rules as the proposal page."""
-    ctx = pages.page_context(user, proposal)
+    ctx = page_context(user, proposal)
     panel, settings = ctx["support_panel"], ctx["proposal_settings"]
     state = {"threshold": settings.threshold, "threshold_reached": panel.reached, "closed": panel.closed,
              "may_support": panel.refusal is None and not panel.supported,
