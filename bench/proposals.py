@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
-from proposals import demo
+from proposals import demo_data
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
 DB_NAME = "civic_bench"
@@ -61,7 +61,7 @@ WORDS = ("air", "quality", "sensors", "cycle", "hangars", "trees", "solar", "pan
          "benches", "lighting", "wifi", "library", "market", "noise", "canal", "park", "playground", "heat",
          "pumps", "charging", "pavement", "crossing", "recycling", "repair", "cafe", "garden", "water")
 #: Titles and descriptions as residents write them: the demo's ideas, wards, streets and sentences.
-IDEAS = [idea for ideas in demo.IDEAS.values() for idea in ideas]
+IDEAS = [idea for ideas in demo_data.IDEAS.values() for idea in ideas]
 
 
 @dataclass
@@ -96,15 +96,15 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 def _proposal_text(rng: random.Random, ward: str) -> tuple[str, str]:
     """A title and a Markdown description like the demo's (the similar-proposals search sees real words)."""
-    _centre, streets, places = demo.WARD_PLACES[ward]
+    _centre, streets, places = demo_data.WARD_PLACES[ward]
     street, place = rng.choice(streets), rng.choice(places)
     title_t, plan, cats = rng.choice(IDEAS)
     values = {"ward": ward, "street": street, "place": place, "years": rng.randrange(3, 40)}
     title = title_t.format(**values)
     body = "\n\n".join((
-        f"{rng.choice(demo.OPENINGS).format(**values)} {rng.choice(demo.PROBLEMS[cats[0]])}",
-        f"**What I propose:** {plan}.", f"{rng.choice(demo.BENEFITS)} {rng.choice(demo.MEASURES)}",
-        rng.choice(demo.CLOSINGS)))
+        f"{rng.choice(demo_data.OPENINGS).format(**values)} {rng.choice(demo_data.PROBLEMS[cats[0]])}",
+        f"**What I propose:** {plan}.", f"{rng.choice(demo_data.BENEFITS)} {rng.choice(demo_data.MEASURES)}",
+        rng.choice(demo_data.CLOSINGS)))
     return title[0].upper() + title[1:], body
 
 

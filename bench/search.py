@@ -31,7 +31,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from bench.proposals import _proposal_text
-from proposals import demo
+from proposals import demo_data
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 PEOPLE = 3_000
@@ -71,7 +71,7 @@ def _load(engine, rng: random.Random) -> dict[str, int]:
             {"nickname": f"bench_{i}", "display_name": f"Resident {i}", "email": f"bench_{i}@example.org",
              "email_confirmed_at": now} for i in range(PEOPLE)])
         users = list(range(1, PEOPLE + 1))
-        ward_names = list(demo.WARD_PLACES)
+        ward_names = list(demo_data.WARD_PLACES)
         conn.execute(insert(Process), [
             {"slug": f"bench-process-{i}", "title": f"{rng.choice(['Greener', 'Safer', 'Fairer', 'Smarter'])} "
              f"{rng.choice(ward_names)}: ideas for {2026 + i % 3}",
@@ -95,10 +95,10 @@ def _load(engine, rng: random.Random) -> dict[str, int]:
         for start in range(0, len(rows), 2000):
             conn.execute(insert(Proposal), rows[start:start + 2000])
         rows = []
-        texts = [t for group in demo.COMMENTS.values() for t in group] + list(demo.REPLIES)
+        texts = [t for group in demo_data.COMMENTS.values() for t in group] + list(demo_data.REPLIES)
         for i in range(COMMENTS):
             ward = rng.choice(ward_names)
-            street = rng.choice(demo.WARD_PLACES[ward][1])
+            street = rng.choice(demo_data.WARD_PLACES[ward][1])
             rows.append({"resource_type": "proposal", "resource_id": 1 + rng.randrange(PROPOSALS),
                          "author_id": rng.choice(users), "body": rng.choice(texts).format(street=street),
                          "alignment": 0, "depth": 0, "created_at": now - timedelta(seconds=i)})

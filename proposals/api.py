@@ -1,7 +1,7 @@
 """JSON API (``/api/v1``): processes, proposals and comments; support and comment for signed-in people.
 
 Every endpoint calls the same services as the HTML pages (``civic.spaces.services``, ``proposals.services``,
-``proposals.participation``, ``civic.comments.services``), so the rules are the same wherever a person acts.
+``proposals.supports``, ``civic.comments.services``), so the rules are the same wherever a person acts.
 Documented with examples in ``docs/api.md``.
 
 - Authentication (see :mod:`civic.accounts.api_tokens`): ``Authorization: Bearer civic_...`` or the browser
@@ -34,8 +34,12 @@ from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
 from civic.web import json_error
-from proposals import exports, participation, services
+from proposals import categories, exports, services, supports
+from proposals import listing as proposal_listing
+from proposals import settings as proposal_settings
 from proposals.models import Proposal
+from proposals.pages import page_context
+from proposals.policy import visible
 
 bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
 protect_api(bp)
@@ -156,14 +160,14 @@ def process_json(process: Process, *, detail: bool = False) -> dict[str, Any]:
         "proposals_api_url": url_for(".process_proposals", slug=process.slug, _external=True),
     }
     if detail:
-        settings = services.settings_for(process)
+        settings = proposal_settings.settings_for(process)
         data.update({
             "description": process.description,
             "description_html": str(render_markdown(process.description)),
             "banner": ({"url": url_for("pages.upload", name=process.banner_path, _external=True),
                         "alt": process.banner_alt} if process.banner_path else None),
             "phases": [_phase(p) for p in process.phases],
-            "categories": [{"slug": c.slug, "name": c.name} for c in services.categories_for(process)],
+            "categories": [{"slug": c.slug, "name": c.name} for c in categories.categories_for(process)],
             "proposal_rules": {
                 "support_limit": settings.support_limit, "min_supports": settings.min_supports,
                 "threshold": settings.threshold, "close_at_threshold": settings.close_at_threshold,
@@ -218,7 +222,7 @@ def proposal_json(proposal: Proposal, *, detail: bool = False) -> dict[str, Any]
 
 def _support_state(user: Any, proposal: Proposal) -> dict[str, Any]:
     """What the viewer may do about supporting, from the same rules as the proposal page."""
-    ctx = participation.page_context(user, proposal)
+    ctx = page_context(user, proposal)
     panel, settings = ctx["support_panel"], ctx["proposal_settings"]
     state = {"threshold": settings.threshold, "threshold_reached": panel.reached, "closed": panel.closed,
              "may_support": panel.refusal is None and not panel.supported,
@@ -276,7 +280,7 @@ def processes():
 
 def _process(slug: str) -> Process:
     """A published process (officers also see drafts, as on the pages)."""
-    return services.get_process(slug, api_user())
+    return spaces.get_visible(api_user(), slug)
 
 
 @bp.get("/processes/<slug>")
@@ -289,8 +293,8 @@ def process_proposals(slug: str):
     """The process's public proposals, with the list page's filters, orders and pages."""
     process = _process(slug)
     page, per_page = _paging()
-    order = _choice_arg("order", tuple(services.ORDERS), "random")
-    state = _choice_arg("state", tuple(services.STATE_FILTERS))
+    order = _choice_arg("order", tuple(proposal_listing.ORDERS), "random")
+    state = _choice_arg("state", tuple(proposal_listing.STATE_FILTERS))
     ward_arg = (request.args.get("ward") or "").strip()
     ward_id = None
     if ward_arg:
@@ -299,16 +303,16 @@ def process_proposals(slug: str):
             raise BadInput(f"“{ward_arg}” is not a ward of this process. Use a ward's slug, like “church-street”.",
                            field="ward")
     category = (request.args.get("category") or "").strip() or None
-    if category and category not in {c.slug for c in services.categories_for(process)}:
+    if category and category not in {c.slug for c in categories.categories_for(process)}:
         raise BadInput(f"“{category}” is not a category of this process.", field="category")
     extra: dict[str, Any] = {}
     seed = 0
     if order == "random":
         seed = _int_arg("seed", secrets.randbelow(2**31), low=0, high=2**62)
         extra["seed"] = seed  # send it back with the next page to keep the same order
-    filters = services.Filters(q=(request.args.get("q") or "").strip()[:100], ward_id=ward_id, state=state,
+    filters = proposal_listing.Filters(q=(request.args.get("q") or "").strip()[:100], ward_id=ward_id, state=state,
                                category=category, order=order)
-    listing = services.listing(process, filters, page, per_page, seed=seed)
+    listing = proposal_listing.listing(process, filters, page, per_page, seed=seed)
     # The service shows the last page for a page past the end; a client expects an empty page there.
     items = [proposal_json(p) for p in listing.page.items] if listing.page.page == page else []
     return jsonify(_envelope(items, page, per_page, listing.page.total, order=order, located=listing.located,
@@ -324,7 +328,7 @@ def _visible_proposal(proposal_id: int, *, writing: bool = False) -> Proposal:
     A write does not show the proposal: its categories and its process's wards are not loaded."""
     options = [lazyload(Proposal.categories), joinedload(Proposal.process).lazyload(Process.wards)] if writing else []
     proposal = db.session.get(Proposal, proposal_id, options=options)
-    if proposal is None or not services.visible(api_user(), proposal):
+    if proposal is None or not visible(api_user(), proposal):
         raise NotFound("We could not find that proposal.")
     return proposal
 
@@ -342,8 +346,8 @@ def proposal(proposal_id: int):
 def support(proposal_id: int):
     user = _require_user()
     proposal = _visible_proposal(proposal_id, writing=True)
-    added = participation.support(user, proposal)
-    body = {"supported": True, "added": added, "counted": participation.support_counts(user, proposal),
+    added = supports.support(user, proposal)
+    body = {"supported": True, "added": added, "counted": supports.support_counts(user, proposal),
             "supports_count": proposal.supports_count}
     return jsonify(body), 201 if added else 200
 
@@ -353,7 +357,7 @@ def support(proposal_id: int):
 def unsupport(proposal_id: int):
     user = _require_user()
     proposal = _visible_proposal(proposal_id, writing=True)
-    removed = participation.unsupport(user, proposal)
+    removed = supports.unsupport(user, proposal)
     return jsonify({"supported": False, "removed": removed, "supports_count": proposal.supports_count})
 
 

@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 
 from civic.errors import NotFound
 from civic.exports import csv_cell
-from proposals import exports, services
+from civic.spaces import services as spaces
+from proposals import exports
+from proposals.listing import Filters
 
 cli = AppGroup("proposals", help="Proposals commands.")
 
@@ -31,10 +33,10 @@ def export(slug: str, fmt: str, output, base_url: str | None) -> None:
         base_url = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{server}" if server else "http://127.0.0.1:5000"
     with current_app.test_request_context("/", base_url=base_url):
         try:
-            process = services.get_process(slug, None)
+            process = spaces.get_visible(None, slug)
         except NotFound as e:
             raise click.ClickException(f"{e.message} (slug: {slug})") from None
-        records = exports.rows(process, services.Filters())
+        records = exports.rows(process, Filters())
         if fmt == "json":
             for chunk in exports.json_array(records):
                 output.write(chunk)

@@ -24,7 +24,9 @@ from sqlalchemy import select
 from civic.db import db, utcnow
 from civic.exports import stream_csv
 from civic.extensions import limiter
+from civic.spaces import services as spaces
 from civic.spaces.models import Process, Ward
+from proposals import listing as proposal_listing
 from proposals import services
 from proposals.models import Category, Proposal, ProposalCategoryLink
 from proposals.views import bp
@@ -39,7 +41,7 @@ BATCH = 500
 EXPORT_LIMIT = "30 per minute"
 
 
-def filters_from(args: Any, process: Process) -> services.Filters:
+def filters_from(args: Any, process: Process) -> proposal_listing.Filters:
     """The list page's filters from a query string; anything unknown is ignored (as on the list page)."""
     ward = (args.get("ward") or "").strip()
     ward_id = None
@@ -47,19 +49,19 @@ def filters_from(args: Any, process: Process) -> services.Filters:
         wards = services.wards_for(process)
         ward_id = next((w.id for w in wards if str(w.id) == ward or w.slug == ward), None)
     state = args.get("state") or None
-    if state not in services.STATE_FILTERS:
+    if state not in proposal_listing.STATE_FILTERS:
         state = None
     category = (args.get("category") or "").strip() or None
-    return services.Filters(q=(args.get("q") or "")[:100], ward_id=ward_id, state=state, category=category)
+    return proposal_listing.Filters(q=(args.get("q") or "")[:100], ward_id=ward_id, state=state, category=category)
 
 
-def rows(process: Process, filters: services.Filters) -> Iterator[dict[str, Any]]:
+def rows(process: Process, filters: proposal_listing.Filters) -> Iterator[dict[str, Any]]:
     """The export's records, one dict of public fields per proposal, read in batches."""
     stmt = (select(Proposal.id, Proposal.title, Proposal.body, Ward.name, Proposal.state, Proposal.answer_state,
                    Proposal.answer_text, Proposal.supports_count, Proposal.comments_count,
                    Proposal.endorsements_count, Proposal.published_at, Proposal.latitude, Proposal.longitude)
             .join(Ward, Ward.id == Proposal.ward_id)
-            .where(*services._conditions(process, filters))
+            .where(*proposal_listing.conditions(process, filters))
             .order_by(Proposal.id)
             .execution_options(yield_per=BATCH))
     url = url_for("proposals.show", proposal_id=0, _external=True)
@@ -103,7 +105,7 @@ def _open_data(response: Response, process: Process) -> Response:
 @bp.get("/processes/<slug>/proposals/export.csv")
 @limiter.limit(EXPORT_LIMIT)
 def export_csv(slug: str):
-    process = services.get_process(slug, current_user)
+    process = spaces.get_visible(current_user, slug)
     table = csv_table(rows(process, filters_from(request.args, process)))
     response = stream_csv(_filename(process, "csv"), list(FIELDS), table)
     return _open_data(response, process)
@@ -112,7 +114,7 @@ def export_csv(slug: str):
 @bp.get("/processes/<slug>/proposals/export.json")
 @limiter.limit(EXPORT_LIMIT)
 def export_json(slug: str):
-    process = services.get_process(slug, current_user)
+    process = spaces.get_visible(current_user, slug)
     records = rows(process, filters_from(request.args, process))
     response = Response(stream_with_context(json_array(records)), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(process, "json")}"'

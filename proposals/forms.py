@@ -1,5 +1,8 @@
-"""Forms for proposals. The rules (title length, ward of the process, point in London, proposal limit...)
-are checked by the services; these forms make sure something sensible was sent, and show every problem at once."""
+"""Forms of the public pages: making and editing a proposal, the list's filters, co-authors and buttons.
+
+The rules (title length, ward of the process, point in London, proposal limit...) are checked by the services;
+these forms make sure something sensible was sent, and show every problem at once. Officers' forms are in
+``admin_forms``."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -7,7 +10,8 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from proposals.services import ADDRESS_MAX, ALT_MAX, BODY_MAX, ORDERS, STATE_FILTERS, TITLE_MAX, TITLE_MIN
+from proposals.listing import ORDERS, STATE_FILTERS
+from proposals.services import ADDRESS_MAX, ALT_MAX, BODY_MAX, TITLE_MAX, TITLE_MIN
 
 
 class CheckboxesField(SelectMultipleField):

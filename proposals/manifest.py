@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from civic.domains import Domain
 from civic.resources import Component
-from proposals import api, cli, demo, notices, participation_views, search, views  # noqa: F401 - routes
+from proposals import admin_views, api, cli, demo, notices, policy, search, views
 from proposals.resource import PROPOSAL
 
 DOMAIN = Domain(
     name="proposals",
-    blueprints=(views.bp, api.bp),
+    blueprints=(views.bp, admin_views.bp, api.bp),
     cli=cli.cli,
     events={
         "proposal.published": "A proposal was published",
@@ -24,5 +24,6 @@ DOMAIN = Domain(
     search_types=(search.PROPOSALS,),
     notice_kinds=notices.KINDS,
     notice_builders=notices.BUILDERS,
+    policy_rules=policy.RULES,
     seeder=demo.seed,
 )

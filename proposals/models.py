@@ -1,9 +1,13 @@
-"""Proposals, their settings per process, supports, endorsements and co-authors."""
+"""Proposals, their settings per process, supports, endorsements and co-authors.
+
+Counters and flags that concurrent requests touch (``supports_count``, ``endorsements_count``, a support budget's
+``used``...) change in SQL, through ``execute``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,12 +22,18 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.accounts.models import User
-from civic.db import Base, utcnow
+from civic.db import Base, db, utcnow
 from civic.groups.models import Group
 from civic.spaces.models import Process, Ward
 
 STATES = ("draft", "published", "withdrawn")
 ANSWER_STATES = ("not_answered", "evaluating", "accepted", "rejected")
+
+
+def execute(stmt: Any) -> Any:
+    """Run a bulk INSERT, UPDATE or DELETE (often ``... RETURNING``) as written, without synchronising the
+    session's objects: callers refresh the objects they hold (``set_committed_value`` or ``expire``)."""
+    return db.session.execute(stmt.execution_options(synchronize_session=False))
 
 
 class ProposalSettings(Base):

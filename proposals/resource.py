@@ -10,6 +10,7 @@ from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, Re
 from civic.spaces.services import require_phase
 from proposals import services
 from proposals.models import Proposal
+from proposals.policy import visible
 
 
 def _title(proposal: Proposal) -> str:
@@ -42,7 +43,7 @@ def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:
 
 PROPOSAL = ResourceType(
     "proposal", Proposal, "Proposal", url=Link("proposals.show", "proposal_id"), title=_title,
-    visible=services.visible, space=lambda proposal: proposal.process.title,
+    visible=visible, space=lambda proposal: proposal.process.title,
     comments=CommentHooks(may_comment=_may_comment, readable=_comments_readable, on_count=services.on_comment_count),
     moderation=ModerationHooks(set_hidden=_set_hidden),
     follows=FollowHooks())

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, joinedload, lazyload
 
 from civic import search
 from civic.spaces.models import Process
+from proposals.answers import ANSWER_LABELS
 from proposals.models import Proposal
 from proposals.resource import PROPOSAL
-from proposals.services import ANSWER_LABELS
 
 
 def _document(proposal: Proposal) -> search.Document | None:

@@ -1,7 +1,9 @@
-"""HTML routes of proposals: listing, map, creation, editing, the proposal page.
+"""Public HTML routes of proposals: the list and its map, making, editing, publishing and withdrawing a
+proposal, co-authors, supports, endorsements and the proposal page. Officers' routes (answers, settings,
+categories) are on their own blueprint, in ``admin_views``.
 
-Thin: parse, call a service (which checks permission and phase for the object), render. A rule's refusal
-(``RuleViolation``) becomes a message beside the field or at the top; a refusal of permission
+Thin: parse the request, call a service (which checks permission and phase for the object), render or redirect.
+A rule's refusal (``RuleViolation``) becomes a message beside the field or at the top; a refusal of permission
 (``PermissionDenied``) and an unknown object (``NotFound``) reach the app's error handler: 403 and 404.
 """
 
@@ -10,17 +12,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from civic import policy
 from civic.comments import services as comments
+from civic.db import db, get_or_404
 from civic.errors import RuleViolation
+from civic.groups.models import Group
+from civic.spaces import services as spaces
 from civic.web import attempt, form_error, page_arg
-from proposals import forms, participation, services
+from proposals import coauthors, endorsements, forms, pages, services, supports
+from proposals.answers import ANSWER_LABELS
+from proposals.categories import categories_for
+from proposals.listing import ORDERS, Filters, listing
 from proposals.models import Proposal
+from proposals.policy import visible
+from proposals.settings import settings_for
 
 bp = Blueprint("proposals", __name__)
+#: The answers' names, for the templates' macros (the list's badges) as well as the pages.
+bp.add_app_template_global(ANSWER_LABELS, "proposal_answer_labels")
 
 SEED_KEY = "proposals_seed"
 
@@ -28,22 +40,22 @@ SEED_KEY = "proposals_seed"
 # The list and the map ---------------------------------------------------------------------------------------
 
 
-def _filters(process) -> tuple[forms.FilterForm, services.Filters, list]:
+def _filters(process) -> tuple[forms.FilterForm, Filters, list]:
     """The filter form from the query string, and the filters it means (anything unknown is ignored)."""
     form = forms.FilterForm(request.args)
     wards = services.wards_for(process)
-    categories = services.categories_for(process)
+    categories = categories_for(process)
     form.ward.choices = [("", "Any ward")] + [(str(w.id), w.name) for w in wards]
     form.category.choices = [("", "Any category")] + [(c.slug, c.name) for c in categories]
     form.validate()
     ward = form.ward.data if not form.ward.errors else ""
     state = form.state.data if not form.state.errors else ""
     category = form.category.data if not form.category.errors else ""
-    order = form.order.data if form.order.data in services.ORDERS and not form.order.errors else "random"
+    order = form.order.data if form.order.data in ORDERS and not form.order.errors else "random"
     form.order.data = order
-    f = services.Filters(q=(form.q.data or "")[:100] if not form.q.errors else "",
-                         ward_id=int(ward) if (ward or "").isdigit() else None,
-                         state=state or None, category=category or None, order=order)
+    f = Filters(q=(form.q.data or "")[:100] if not form.q.errors else "",
+                ward_id=int(ward) if (ward or "").isdigit() else None,
+                state=state or None, category=category or None, order=order)
     return form, f, categories
 
 
@@ -58,10 +70,10 @@ def _seed() -> int:
 
 @bp.get("/processes/<slug>/proposals/")
 def index(slug: str):
-    process = services.get_process(slug, current_user)
+    process = spaces.get_visible(current_user, slug)
     form, f, categories = _filters(process)
     seed = _seed() if f.order == "random" else 0
-    result = services.listing(process, f, page_arg(), seed=seed)
+    result = listing(process, f, page_arg(), seed=seed)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("proposals/index.html", process=process, form=form, filters=f, listing=result,
                            page=result.page, categories=categories, query_args=args,
@@ -71,7 +83,7 @@ def index(slug: str):
 
 @bp.get("/processes/<slug>/proposals/map.geojson")
 def geojson(slug: str):
-    process = services.get_process(slug, current_user)
+    process = spaces.get_visible(current_user, slug)
     _form, f, _categories = _filters(process)
     response = jsonify(services.geojson(process, f))
     response.mimetype = "application/geo+json"
@@ -83,7 +95,7 @@ def geojson(slug: str):
 
 def _form_choices(form: forms.ProposalForm, process) -> None:
     form.ward.choices = [("", "Choose a ward")] + [(str(w.id), w.name) for w in services.wards_for(process)]
-    form.categories.choices = [(c.id, c.name) for c in services.categories_for(process)]
+    form.categories.choices = [(c.id, c.name) for c in categories_for(process)]
 
 
 def _fields(form: forms.ProposalForm) -> services.ProposalFields:
@@ -97,7 +109,7 @@ def _fields(form: forms.ProposalForm) -> services.ProposalFields:
 @bp.route("/processes/<slug>/proposals/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str):
-    process = services.get_process(slug, current_user)
+    process = spaces.get_visible(current_user, slug)
     refusal = services.creation_refusal(current_user, process)
     form = forms.ProposalForm()
     _form_choices(form, process)
@@ -198,7 +210,7 @@ def invite_coauthor(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     policy.require(current_user, "proposal.coauthors", proposal)
     form = forms.CoauthorForm()
-    ok, row = attempt(form, lambda: services.invite_coauthor(current_user, proposal, form.nickname.data))
+    ok, row = attempt(form, lambda: coauthors.invite_coauthor(current_user, proposal, form.nickname.data))
     if ok:
         flash(f"@{row.user.nickname} is invited. They accept on this page.", "success")
         return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
@@ -211,10 +223,10 @@ def name_group(proposal_id: int):
     proposal = services.get_proposal(proposal_id)
     policy.require(current_user, "proposal.coauthors", proposal)
     form = forms.GroupCoauthorForm()
-    form.group.choices = [(str(g.id), g.name) for g in services.groups_to_name(
-        current_user, proposal, services.coauthors_of(proposal))]
+    form.group.choices = [(str(g.id), g.name) for g in coauthors.groups_to_name(
+        current_user, proposal, coauthors.coauthors_of(proposal))]
     form.group.validate_choice = False  # the service says what is wrong with a group
-    ok, row = attempt(form, lambda: services.name_group(current_user, proposal, form.group.data))
+    ok, row = attempt(form, lambda: coauthors.name_group(current_user, proposal, form.group.data))
     if ok:
         flash(f"{row.group.name} is named as a co-author.", "success")
         return redirect(url_for(".show", proposal_id=proposal_id, _anchor="coauthors-title"))
@@ -225,7 +237,7 @@ def name_group(proposal_id: int):
 @login_required
 def accept_coauthor(proposal_id: int):
     def act(proposal: Proposal) -> str:
-        services.accept_invitation(current_user, proposal)
+        coauthors.accept_invitation(current_user, proposal)
         return "You are now a co-author of this proposal."
 
     return _posted(proposal_id, act)
@@ -235,7 +247,7 @@ def accept_coauthor(proposal_id: int):
 @login_required
 def decline_coauthor(proposal_id: int):
     def act(proposal: Proposal) -> str:
-        services.decline_invitation(current_user, proposal)
+        coauthors.decline_invitation(current_user, proposal)
         return "You are no longer invited to co-author this proposal."
 
     return _posted(proposal_id, act)
@@ -245,19 +257,125 @@ def decline_coauthor(proposal_id: int):
 @login_required
 def remove_coauthor(proposal_id: int, coauthor_id: int):
     def act(proposal: Proposal) -> str:
-        row = services.remove_coauthor(current_user, proposal, coauthor_id)
+        row = coauthors.remove_coauthor(current_user, proposal, coauthor_id)
         name = f"@{row.user.nickname}" if row.user else row.group.name
         return f"{name} is no longer a co-author."
 
     return _posted(proposal_id, act)
 
 
+# Supports ---------------------------------------------------------------------------------------------------
+
+
+def _visible_proposal(proposal_id: int) -> Proposal:
+    """The proposal, or 404 for a draft or hidden one that this person may not see."""
+    proposal = get_or_404(Proposal, proposal_id)
+    if not visible(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _back(proposal: Proposal, anchor: str):
+    return redirect(url_for(".show", proposal_id=proposal.id, _anchor=anchor))
+
+
+@bp.post("/proposals/<int:proposal_id>/support")
+@login_required
+def support(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    try:
+        added = supports.support(current_user, proposal)
+    except RuleViolation as e:
+        flash(e.message, "error")
+    else:
+        settings = settings_for(proposal.process)
+        if not added:
+            flash("You already support this proposal.", "info")
+        elif settings.min_supports and not supports.support_counts(current_user, proposal):
+            flash(f"Thank you: your support is recorded. Your supports count once you have supported "
+                  f"{settings.min_supports} proposals in this process.", "success")
+        else:
+            flash("Thank you: your support is counted.", "success")
+    return _back(proposal, "support")
+
+
+@bp.post("/proposals/<int:proposal_id>/unsupport")
+@login_required
+def unsupport(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    try:
+        removed = supports.unsupport(current_user, proposal)
+    except RuleViolation as e:
+        flash(e.message, "error")
+    else:
+        if removed:
+            flash("Your support is withdrawn.", "success")
+        else:
+            flash("You were not supporting this proposal.", "info")
+    return _back(proposal, "support")
+
+
+# Endorsements -----------------------------------------------------------------------------------------------
+
+
+def _group() -> Group | None:
+    raw = request.form.get("group", "")
+    if not raw:
+        return None
+    group = db.session.get(Group, int(raw)) if raw.isdigit() else None
+    if group is None:
+        abort(404)
+    return group
+
+
+@bp.post("/proposals/<int:proposal_id>/endorse")
+@login_required
+def endorse(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    group = _group()
+    who = f"{group.name} endorses" if group else "You endorse"
+    try:
+        added = endorsements.endorse(current_user, proposal, group)
+    except RuleViolation as e:
+        flash(e.message, "error")
+    else:
+        if added:
+            flash(f"{who} this proposal publicly.", "success")
+        else:
+            flash(f"{who} this proposal already.", "info")
+    return _back(proposal, "endorsements")
+
+
+@bp.post("/proposals/<int:proposal_id>/unendorse")
+@login_required
+def unendorse(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    group = _group()
+    try:
+        removed = endorsements.unendorse(current_user, proposal, group)
+    except RuleViolation as e:
+        flash(e.message, "error")
+    else:
+        whose = f"The endorsement by {group.name}" if group else "Your endorsement"
+        if removed:
+            flash(f"{whose} is withdrawn.", "success")
+        else:
+            flash(f"{whose} was not there.", "info")
+    return _back(proposal, "endorsements")
+
+
 # The proposal page ------------------------------------------------------------------------------------------
+
+
+def _endorsements_page() -> int:
+    """The page of the endorsers' list (``?endorsements_page=``); 1 for anything else."""
+    raw = request.args.get("endorsements_page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
 
 
 def _show(proposal_id: int, *, coauthor_form: forms.CoauthorForm | None = None,
           group_form: forms.GroupCoauthorForm | None = None):
-    view = services.proposal_view(current_user, proposal_id)
+    view = pages.proposal_view(current_user, proposal_id)
     proposal = view.proposal
     if view.hidden_from_viewer:
         return render_template("proposals/hidden.html", proposal=proposal)
@@ -269,7 +387,7 @@ def _show(proposal_id: int, *, coauthor_form: forms.CoauthorForm | None = None,
             form.group.choices = [("", "Choose a group")] + [(str(g.id), g.name) for g in view.groups_to_name]
             context["group_form"] = form
     if proposal.state != "draft":
-        context.update(participation.page_context(current_user, proposal))
+        context.update(pages.page_context(current_user, proposal, _endorsements_page()))
         context["thread"] = comments.thread("proposal", proposal.id, current_user,
                                             order=request.args.get("order", "oldest"))
     return render_template("proposals/show.html", **context)

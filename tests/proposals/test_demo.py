@@ -12,12 +12,12 @@ from civic.comments.models import Comment, CommentVote
 from civic.db import db
 from civic.spaces.models import Process
 from civic.spaces.services import active_phase, is_open, status
-from proposals import demo
+from proposals import demo, demo_data
 from proposals.models import Category, Endorsement, Proposal, ProposalSettings, Support, SupportBudget
 
 
 def demo_processes() -> dict[str, Process]:
-    titles = {spec["title"]: spec["key"] for spec in demo.PROCESSES}
+    titles = {spec["title"]: spec["key"] for spec in demo_data.PROCESSES}
     return {titles[p.title]: p for p in db.session.scalars(select(Process).where(Process.title.in_(titles)))}
 
 

@@ -12,7 +12,7 @@ from civic import events
 from civic.db import db
 from civic.errors import PermissionDenied, RuleViolation
 from civic.moderation.models import AuditEntry
-from proposals import participation
+from proposals import answers
 from proposals.models import Proposal
 
 
@@ -40,7 +40,7 @@ def audit_entries(proposal: Proposal) -> list[AuditEntry]:
 
 def test_an_officer_accepts_with_cost_and_delivery(proposal, make_user, caught):
     officer = make_user("officer")
-    participation.answer(officer, proposal, "accepted", "We will build it.", cost="£12,500.5",
+    answers.answer(officer, proposal, "accepted", "We will build it.", cost="£12,500.5",
                          delivery="Spring next year.")
     db.session.expire_all()
     stored = db.session.get(Proposal, proposal.id)
@@ -58,24 +58,24 @@ def test_an_officer_accepts_with_cost_and_delivery(proposal, make_user, caught):
 
 def test_rejecting_drops_cost_and_delivery(proposal, make_user):
     officer = make_user("officer")
-    participation.answer(officer, proposal, "accepted", "Yes.", cost="100", delivery="Soon.")
-    participation.answer(officer, proposal, "rejected", "On reflection, no.", cost="100", delivery="Soon.")
+    answers.answer(officer, proposal, "accepted", "Yes.", cost="100", delivery="Soon.")
+    answers.answer(officer, proposal, "rejected", "On reflection, no.", cost="100", delivery="Soon.")
     assert (proposal.answer_state, proposal.answer_cost, proposal.answer_delivery) == ("rejected", None, "")
     assert len(audit_entries(proposal)) == 2
 
 
 def test_back_to_not_answered_clears_the_answer(proposal, make_user, caught):
     officer = make_user("officer")
-    participation.answer(officer, proposal, "evaluating", "Our engineers are looking at it.")
-    participation.answer(officer, proposal, "not_answered", "")
+    answers.answer(officer, proposal, "evaluating", "Our engineers are looking at it.")
+    answers.answer(officer, proposal, "not_answered", "")
     assert proposal.answered_at is None and proposal.answered_by_id is None
     assert [data["state"] for name, _, data in caught if name == "proposal.answered"] == ["evaluating"]
 
 
 def test_saving_the_same_answer_again_records_nothing(proposal, make_user, caught):
     officer = make_user("officer")
-    participation.answer(officer, proposal, "evaluating", "Looking.")
-    participation.answer(officer, proposal, "evaluating", "Looking.")
+    answers.answer(officer, proposal, "evaluating", "Looking.")
+    answers.answer(officer, proposal, "evaluating", "Looking.")
     assert len(audit_entries(proposal)) == 1
     assert len([c for c in caught if c[0] == "proposal.answered"]) == 1
 
@@ -89,7 +89,7 @@ def test_saving_the_same_answer_again_records_nothing(proposal, make_user, caugh
 ])
 def test_bad_answers_are_refused_beside_their_field(proposal, make_user, state, text, cost, field, message):
     with pytest.raises(RuleViolation, match=message) as refused:
-        participation.answer(make_user("officer"), proposal, state, text, cost=cost)
+        answers.answer(make_user("officer"), proposal, state, text, cost=cost)
     assert refused.value.field == field
     assert proposal.answer_state == "not_answered"
     assert audit_entries(proposal) == []
@@ -98,21 +98,21 @@ def test_bad_answers_are_refused_beside_their_field(proposal, make_user, state, 
 def test_only_officers_answer(proposal, make_user):
     for role in ("resident", "verified", "organiser"):
         with pytest.raises(PermissionDenied, match="Only council officers can answer proposals."):
-            participation.answer(make_user(role), proposal, "accepted", "Yes")
-    participation.answer(make_user("admin"), proposal, "accepted", "Yes")
+            answers.answer(make_user(role), proposal, "accepted", "Yes")
+    answers.answer(make_user("admin"), proposal, "accepted", "Yes")
     assert proposal.answer_state == "accepted"
 
 
 def test_answers_only_in_their_phase(make_process, make_proposal, make_user):
     proposal = make_proposal(make_process(), make_user("resident"))  # the phase does not allow answers
     with pytest.raises(RuleViolation, match="Answering proposals is not open"):
-        participation.answer(make_user("officer"), proposal, "accepted", "Yes")
+        answers.answer(make_user("officer"), proposal, "accepted", "Yes")
 
 
 def test_drafts_cannot_be_answered(make_process, make_proposal, make_user):
     draft = make_proposal(make_process(allow_answer=True), make_user("resident"), state="draft")
     with pytest.raises(RuleViolation, match="Drafts cannot be answered"):
-        participation.answer(make_user("officer"), draft, "accepted", "Yes")
+        answers.answer(make_user("officer"), draft, "accepted", "Yes")
 
 
 # The answer page --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from civic.db import db
 from civic.errors import PermissionDenied, RuleViolation
 from civic.groups.models import Group, Membership
-from proposals import participation
+from proposals import endorsements
 from proposals.models import Endorsement, Proposal
 
 
@@ -32,12 +32,12 @@ def proposal(make_process, make_proposal, make_user):
 
 def test_a_person_endorses_once_and_withdraws(proposal, make_user):
     user = make_user("resident")
-    assert participation.endorse(user, proposal) is True
-    assert participation.endorse(user, proposal) is False
+    assert endorsements.endorse(user, proposal) is True
+    assert endorsements.endorse(user, proposal) is False
     assert endorsements_count(proposal) == 1 and proposal.endorsements_count == 1
     assert keys(proposal) == {f"u:{user.id}"}
-    assert participation.unendorse(user, proposal) is True
-    assert participation.unendorse(user, proposal) is False
+    assert endorsements.unendorse(user, proposal) is True
+    assert endorsements.unendorse(user, proposal) is False
     assert endorsements_count(proposal) == 0
     assert keys(proposal) == set()
 
@@ -45,12 +45,12 @@ def test_a_person_endorses_once_and_withdraws(proposal, make_user):
 def test_an_organiser_endorses_as_themself_and_as_their_group(proposal, make_user):
     organiser = make_user("organiser")
     group = group_of(organiser)
-    participation.endorse(organiser, proposal)
-    participation.endorse(organiser, proposal, group)
-    assert participation.endorse(organiser, proposal, group) is False
+    endorsements.endorse(organiser, proposal)
+    endorsements.endorse(organiser, proposal, group)
+    assert endorsements.endorse(organiser, proposal, group) is False
     assert keys(proposal) == {f"u:{organiser.id}", f"g:{group.id}"}
     assert endorsements_count(proposal) == 2
-    participation.unendorse(organiser, proposal, group)
+    endorsements.unendorse(organiser, proposal, group)
     assert keys(proposal) == {f"u:{organiser.id}"}
     assert endorsements_count(proposal) == 1
 
@@ -61,10 +61,10 @@ def test_a_group_endorses_once_whichever_organiser_clicks(proposal, make_user):
     second = make_user("resident")
     db.session.add(Membership(group_id=group.id, user_id=second.id, role="organiser", status="active"))
     db.session.commit()
-    assert participation.endorse(first, proposal, group) is True
-    assert participation.endorse(second, proposal, group) is False
+    assert endorsements.endorse(first, proposal, group) is True
+    assert endorsements.endorse(second, proposal, group) is False
     assert endorsements_count(proposal) == 1
-    assert participation.unendorse(second, proposal, group) is True  # any organiser may withdraw it
+    assert endorsements.unendorse(second, proposal, group) is True  # any organiser may withdraw it
     assert endorsements_count(proposal) == 0
 
 
@@ -74,7 +74,7 @@ def test_only_organisers_endorse_for_a_group(proposal, make_user):
     db.session.add(Membership(group_id=group.id, user_id=member.id, role="member", status="active"))
     db.session.commit()
     with pytest.raises(RuleViolation, match=f"Only organisers of {group.name} can endorse"):
-        participation.endorse(member, proposal, group)
+        endorsements.endorse(member, proposal, group)
     assert endorsements_count(proposal) == 0
 
 
@@ -82,22 +82,22 @@ def test_endorsing_needs_a_confirmed_account_and_its_phase(make_process, make_pr
     process = make_process(allow_endorse=False)
     closed = make_proposal(process, make_user("resident"))
     with pytest.raises(RuleViolation, match="Endorsing proposals is not open"):
-        participation.endorse(make_user("resident"), closed)
+        endorsements.endorse(make_user("resident"), closed)
     open_one = make_proposal(make_process(), make_user("resident"))
     with pytest.raises(RuleViolation, match="confirm your email address"):
-        participation.endorse(make_user("resident", confirmed=False), open_one)
+        endorsements.endorse(make_user("resident", confirmed=False), open_one)
     with pytest.raises(PermissionDenied):
-        participation.endorse(None, open_one)
+        endorsements.endorse(None, open_one)
     withdrawn = make_proposal(make_process(), make_user("resident"), state="withdrawn")
     with pytest.raises(RuleViolation, match="withdrawn by its author"):
-        participation.endorse(make_user("resident"), withdrawn)
+        endorsements.endorse(make_user("resident"), withdrawn)
 
 
 def test_endorsers_are_listed_by_name_on_the_page(proposal, client_as, make_user):
     organiser = make_user("organiser", display_name="Olive Organiser")
     group = group_of(organiser)
-    participation.endorse(make_user("resident", display_name="Peter Public"), proposal)
-    participation.endorse(organiser, proposal, group)
+    endorsements.endorse(make_user("resident", display_name="Peter Public"), proposal)
+    endorsements.endorse(organiser, proposal, group)
     db.session.commit()
     client, _ = client_as("anonymous")
     page = client.get(f"/proposals/{proposal.id}").text

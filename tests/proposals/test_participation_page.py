@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from civic.db import db
 from civic.groups.models import Group, Membership
-from proposals import participation
+from proposals import answers, endorsements, pages, supports
+from proposals import settings as proposal_settings
 from proposals.models import Proposal
 from tests.conftest import sign_in_client
 
@@ -34,12 +35,12 @@ def busy(make_process, make_proposal, make_user, make_people):
 
     def add(n: int) -> None:
         for person in make_people(n, prefix="supporter"):
-            participation.support(person, proposal)
+            supports.support(person, proposal)
         for person in make_people(n, prefix="endorser"):
-            participation.endorse(person, proposal)
+            endorsements.endorse(person, proposal)
         organiser = make_user("resident")
         for group in organise(organiser, n):
-            participation.endorse(organiser, proposal, group)
+            endorsements.endorse(organiser, proposal, group)
         db.session.commit()
 
     return proposal, add
@@ -57,15 +58,15 @@ def test_page_context_uses_a_fixed_number_of_queries(busy, make_user, count_quer
         if u is not None:
             assert u.is_verified is not None  # roles loaded before counting
         with count_queries() as counted:
-            context = participation.page_context(u, p)
+            context = pages.page_context(u, p)
             assert context["endorse_panel"].page.items
         return counted.count
 
     few_signed_in, few_visitor = measure(viewer), measure(None)
     add(25)
     organise(viewer, 5)
-    participation.support(viewer, proposal)
-    participation.endorse(viewer, proposal)
+    supports.support(viewer, proposal)
+    endorsements.endorse(viewer, proposal)
     db.session.commit()
     assert measure(viewer) == few_signed_in == 5
     assert measure(None) == few_visitor == 3
@@ -105,9 +106,9 @@ def test_supporters_are_never_named_on_the_page(make_process, make_proposal, mak
     proposal = make_proposal(process, author)
     secret = make_user("verified", display_name="Zebedee Quietsupporter", nickname="zebedee_quiet")
     public = make_user("resident", display_name="Petra Endorser", nickname="petra_endorser")
-    participation.support(secret, proposal)
-    participation.support(public, proposal)
-    participation.endorse(public, proposal)
+    supports.support(secret, proposal)
+    supports.support(public, proposal)
+    endorsements.endorse(public, proposal)
     db.session.commit()
     client, _ = client_as(role)
     page = client.get(f"/proposals/{proposal.id}").text
@@ -119,7 +120,7 @@ def test_supporters_are_never_named_on_the_page(make_process, make_proposal, mak
 
 def test_the_answer_is_public_and_officers_get_a_link(make_process, make_proposal, make_user, client_as):
     proposal = make_proposal(make_process(allow_answer=True), make_user("resident"))
-    participation.answer(make_user("officer"), proposal, "evaluating", "Our engineers are *looking*.")
+    answers.answer(make_user("officer"), proposal, "evaluating", "Our engineers are *looking*.")
     db.session.commit()
     client, _ = client_as("resident")
     page = client.get(f"/proposals/{proposal.id}").text
@@ -142,9 +143,9 @@ def test_the_support_state_alone_takes_one_query(busy, make_user, count_queries)
     proposal, add = busy
     add(3)
     viewer = make_user("verified")
-    participation.support(viewer, proposal)
-    settings = participation.settings_for(proposal.process)
+    supports.support(viewer, proposal)
+    settings = proposal_settings.settings_for(proposal.process)
     with count_queries() as counted:
-        panel = participation.support_panel(viewer, proposal, settings)
+        panel = supports.support_panel(viewer, proposal, settings)
     assert counted.count == 1
     assert (panel.supported, panel.counted, panel.used, panel.count_text) == (True, True, 1, "4 of 1,000 supports")

@@ -22,7 +22,7 @@ from civic.accounts.models import User, UserRole
 from civic.db import db, utcnow
 from civic.errors import DomainError
 from civic.spaces.models import Phase, Process, Programme, Ward
-from proposals import participation
+from proposals import supports
 from proposals.models import Proposal, ProposalSettings, Support, SupportBudget
 
 pytestmark = [pytest.mark.postgres, pytest.mark.no_transaction]
@@ -88,7 +88,7 @@ def act(app, action: str, user_id: int, proposal_id: int) -> str:
         try:
             user = db.session.get(User, user_id)
             proposal = db.session.get(Proposal, proposal_id)
-            done = getattr(participation, action)(user, proposal)
+            done = getattr(supports, action)(user, proposal)
             db.session.commit()
             return "done" if done else "no change"
         except DomainError as e:

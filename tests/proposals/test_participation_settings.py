@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from civic.db import db
 from civic.errors import RuleViolation
 from civic.moderation.models import AuditEntry
-from proposals import participation
+from proposals import categories, supports
+from proposals import settings as proposal_settings
 from proposals.models import Category, Proposal, ProposalCategoryLink, ProposalSettings
 
 FORM = {"support_limit": "0", "min_supports": "0", "threshold": "0", "proposal_limit": "0",
@@ -61,15 +62,43 @@ def test_the_page_explains_every_setting(make_process, client_as):
         assert label in page.text and help_text in page.text
 
 
-def test_the_settings_row_is_created_with_the_defaults(make_process, client_as):
+def settings_rows() -> int:
+    return db.session.scalar(select(func.count()).select_from(ProposalSettings))
+
+
+def test_viewing_the_settings_shows_the_defaults_and_writes_nothing(make_process, client_as):
     process = make_process()
     db.session.execute(delete(ProposalSettings).where(ProposalSettings.process_id == process.id))
     db.session.commit()
+    rows = settings_rows()
     client, _ = client_as("admin")
-    page = client.get(f"/processes/{process.slug}/proposals/settings").text
-    assert value_of(page, "edit_window_minutes") == "10"
+    page = client.get(f"/processes/{process.slug}/proposals/settings")
+    assert page.status_code == 200
+    assert value_of(page.text, "edit_window_minutes") == "10"
+    assert value_of(page.text, "support_limit") == "0"
+    assert " checked " in re.search(r'<input[^>]* name="verified_only"[^>]*>', page.text).group(0)
+    db.session.expire_all()
+    assert settings_rows() == rows
+    assert db.session.scalar(select(ProposalSettings.id).where(ProposalSettings.process_id == process.id)) is None
+
+
+def test_the_first_save_creates_the_row_from_the_defaults(make_process, client_as):
+    process = make_process()
+    db.session.execute(delete(ProposalSettings).where(ProposalSettings.process_id == process.id))
+    db.session.commit()
+    rows = settings_rows()
+    client, _ = client_as("admin")
+    refused = client.post(f"/processes/{process.slug}/proposals/settings", data={**FORM, "threshold": "-1"})
+    assert refused.status_code == 200 and "Enter a whole number from 0" in refused.text
+    db.session.expire_all()
+    assert settings_rows() == rows  # a refused save writes nothing either
+    response = client.post(f"/processes/{process.slug}/proposals/settings", data={**FORM, "support_limit": "3"})
+    assert response.status_code == 302
     stored = settings_of(process)
-    assert (stored.support_limit, stored.verified_only, stored.edit_window_minutes) == (0, True, 10)
+    assert (stored.support_limit, stored.verified_only, stored.edit_window_minutes) == (3, True, 10)
+    assert settings_rows() == rows + 1
+    (entry,) = audit_of(process, "proposal.settings")
+    assert (entry.before, entry.after) == ({"support_limit": 0}, {"support_limit": 3})
 
 
 def test_an_officer_saves_the_settings_and_the_audit_log_says_what_changed(make_process, client_as):
@@ -118,17 +147,17 @@ def test_raising_the_minimum_uncounts_and_lowering_it_recounts(make_process, mak
     proposals = [make_proposal(process, make_user("resident")) for _ in range(2)]
     keen, shy = make_user("verified"), make_user("verified")
     for p in proposals:
-        participation.support(keen, p)
-    participation.support(shy, proposals[0])
+        supports.support(keen, p)
+    supports.support(shy, proposals[0])
     officer = make_user("officer")
-    values = {name: getattr(settings_of(process), name) for name in participation.SETTING_FIELDS}
+    values = {name: getattr(settings_of(process), name) for name in proposal_settings.SETTING_FIELDS}
 
-    participation.update_settings(officer, process, **{**values, "min_supports": 2, "threshold": 2})
+    proposal_settings.update_settings(officer, process, **{**values, "min_supports": 2, "threshold": 2})
     assert [p.supports_count for p in proposals] == [1, 1]  # only keen's count
     reached = db.session.scalars(select(Proposal.id).where(Proposal.threshold_reached_at.is_not(None))).all()
     assert reached == []
 
-    participation.update_settings(officer, process, **{**values, "min_supports": 0, "threshold": 2})
+    proposal_settings.update_settings(officer, process, **{**values, "min_supports": 0, "threshold": 2})
     assert [p.supports_count for p in proposals] == [2, 1]
     reached = db.session.scalars(select(Proposal.id).where(Proposal.threshold_reached_at.is_not(None))).all()
     assert reached == [proposals[0].id]
@@ -189,7 +218,7 @@ def test_a_category_of_another_process_is_not_found(make_process, client_as):
 def test_category_names_must_have_letters(make_process, make_user):
     process = make_process()
     with pytest.raises(RuleViolation, match="at least one letter or digit") as refused:
-        participation.add_category(make_user("officer"), process, "!!!")
+        categories.add_category(make_user("officer"), process, "!!!")
     assert refused.value.field == "name"
 
 

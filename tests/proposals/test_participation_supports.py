@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from civic import events
 from civic.db import db, utcnow
 from civic.errors import PermissionDenied, RuleViolation
-from proposals import participation
+from proposals import supports
 from proposals.models import Proposal, Support, SupportBudget
 
 
@@ -57,12 +57,12 @@ def world(make_process, make_proposal, make_user):
 def test_a_verified_resident_supports_and_withdraws(world, make_user):
     process, (proposal, *_) = world()
     user = make_user("verified")
-    assert participation.support(user, proposal) is True
+    assert supports.support(user, proposal) is True
     assert count_of(proposal) == 1 and proposal.supports_count == 1
     assert supports_of(user) == {proposal.id: True}
     assert used_by(user, process) == 1
 
-    assert participation.unsupport(user, proposal) is True
+    assert supports.unsupport(user, proposal) is True
     assert count_of(proposal) == 0
     assert supports_of(user) == {}
     assert used_by(user, process) == 0
@@ -71,8 +71,8 @@ def test_a_verified_resident_supports_and_withdraws(world, make_user):
 def test_supporting_twice_gives_one_support(world, make_user):
     process, (proposal, *_) = world()
     user = make_user("verified")
-    assert participation.support(user, proposal) is True
-    assert participation.support(user, proposal) is False
+    assert supports.support(user, proposal) is True
+    assert supports.support(user, proposal) is False
     assert count_of(proposal) == 1
     assert used_by(user, process) == 1
     assert db.session.scalar(select(func.count()).select_from(Support)
@@ -82,8 +82,8 @@ def test_supporting_twice_gives_one_support(world, make_user):
 def test_withdrawing_a_support_never_given_changes_nothing(world, make_user):
     process, (proposal, *_) = world()
     user, other = make_user("verified"), make_user("verified")
-    participation.support(other, proposal)
-    assert participation.unsupport(user, proposal) is False
+    supports.support(other, proposal)
+    assert supports.unsupport(user, proposal) is False
     assert count_of(proposal) == 1
     assert used_by(user, process) in (None, 0)
 
@@ -91,7 +91,7 @@ def test_withdrawing_a_support_never_given_changes_nothing(world, make_user):
 def test_signed_out_people_cannot_support(world):
     _, (proposal, *_) = world()
     with pytest.raises(PermissionDenied):
-        participation.support(None, proposal)
+        supports.support(None, proposal)
 
 
 # The limit --------------------------------------------------------------------------------------------------
@@ -100,16 +100,16 @@ def test_signed_out_people_cannot_support(world):
 def test_the_support_limit_refuses_one_more_and_frees_a_place_on_withdrawal(world, make_user):
     process, proposals = world(3, support_limit=2)
     user = make_user("verified")
-    participation.support(user, proposals[0])
-    participation.support(user, proposals[1])
+    supports.support(user, proposals[0])
+    supports.support(user, proposals[1])
     with pytest.raises(RuleViolation, match=r"^You have used all 2 of your supports in this process\.$"):
-        participation.support(user, proposals[2])
+        supports.support(user, proposals[2])
     assert count_of(proposals[2]) == 0
     assert used_by(user, process) == 2
     assert set(supports_of(user)) == {proposals[0].id, proposals[1].id}
 
-    participation.unsupport(user, proposals[0])
-    assert participation.support(user, proposals[2]) is True
+    supports.unsupport(user, proposals[0])
+    assert supports.support(user, proposals[2]) is True
     assert used_by(user, process) == 2
     assert set(supports_of(user)) == {proposals[1].id, proposals[2].id}
 
@@ -118,8 +118,8 @@ def test_a_limit_in_one_process_does_not_touch_another(world, make_user):
     process_a, (a,) = world(1, support_limit=1)
     process_b, (b,) = world(1, support_limit=1)
     user = make_user("verified")
-    participation.support(user, a)
-    participation.support(user, b)
+    supports.support(user, a)
+    supports.support(user, b)
     assert used_by(user, process_a) == used_by(user, process_b) == 1
 
 
@@ -142,22 +142,22 @@ def test_a_refused_support_over_the_limit_leaves_nothing_behind(world, client_as
 def test_supports_count_only_from_the_minimum_and_stop_counting_below_it(world, make_user):
     process, proposals = world(4, min_supports=3)
     user = make_user("verified")
-    participation.support(user, proposals[0])
-    participation.support(user, proposals[1])
+    supports.support(user, proposals[0])
+    supports.support(user, proposals[1])
     assert [count_of(p) for p in proposals] == [0, 0, 0, 0]
     assert supports_of(user) == {proposals[0].id: False, proposals[1].id: False}
 
-    participation.support(user, proposals[2])  # the third: all three count now
+    supports.support(user, proposals[2])  # the third: all three count now
     assert [count_of(p) for p in proposals] == [1, 1, 1, 0]
     assert set(supports_of(user).values()) == {True}
 
-    participation.support(user, proposals[3])  # beyond the minimum: counts at once
+    supports.support(user, proposals[3])  # beyond the minimum: counts at once
     assert [count_of(p) for p in proposals] == [1, 1, 1, 1]
 
-    participation.unsupport(user, proposals[3])  # still at the minimum
+    supports.unsupport(user, proposals[3])  # still at the minimum
     assert [count_of(p) for p in proposals] == [1, 1, 1, 0]
 
-    participation.unsupport(user, proposals[0])  # below it: none counts any more
+    supports.unsupport(user, proposals[0])  # below it: none counts any more
     assert [count_of(p) for p in proposals] == [0, 0, 0, 0]
     assert supports_of(user) == {proposals[1].id: False, proposals[2].id: False}
 
@@ -165,11 +165,11 @@ def test_supports_count_only_from_the_minimum_and_stop_counting_below_it(world, 
 def test_uncounted_supports_do_not_touch_other_peoples_counts(world, make_user):
     process, proposals = world(2, min_supports=2)
     keen, shy = make_user("verified"), make_user("verified")
-    participation.support(keen, proposals[0])
-    participation.support(keen, proposals[1])
-    participation.support(shy, proposals[0])
+    supports.support(keen, proposals[0])
+    supports.support(keen, proposals[1])
+    supports.support(shy, proposals[0])
     assert [count_of(p) for p in proposals] == [1, 1]
-    participation.support(shy, proposals[1])
+    supports.support(shy, proposals[1])
     assert [count_of(p) for p in proposals] == [2, 2]
 
 
@@ -179,12 +179,12 @@ def test_uncounted_supports_do_not_touch_other_peoples_counts(world, make_user):
 def test_reaching_the_threshold_is_marked_once_and_told(world, make_user, caught):
     process, (proposal,) = world(1, threshold=2)
     first, second, third = (make_user("verified") for _ in range(3))
-    participation.support(first, proposal)
+    supports.support(first, proposal)
     assert db.session.get(Proposal, proposal.id).threshold_reached_at is None
-    participation.support(second, proposal)
+    supports.support(second, proposal)
     reached = db.session.scalar(select(Proposal.threshold_reached_at).where(Proposal.id == proposal.id))
     assert reached is not None
-    participation.support(third, proposal)  # supports go on beyond the threshold
+    supports.support(third, proposal)  # supports go on beyond the threshold
     assert count_of(proposal) == 3
     assert db.session.scalar(select(Proposal.threshold_reached_at).where(Proposal.id == proposal.id)) == reached
     told = [(name, subject.id) for name, subject, _ in caught if name == "proposal.threshold_reached"]
@@ -193,18 +193,18 @@ def test_reaching_the_threshold_is_marked_once_and_told(world, make_user, caught
 
 def test_closing_at_the_threshold_refuses_further_supports(world, make_user):
     process, (proposal,) = world(1, threshold=1, close_at_threshold=True)
-    participation.support(make_user("verified"), proposal)
+    supports.support(make_user("verified"), proposal)
     with pytest.raises(RuleViolation, match="reached its threshold of 1 supports, so supporting it is closed"):
-        participation.support(make_user("verified"), proposal)
+        supports.support(make_user("verified"), proposal)
     assert count_of(proposal) == 1
 
 
 def test_reaching_the_minimum_can_reach_the_threshold(world, make_user, caught):
     process, proposals = world(2, min_supports=2, threshold=1)
     user = make_user("verified")
-    participation.support(user, proposals[0])
+    supports.support(user, proposals[0])
     assert caught == []
-    participation.support(user, proposals[1])
+    supports.support(user, proposals[1])
     told = sorted(subject.id for name, subject, _ in caught if name == "proposal.threshold_reached")
     assert told == sorted(p.id for p in proposals)
 
@@ -216,23 +216,23 @@ def test_only_verified_residents_support_unless_the_process_allows_everyone(worl
     _, (proposal,) = world(1)  # verified_only is the default
     resident = make_user("resident")
     with pytest.raises(RuleViolation, match=r"^Only verified residents can support\. Verify your residency\.$"):
-        participation.support(resident, proposal)
+        supports.support(resident, proposal)
     _, (open_to_all,) = world(1, verified_only=False)
-    assert participation.support(resident, open_to_all) is True
+    assert supports.support(resident, open_to_all) is True
 
 
 def test_an_unconfirmed_email_cannot_support(world, make_user):
     _, (proposal,) = world(1, verified_only=False)
     with pytest.raises(RuleViolation, match="confirm your email address"):
-        participation.support(make_user("resident", confirmed=False), proposal)
+        supports.support(make_user("resident", confirmed=False), proposal)
 
 
 def test_ward_only_supports_come_from_the_proposals_ward(make_process, make_proposal, make_user):
     process = make_process(ward_only=True)
     proposal = make_proposal(process, make_user("resident"), ward="Bayswater")
     with pytest.raises(RuleViolation, match=r"Only residents of Bayswater can support this proposal\."):
-        participation.support(make_user("verified", ward="Church Street"), proposal)
-    assert participation.support(make_user("verified", ward="Bayswater"), proposal) is True
+        supports.support(make_user("verified", ward="Church Street"), proposal)
+    assert supports.support(make_user("verified", ward="Bayswater"), proposal) is True
     assert count_of(proposal) == 1
 
 
@@ -247,9 +247,9 @@ def test_supporting_outside_the_phase_is_refused_with_when_it_opens(make_process
     proposal = make_proposal(process, make_user("resident"))
     user = make_user("verified")
     with pytest.raises(RuleViolation, match=r"Supporting proposals is not open in this phase.*It opens on"):
-        participation.support(user, proposal)
+        supports.support(user, proposal)
     with pytest.raises(RuleViolation, match="Supporting proposals is not open"):
-        participation.unsupport(user, proposal)
+        supports.unsupport(user, proposal)
     assert count_of(proposal) == 0
 
 
@@ -264,7 +264,7 @@ def test_drafts_withdrawn_and_hidden_proposals_cannot_be_supported(make_process,
     proposal = make_proposal(process, make_user("resident"), state=state,
                              **({"hidden_at": utcnow()} if hidden else {}))
     with pytest.raises(RuleViolation, match=message):
-        participation.support(make_user("verified"), proposal)
+        supports.support(make_user("verified"), proposal)
     assert count_of(proposal) == 0
 
 
@@ -315,7 +315,7 @@ def test_the_page_shows_the_minimum_and_the_budget(world, client_as):
 
 def test_the_page_shows_the_threshold_badge(world, client_as, make_user):
     _, (proposal,) = world(1, threshold=1, close_at_threshold=True)
-    participation.support(make_user("verified"), proposal)
+    supports.support(make_user("verified"), proposal)
     db.session.commit()
     client, _ = client_as("verified")
     page = client.get(f"/proposals/{proposal.id}").text

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
-from proposals import services
+from proposals import services, similar
 from proposals.models import Proposal
 
 
@@ -240,8 +240,8 @@ def test_the_preview_shows_similar_published_proposals(client_as, make_user, mak
 
 
 def test_similarity_tokens_ignore_case_stop_words_and_plurals():
-    assert services.tokens("The TREES of the Street") == {"tree", "street"}
-    assert services.jaccard({"a", "b"}, {"b", "c"}) == pytest.approx(1 / 3)
+    assert similar.tokens("The TREES of the Street") == {"tree", "street"}
+    assert similar.jaccard({"a", "b"}, {"b", "c"}) == pytest.approx(1 / 3)
 
 
 def test_markdown_is_sanitised_on_the_page(client_as, make_process, make_proposal):

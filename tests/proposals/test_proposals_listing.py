@@ -209,3 +209,17 @@ def test_the_list_runs_a_fixed_number_of_queries(client_as, make_process, make_p
     with count_queries() as geo:
         assert len(c.get(f"/processes/{process.slug}/proposals/map.geojson").get_json()["features"]) == 60
     assert geo.count < few.count
+
+
+def test_an_answer_state_has_one_name_on_the_list_its_filter_the_map_and_the_page(client, make_user, make_process,
+                                                                                  make_proposal):
+    process = make_process()
+    proposal = make_proposal(process, make_user("resident"), title="Trees along the Harrow Road, please",
+                             latitude=51.5226, longitude=-0.17)
+    page = client.get(url(process)).text
+    assert '<option value="not_answered">Not answered yet</option>' in page  # the state filter
+    badge = page.split('class="proposal-list"')[1].split("</ol>")[0]
+    assert "Not answered yet" in badge
+    [feature] = client.get(f"/processes/{process.slug}/proposals/map.geojson").get_json()["features"]
+    assert feature["properties"]["status"] == "Not answered yet"
+    assert "Not answered yet" in client.get(f"/proposals/{proposal.id}").text

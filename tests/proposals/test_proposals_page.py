@@ -167,7 +167,7 @@ def test_the_page_runs_a_fixed_number_of_queries(client_as, app, make_user, make
 
 
 def test_cached_similar_proposals_never_show_one_hidden_since(app, client, make_user, make_process, make_proposal):
-    from proposals import services
+    from proposals import similar
     from proposals.models import Proposal
 
     process = make_process()
@@ -177,7 +177,7 @@ def test_cached_similar_proposals_never_show_one_hidden_since(app, client, make_
     other = make_proposal(process, author, title="Plant more trees along Harrow Road please",
                           body="Trees along Harrow Road would cool the street in summer.")
     app.config["SIMILAR_CACHE_SECONDS"] = 300
-    services._similar_cache.clear()
+    similar._similar_cache.clear()
     try:
         assert "Plant more trees along Harrow Road please" in client.get(f"/proposals/{shown.id}").text
         db.session.get(Proposal, other.id).hidden_at = utcnow()
@@ -185,4 +185,4 @@ def test_cached_similar_proposals_never_show_one_hidden_since(app, client, make_
         assert "Plant more trees along Harrow Road please" not in client.get(f"/proposals/{shown.id}").text
     finally:
         app.config["SIMILAR_CACHE_SECONDS"] = 0
-        services._similar_cache.clear()
+        similar._similar_cache.clear()

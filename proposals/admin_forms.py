@@ -1,18 +1,15 @@
-"""Forms for official answers and the process's proposal settings. The rules are checked by
-``proposals.participation``; these forms only make sure something sensible was sent."""
+"""Officers' forms: official answers, and the process's proposal settings and categories. The rules are
+checked by ``proposals.answers``, ``proposals.settings`` and ``proposals.categories``; these forms only make
+sure something sensible was sent."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from proposals.participation import (
-    ANSWER_LABELS,
-    ANSWER_TEXT_MAX,
-    CATEGORY_NAME_MAX,
-    DELIVERY_MAX,
-    NUMBER_MAX,
-)
+from proposals.answers import ANSWER_LABELS, ANSWER_TEXT_MAX, DELIVERY_MAX
+from proposals.categories import CATEGORY_NAME_MAX
+from proposals.settings import NUMBER_MAX
 
 
 class WholeNumberField(IntegerField):
