@@ -6,6 +6,7 @@ from flask import Flask
 
 from civic import events, resources
 from civic.resources import Component
+from civic.spaces import phases
 from proposals import search
 from proposals.models import Proposal
 
@@ -17,6 +18,16 @@ EVENTS = {
     "proposal.coauthor_invited": "Someone was invited to co-author a proposal",
 }
 
+#: The phase actions proposals gate (``comment`` is the core's): key, label, what opening it means, position.
+PHASE_ACTIONS = (
+    ("propose", "Making proposals", "Residents can write and publish new proposals.", 10),
+    ("support", "Supporting proposals",
+     "Verified residents can support proposals (within the process's support limit).", 20),
+    ("endorse", "Endorsing proposals", "Residents and community groups can publicly endorse proposals.", 40),
+    ("answer", "Answering proposals",
+     "Officers can give proposals an official answer (evaluating, accepted, rejected).", 50),
+)
+
 
 def init_app(app: Flask) -> None:
     from proposals import api, cli, demo, exports, hooks, notices, participation_views, views  # noqa: F401 - routes
@@ -24,6 +35,8 @@ def init_app(app: Flask) -> None:
     for name, description in EVENTS.items():
         if name not in events.event_types():
             events.declare(name, description)
+    for key, label, description, position in PHASE_ACTIONS:
+        phases.register_action(key, label, description=description, position=position)
     resources.register("proposal", Proposal, "Proposal", url_endpoint="proposals.show",
                        capabilities={"commentable", "reportable", "searchable", "followable"}, **hooks.HOOKS)
     search.register()
