@@ -199,7 +199,7 @@ def announce_phase_changes(window_hours: int = 48) -> int:
     now = utcnow()
     phases = db.session.scalars(select(Phase).join(Phase.process)
                                 .where(Phase.starts_at <= now, Phase.starts_at > now - timedelta(hours=window_hours),
-                                       Process.published_at.is_not(None))).all()
+                                       Process.published_at.is_not(None))).unique().all()
     made = 0
     for phase in phases:
         notice = _phase_started(phase)

@@ -116,6 +116,15 @@ class Phase(Base):
     action_rows: Mapped[list[PhaseAction]] = relationship(lazy="joined", cascade="all, delete-orphan",
                                                           passive_deletes=True, order_by=PhaseAction.action)
 
+    def __init__(self, *, actions: Iterable[str] = (), **kwargs: object) -> None:
+        """``Phase(title=..., starts_at=..., ends_at=..., actions=["propose", "comment"])``; ``allow_<key>=True``
+        is the older spelling of listing ``key`` in ``actions``."""
+        flags = {name: kwargs.pop(name) for name in list(kwargs) if name.startswith("allow_")}
+        super().__init__(**kwargs)
+        keys = phase_actions.chosen(actions, flags)
+        if keys:
+            self.set_actions(keys)
+
     @property
     def actions(self) -> frozenset[str]:
         """The keys of the actions this phase opens."""

@@ -22,7 +22,7 @@ The order shown to people is ``position``, then the order of registration.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 #: A key is used in form field names (``allow_<key>``) and stored in a 40-character column.
@@ -88,6 +88,21 @@ def ordered(chosen: Iterable[str]) -> list[str]:
     """The registered actions among ``chosen``, in the order people see them (unregistered keys left out)."""
     chosen = set(chosen)
     return [a.key for a in actions() if a.key in chosen]
+
+
+def chosen(actions: Iterable[str] = (), flags: Mapping[str, object] | None = None) -> set[str]:
+    """The keys to open: ``actions`` plus every ``allow_<key>`` flag that is true (the older spelling, from the
+    time actions were columns). An unregistered key is a ValueError, a flag not named ``allow_...`` a TypeError."""
+    keys = set(actions)
+    for name, value in (flags or {}).items():
+        if not name.startswith("allow_"):
+            raise TypeError(f"unexpected keyword argument {name!r}")
+        get(name.removeprefix("allow_"))
+        if value:
+            keys.add(name.removeprefix("allow_"))
+    for key in keys:
+        get(key)
+    return keys
 
 
 # The core's own action: comments are core (a domain's resource says whether its comments follow the phase).

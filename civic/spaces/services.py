@@ -546,23 +546,6 @@ def _clean_phase(process: Process, phase: Phase | None, *, title: str | None, de
     return title, description, starts_at, ends_at
 
 
-def _chosen_actions(actions: Iterable[str], flags: Mapping[str, Any]) -> set[str]:
-    """The action keys to open: ``actions`` and every ``allow_<key>`` flag that is true (the older spelling).
-
-    An action nobody registered is a ValueError; a keyword that is not ``allow_<key>`` a TypeError.
-    """
-    chosen = set(actions)
-    for name, value in flags.items():
-        if not name.startswith("allow_"):
-            raise TypeError(f"unexpected keyword argument {name!r}")
-        phase_actions.get(name.removeprefix("allow_"))
-        if value:
-            chosen.add(name.removeprefix("allow_"))
-    for key in chosen:
-        phase_actions.get(key)
-    return chosen
-
-
 def add_phase(actor: Any, process: Process, *, title: str, starts_at: datetime, ends_at: datetime,
               description: str = "", actions: Iterable[str] = (), **flags: bool) -> Phase:
     """A new phase opening ``actions`` (registered keys, see :mod:`civic.spaces.phases`).
@@ -572,7 +555,7 @@ def add_phase(actor: Any, process: Process, *, title: str, starts_at: datetime, 
     """
     if actor is not None:
         policy.require(actor, "process.manage", process)
-    chosen = _chosen_actions(actions, flags)
+    chosen = phase_actions.chosen(actions, flags)
     title, description, starts_at, ends_at = _clean_phase(process, None, title=title, description=description,
                                                           starts_at=starts_at, ends_at=ends_at)
     phase = Phase(title=title, description=description, starts_at=starts_at, ends_at=ends_at)
@@ -590,7 +573,7 @@ def update_phase(actor: Any, phase: Phase, *, title: str, starts_at: datetime, e
     """Change a phase; it opens exactly ``actions`` afterwards (``allow_<key>=True`` as in :func:`add_phase`)."""
     process = phase.process
     policy.require(actor, "process.manage", process)
-    chosen = _chosen_actions(actions, flags)
+    chosen = phase_actions.chosen(actions, flags)
     title, description, starts_at, ends_at = _clean_phase(process, phase, title=title, description=description,
                                                           starts_at=starts_at, ends_at=ends_at)
     before = _phase_snapshot(phase)
