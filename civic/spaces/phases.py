@@ -68,7 +68,7 @@ def actions() -> list[Action]:
     return sorted(_actions.values(), key=lambda a: (a.position, order[a.key]))
 
 
-def keys() -> list[str]:
+def action_keys() -> list[str]:
     return [a.key for a in actions()]
 
 

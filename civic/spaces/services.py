@@ -122,7 +122,7 @@ def is_open(process: Process, action: str, now: datetime | None = None) -> bool:
 
 def open_actions(process: Process, now: datetime | None = None) -> list[str]:
     """The keys of the actions open now, in the registry's order."""
-    return [key for key in phase_actions.keys() if is_open(process, key, now)]
+    return [key for key in phase_actions.action_keys() if is_open(process, key, now)]
 
 
 def action_labels() -> dict[str, str]:

@@ -40,11 +40,11 @@ def test_registering_again_with_the_same_values_is_harmless_and_other_values_are
 def test_actions_are_in_order_of_position_then_registration(vote):
     phases.register_action("zz_late", "Late", position=60)
     try:
-        assert phases.keys() == ["propose", "support", "comment", "endorse", "answer", "vote", "zz_late"]
+        assert phases.action_keys() == ["propose", "support", "comment", "endorse", "answer", "vote", "zz_late"]
         assert phases.ordered({"zz_late", "comment", "vote", "nobody"}) == ["comment", "vote", "zz_late"]
     finally:
         phases.unregister_action("zz_late")
-    assert "zz_late" not in phases.keys()
+    assert "zz_late" not in phases.action_keys()
 
 
 def test_a_registered_action_is_opened_on_a_phase_and_gated_by_require_phase(officer, make_process, vote):
