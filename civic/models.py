@@ -15,12 +15,13 @@ from civic.notifications.models import (
     NotificationPreference,
     NotificationSettings,
 )
+from civic.schedule.models import ScheduledTask
 from civic.search.models import SearchQueue
 from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, ProcessWard, Programme, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "SearchQueue",
+    "ScheduledTask", "SearchQueue",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",

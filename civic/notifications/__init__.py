@@ -11,16 +11,16 @@ from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
-    from civic.notifications import cli, kinds, services, views
+    from civic.notifications import cli, kinds, services, tasks, views
 
     kinds.register_resources()
+    tasks.register()
     services.subscribe_to_events()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)
     from civic.cli import cli as civic_cli
 
     civic_cli.add_command(cli.send_digests_command)
-    civic_cli.add_command(cli.tick_command)
 
     @app.context_processor
     def _notification_globals():
