@@ -7,7 +7,8 @@ A package registers its tasks once (``init_app`` or its manifest)::
     schedule.task("consultations.close", close_ended_consultations,
                   description="Close consultations whose last phase has ended", every=timedelta(minutes=15))
 
-``fn()`` takes no arguments and returns an optional one-line summary ("3 consultations closed") for the
+``fn`` is a module-level function (the same object at every registration: registering again with the same
+values is harmless, with other values an error). ``fn()`` takes no arguments and returns an optional one-line summary ("3 consultations closed") for the
 log, the command's output and the admin jobs page. It flushes, never commits. It runs in an app context and
 a request context on ``BASE_URL`` (``url_for`` works). ``every`` None means at every tick; a timedelta, at a
 tick at least that long after the task last started.
