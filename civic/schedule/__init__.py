@@ -8,9 +8,10 @@ A package registers its tasks once (``init_app`` or its manifest)::
                   description="Close consultations whose last phase has ended", every=timedelta(minutes=15))
 
 ``fn`` is a module-level function (the same object at every registration: registering again with the same
-values is harmless, with other values an error). ``fn()`` takes no arguments and returns an optional one-line summary ("3 consultations closed") for the
-log, the command's output and the admin jobs page. It flushes, never commits. It runs in an app context and
-a request context on ``BASE_URL`` (``url_for`` works). ``every`` None means at every tick; a timedelta, at a
+values is harmless, with other values an error). ``fn()`` takes no arguments and returns an optional
+one-line summary ("3 consultations closed") for the log, the command's output and the admin jobs page. It
+flushes, never commits. It runs in an app context and a request context on ``BASE_URL`` (``url_for``
+works). ``every`` None means at every tick; a timedelta, at a
 tick at least that long after the task last started.
 
 :func:`run` (what ``flask civic tick`` calls) runs every registered task in order, each in its own
