@@ -134,11 +134,12 @@ def _load(url_db: str) -> Plan:
             (slug, "Bench: cleaner air for Westminster", "Twenty thousand ideas",
              "A process with **many** proposals.", programme, now - timedelta(days=30), now - timedelta(days=30)),
         ).fetchone()[0]
-        cur.execute(
-            "INSERT INTO process_phases (process_id, title, description, starts_at, ends_at, allow_propose, "
-            "allow_support, allow_comment, allow_endorse, allow_answer) "
-            "VALUES (%s, 'Ideas and supports', '', %s, %s, true, true, true, true, false)",
-            (process, now - timedelta(days=20), now + timedelta(days=20)))
+        phase = cur.execute(
+            "INSERT INTO process_phases (process_id, title, description, starts_at, ends_at) "
+            "VALUES (%s, 'Ideas and supports', '', %s, %s) RETURNING id",
+            (process, now - timedelta(days=20), now + timedelta(days=20))).fetchone()[0]
+        cur.executemany("INSERT INTO phase_actions (phase_id, action) VALUES (%s, %s)",
+                        [(phase, action) for action in ("propose", "support", "comment", "endorse")])
         cur.execute(
             "INSERT INTO proposal_settings (process_id, support_limit, min_supports, threshold, close_at_threshold, "
             "proposal_limit, verified_only, ward_only, edit_window_minutes) "

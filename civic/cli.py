@@ -19,9 +19,11 @@ from civic.accounts.models import User, UserRole
 from civic.accounts.passwords import hash_password
 from civic.db import db, utcnow
 from civic.groups.models import Group, Membership
+from civic.schedule.cli import tick_command
 from civic.spaces.models import PostcodeSector, Ward
 
 cli = AppGroup("civic", help="Civic administration commands.")
+cli.add_command(tick_command)  # flask civic tick: every registered scheduled task (civic.schedule)
 
 
 @cli.command("migrate")

@@ -31,12 +31,13 @@ from typing import Any
 import click
 from flask import Blueprint, Flask
 
-from civic import events, policy, resources
+from civic import events, policy, resources, schedule
 from civic.accounts import lifecycle
 from civic.cli import cli as civic_cli
 from civic.notifications import registry as notices
 from civic.resources import Area, Component, ResourceType
 from civic.search import registry as search
+from civic.spaces import phases
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,11 @@ class Domain:
     notice_builders: Mapping[str, notices.Builder | Sequence[notices.Builder]] = field(default_factory=dict)
     #: Policy rules: ``{"proposal.create": rule}`` (see :mod:`civic.policy`).
     policy_rules: Mapping[str, policy.RuleFn] = field(default_factory=dict)
-    #: Actions a phase of a process can open (:class:`civic.spaces.phases.PhaseAction`).
-    phase_actions: Sequence[Any] = ()  # INTEGRATE h4
-    #: Work ``flask civic tick`` runs (:class:`civic.schedule.Task`).
-    tasks: Sequence[Any] = ()  # INTEGRATE h4
+    #: Actions a phase of a process can open (:class:`civic.spaces.phases.Action`); gate them with
+    #: ``civic.spaces.services.require_phase(process, key)``.
+    phase_actions: Sequence[phases.Action] = ()
+    #: Work ``flask civic tick`` runs, each in its own transaction under a lease (:class:`civic.schedule.Task`).
+    tasks: Sequence[schedule.Task] = ()
     #: Collections the ``/api/v1/`` index lists (:class:`civic.api.Collection`).
     api_collections: Sequence[Any] = ()  # INTEGRATE h3
     #: Called in the same transaction when an account changes: ``{"deleted": fn(user), "blocked": fn(user)}``.
@@ -114,6 +116,10 @@ def unregister(domain: Domain) -> None:
                        {e: list(b) if isinstance(b, Sequence) else [b] for e, b in domain.notice_builders.items()})
     for action in domain.policy_rules:
         policy.forget(action)
+    for a in domain.phase_actions:
+        phases.unregister_action(a.key)
+    for t in domain.tasks:
+        schedule.unregister(t.name)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.off(event_name, handler)
 
@@ -144,6 +150,10 @@ def _declare(domain: Domain) -> None:
             notices.on(event_type)(builder)
     for action, rule in domain.policy_rules.items():
         policy.rule(action)(rule)
+    for a in domain.phase_actions:
+        phases.register_action(a.key, a.label, description=a.description, position=a.position)
+    for t in domain.tasks:
+        schedule.task(t.name, t.fn, description=t.description, every=t.every, lease=t.lease)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.on(event_name, handler)
 

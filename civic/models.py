@@ -15,15 +15,16 @@ from civic.notifications.models import (
     NotificationPreference,
     NotificationSettings,
 )
+from civic.schedule.models import ScheduledTask
 from civic.search.models import SearchQueue
-from civic.spaces.models import Phase, PostcodeSector, Process, ProcessWard, Programme, Ward
+from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, ProcessWard, Programme, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "SearchQueue",
+    "ScheduledTask", "SearchQueue",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
-    "ApiToken", "Comment", "CommentVote", "Phase", "Process", "ProcessWard",
+    "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
     "Appeal", "Block", "Moderation", "Report",
     "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",

@@ -30,6 +30,7 @@ from civic.comments import services as comments
 from civic.db import db, paginate
 from civic.errors import DomainError, NotFound
 from civic.extensions import limiter
+from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
@@ -140,7 +141,7 @@ def _phase(phase: Phase | None) -> dict[str, Any] | None:
         return None
     return {"title": phase.title, "description": phase.description, "starts_at": _iso(phase.starts_at),
             "ends_at": _iso(phase.ends_at),
-            "actions": [a for a in ("propose", "support", "comment", "endorse", "answer") if phase.allows(a)]}
+            "actions": phase_actions.ordered(phase.actions)}
 
 
 def process_json(process: Process, *, detail: bool = False) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from civic.domains import Domain
 from civic.resources import Component
+from civic.spaces.phases import Action
 from proposals import admin_views, api, cli, demo, notices, policy, search, views
 from proposals.resource import PROPOSAL
 
@@ -21,6 +22,15 @@ DOMAIN = Domain(
     resources=(PROPOSAL,),
     components=(Component("proposals", "Proposals", "proposals.index"),),
     area=("proposals", "spaces.index"),
+    phase_actions=(  # ``comment`` is the core's
+        Action("propose", "Making proposals", "Residents can write and publish new proposals.", 10),
+        Action("support", "Supporting proposals",
+               "Verified residents can support proposals (within the process's support limit).", 20),
+        Action("endorse", "Endorsing proposals", "Residents and community groups can publicly endorse proposals.",
+               40),
+        Action("answer", "Answering proposals",
+               "Officers can give proposals an official answer (evaluating, accepted, rejected).", 50),
+    ),
     search_types=(search.PROPOSALS,),
     notice_kinds=notices.KINDS,
     notice_builders=notices.BUILDERS,

@@ -1,4 +1,4 @@
-"""Admin and officer pages: users and roles, the audit log, and background jobs that failed."""
+"""Admin and officer pages: users and roles, the audit log, background jobs that failed and scheduled tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from civic import policy
+from civic import policy, schedule
 from civic.accounts import roles
 from civic.accounts import services as accounts
 from civic.accounts.models import User
@@ -147,7 +147,8 @@ def job_failures():
     page = paginate(jobs.failures_query(show), page_arg(), 25)
     delays = retry_delays(current_app.config)
     return render_template("admin/jobs.html", page=page, show=show, filters=jobs.FILTERS,
-                           queue=QUEUE_LABELS[backend_name(current_app.config)], attempts=len(delays) + 1)
+                           queue=QUEUE_LABELS[backend_name(current_app.config)], attempts=len(delays) + 1,
+                           tasks=schedule.states())
 
 
 def _job_action(failure_id: int, act, done: str):

@@ -11,15 +11,15 @@ from flask_login import current_user
 
 
 def init_app(app: Flask) -> None:
-    from civic.notifications import cli, kinds, services, views  # noqa: F401 - kinds registers the core's kinds
+    from civic.notifications import cli, kinds, services, tasks, views  # noqa: F401 - kinds registers the core's kinds
 
+    tasks.register()
     services.subscribe_to_events()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)
     from civic.cli import cli as civic_cli
 
     civic_cli.add_command(cli.send_digests_command)
-    civic_cli.add_command(cli.tick_command)
 
     @app.context_processor
     def _notification_globals():

@@ -1,11 +1,13 @@
-"""``flask civic send-digests`` and ``flask civic tick`` (run them from cron or a systemd timer)."""
+"""``flask civic send-digests`` (run it from cron or a systemd timer).
+
+``flask civic tick`` is :mod:`civic.schedule`'s; notifications register their tasks in
+:mod:`civic.notifications.tasks`."""
 
 from __future__ import annotations
 
 import click
 
-from civic.db import db
-from civic.notifications import delivery, kinds, services
+from civic.notifications import delivery
 
 
 @click.command("send-digests")
@@ -22,18 +24,3 @@ def send_digests_command(period: str) -> None:
         result = delivery.send_digests(p)
         click.echo(f"{p} digests: {result.users} sent with {result.notifications} notifications"
                    f"{f'; {result.skipped} already sent this period' if result.skipped else ''}.")
-
-
-@click.command("tick")
-def tick_command() -> None:
-    """Things that happen with time: tell followers when a process enters a new phase."""
-    from flask import current_app
-
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        made = kinds.announce_phase_changes()
-        db.session.commit()
-        services.run_after_commit(db.session())
-        waiting = services.send_waiting_immediate()
-    click.echo(f"phase changes announced: {made}")
-    if waiting:
-        click.echo(f"immediate mail handed over for {waiting} earlier events")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import select
 
-from civic import resources
+from civic import events, resources
 from civic.accounts.models import User
 from civic.comments import services as comments
 from civic.db import db, utcnow
@@ -179,29 +179,42 @@ def _process_published(process: Process, actor_id: int | None = None, **_: Any) 
                   resource=("process", process.id))
 
 
+def _phase_key(phase: Phase) -> str:
+    """One notice per phase start (a phase moved to a later start is told again)."""
+    return f"phase:{phase.id}:{phase.starts_at.isoformat()}"
+
+
 @on("process.phase_started")
 def _phase_started(phase: Phase, **_: Any) -> Notice | None:
     process = phase.process
     if not process.is_published:
         return None
-    return Notice(key=f"phase:{phase.id}:{phase.starts_at.isoformat()}", title=f"{process.title}: {phase.title}",
+    return Notice(key=_phase_key(phase), title=f"{process.title}: {phase.title}",
                   url=url_for("spaces.show", slug=process.slug), space=process.title,
                   excerpt=_excerpt(phase.description),
                   audiences=[Followers("process_phase", "process", process.id)], resource=("process", process.id))
 
 
 def announce_phase_changes(window_hours: int = 48) -> int:
-    """Tell followers about phases that began in the last ``window_hours`` (each once: the key is unique)."""
+    """Publish ``process.phase_started`` for phases of published processes that began in the last
+    ``window_hours`` and were not told yet (the notice's key is unique, so each is told once).
+
+    Run by ``flask civic tick`` (the scheduled task ``notifications.phase-changes``): in its request context the
+    events go once the task has committed, and followers are told then, as after a request. Returns how many
+    phase starts were published.
+    """
     now = utcnow()
     phases = db.session.scalars(select(Phase).join(Phase.process)
                                 .where(Phase.starts_at <= now, Phase.starts_at > now - timedelta(hours=window_hours),
-                                       Process.published_at.is_not(None))).all()
+                                       Process.published_at.is_not(None))
+                                .order_by(Phase.starts_at, Phase.id)).unique().all()
+    keys = [_phase_key(phase) for phase in phases]
+    told = set(db.session.scalars(select(NotificationEvent.key).where(NotificationEvent.key.in_(keys)))) \
+        if keys else set()
     made = 0
-    for phase in phases:
-        notice = _phase_started(phase)
-        if notice is None or db.session.scalar(select(NotificationEvent.id).where(NotificationEvent.key == notice.key)):
-            continue
-        services.deliver("process.phase_started", notice)
-        made += 1
+    for phase, key in zip(phases, keys, strict=True):
+        if key not in told:
+            events.publish("process.phase_started", phase)
+            made += 1
     return made
 

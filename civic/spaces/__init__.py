@@ -1,1 +1,4 @@
-"""Spaces: wards (scopes) and the council's programmes; participatory processes follow."""
+"""Spaces: wards (scopes), the council's programmes, participatory processes and their phases.
+
+``phases`` is the registry of the actions a phase can open, which domains extend (docs/scheduled-tasks.md).
+"""

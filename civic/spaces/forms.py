@@ -10,8 +10,8 @@ from wtforms.fields import DateField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from civic.spaces import phases
 from civic.spaces.services import (
-    ACTION_HELP,
     BANNER_ALT_MAX,
     DESCRIPTION_MAX,
     PHASE_DESCRIPTION_MAX,
@@ -81,13 +81,26 @@ class PhaseForm(FlaskForm):
                              validators=[InputRequired("Enter the time the phase ends, like 23:59.")],
                              description="The phase closes at this moment (23:59 closes it a minute before "
                                          "midnight). " + UK_TIME_HINT)
-    allow_propose = BooleanField("Making proposals", description=ACTION_HELP["propose"])
-    allow_support = BooleanField("Supporting proposals", description=ACTION_HELP["support"])
-    allow_comment = BooleanField("Commenting", description=ACTION_HELP["comment"])
-    allow_endorse = BooleanField("Endorsing proposals", description=ACTION_HELP["endorse"])
-    allow_answer = BooleanField("Official answers", description=ACTION_HELP["answer"])
+    #: One checkbox ``allow_<key>`` per registered phase action, added by :func:`phase_form`.
+    ACTION_FIELDS: tuple[str, ...] = ()
 
-    ACTION_FIELDS = ("allow_propose", "allow_support", "allow_comment", "allow_endorse", "allow_answer")
+    def chosen_actions(self) -> list[str]:
+        """The keys of the actions ticked."""
+        return [name.removeprefix("allow_") for name in self.ACTION_FIELDS if self[name].data]
+
+
+_phase_form_classes: dict[tuple[phases.Action, ...], type[PhaseForm]] = {}
+
+
+def phase_form(*args, **kwargs) -> PhaseForm:
+    """A :class:`PhaseForm` with one checkbox per phase action registered now (labels from the registry)."""
+    registered = tuple(phases.actions())
+    cls = _phase_form_classes.get(registered)
+    if cls is None:
+        checkboxes = {f"allow_{a.key}": BooleanField(a.label, description=a.description) for a in registered}
+        cls = type("PhaseForm", (PhaseForm,), {**checkboxes, "ACTION_FIELDS": tuple(checkboxes)})
+        _phase_form_classes[registered] = cls
+    return cls(*args, **kwargs)
 
 
 class ListChoiceField(SelectField):

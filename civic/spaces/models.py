@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.db import Base, utcnow
+from civic.spaces import phases as phase_actions
 
 
 class Ward(Base):
@@ -82,12 +84,23 @@ class ProcessWard(Base):
     ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), index=True)
 
 
-#: The actions a phase can open.
-PHASE_ACTIONS = ("propose", "support", "comment", "endorse", "answer")
+class PhaseAction(Base):
+    """One action a phase opens: a row per open action (the actions are registered in
+    :mod:`civic.spaces.phases`; a row whose action nobody registers any more opens nothing)."""
+
+    __tablename__ = "phase_actions"
+
+    phase_id: Mapped[int] = mapped_column(ForeignKey("process_phases.id", ondelete="CASCADE"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class Phase(Base):
-    """A period of a process with the actions it opens. Times are UTC; ``ends_at`` is exclusive."""
+    """A period of a process with the actions it opens. Times are UTC; ``ends_at`` is exclusive.
+
+    Its open actions are loaded with it (joined), so a process page and its phases take no query per phase.
+    A query that selects phases themselves and reads them with ``.all()`` or by iterating needs ``.unique()``
+    (SQLAlchemy's rule for a joined collection).
+    """
 
     __tablename__ = "process_phases"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
@@ -98,15 +111,35 @@ class Phase(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    allow_propose: Mapped[bool] = mapped_column(default=False)
-    allow_support: Mapped[bool] = mapped_column(default=False)
-    allow_comment: Mapped[bool] = mapped_column(default=False)
-    allow_endorse: Mapped[bool] = mapped_column(default=False)
-    allow_answer: Mapped[bool] = mapped_column(default=False)
 
     process: Mapped[Process] = relationship(back_populates="phases")
+    action_rows: Mapped[list[PhaseAction]] = relationship(lazy="joined", cascade="all, delete-orphan",
+                                                          passive_deletes=True, order_by=PhaseAction.action)
+
+    def __init__(self, *, actions: Iterable[str] = (), **kwargs: object) -> None:
+        """``Phase(title=..., starts_at=..., ends_at=..., actions=["propose", "comment"])``; ``allow_<key>=True``
+        is the older spelling of listing ``key`` in ``actions``."""
+        flags = {name: kwargs.pop(name) for name in list(kwargs) if name.startswith("allow_")}
+        super().__init__(**kwargs)
+        keys = phase_actions.chosen(actions, flags)
+        if keys:
+            self.set_actions(keys)
+
+    @property
+    def actions(self) -> frozenset[str]:
+        """The keys of the actions this phase opens."""
+        return frozenset(row.action for row in self.action_rows)
 
     def allows(self, action: str) -> bool:
-        if action not in PHASE_ACTIONS:
-            raise ValueError(f"unknown phase action {action!r}")
-        return bool(getattr(self, f"allow_{action}"))
+        """Whether this phase opens ``action``; ValueError for an action nobody registered."""
+        phase_actions.get(action)
+        return action in self.actions
+
+    def set_actions(self, keys: Iterable[str]) -> None:
+        """Open exactly these actions (registered keys; ValueError otherwise). Rows are added and deleted."""
+        wanted = set(keys)
+        for key in wanted:
+            phase_actions.get(key)
+        kept = [row for row in self.action_rows if row.action in wanted]
+        have = {row.action for row in kept}
+        self.action_rows = kept + [PhaseAction(action=key) for key in sorted(wanted - have)]

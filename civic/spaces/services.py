@@ -1,8 +1,9 @@
 """Participatory processes and their phases: which actions are open now, and officers' editing.
 
-Reading: :func:`active_phase`, :func:`status`, :func:`is_open` and :func:`require_phase` (every action of
-proposals and comments checks its phase through ``require_phase``), :func:`list_query` for the processes
-list, :func:`get_visible` for a process page.
+Reading: :func:`active_phase`, :func:`status`, :func:`is_open` and :func:`require_phase` (every action a
+phase gates, of proposals, comments or any domain, checks its phase through ``require_phase``; the actions
+themselves are registered in :mod:`civic.spaces.phases`), :func:`list_query` for the processes list,
+:func:`get_visible` for a process page.
 
 Writing (officers and admins, rule ``process.manage``; every write is audit-logged with before/after):
 :func:`create_process`, :func:`update_process`, :func:`publish`, :func:`unpublish`, :func:`add_phase`,
@@ -30,28 +31,11 @@ from civic import events, policy, resources, slugs
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.moderation.services import audit
-from civic.spaces.models import PHASE_ACTIONS, Phase, Process, ProcessWard, Programme, Ward
+from civic.spaces import phases as phase_actions
+from civic.spaces.models import Phase, Process, ProcessWard, Programme, Ward
 from civic.uploads import delete_image, save_image
 
 UK = ZoneInfo("Europe/London")
-
-ACTION_WORDS = {
-    "propose": "Making proposals",
-    "support": "Supporting proposals",
-    "comment": "Commenting",
-    "endorse": "Endorsing proposals",
-    "answer": "Answering proposals",
-}
-
-#: What each action means, for officers choosing a phase's actions and residents reading a process page.
-ACTION_HELP = {
-    "propose": "Residents can write and publish new proposals.",
-    "support": "Verified residents can support proposals (within the process's support limit).",
-    "comment": "People can comment on proposals and reply to comments. Outside this phase comments stay "
-               "readable but closed.",
-    "endorse": "Residents and community groups can publicly endorse proposals.",
-    "answer": "Officers can give proposals an official answer (evaluating, accepted, rejected).",
-}
 
 STATUSES = ("active", "upcoming", "past")
 STATUS_LABELS = {"active": "Active", "upcoming": "Upcoming", "past": "Past"}
@@ -137,8 +121,18 @@ def is_open(process: Process, action: str, now: datetime | None = None) -> bool:
 
 
 def open_actions(process: Process, now: datetime | None = None) -> list[str]:
-    """The actions open now, in the usual order."""
-    return [a for a in PHASE_ACTIONS if is_open(process, a, now)]
+    """The keys of the actions open now, in the registry's order."""
+    return [key for key in phase_actions.action_keys() if is_open(process, key, now)]
+
+
+def action_labels() -> dict[str, str]:
+    """Each registered action's label, by key (in the registry's order), for pages."""
+    return {a.key: a.label for a in phase_actions.actions()}
+
+
+def action_help() -> dict[str, str]:
+    """What opening each registered action means, by key, for pages."""
+    return {a.key: a.description for a in phase_actions.actions()}
 
 
 def require_phase(process: Process, action: str, now: datetime | None = None) -> Phase:
@@ -147,8 +141,7 @@ def require_phase(process: Process, action: str, now: datetime | None = None) ->
     For example: "Supporting proposals is not open in this phase (Evaluation). It opens on 3 March 2025 at
     09:00, when the “Second round” phase starts."
     """
-    if action not in PHASE_ACTIONS:
-        raise ValueError(f"unknown phase action {action!r}")
+    phase_actions.get(action)  # ValueError for an action nobody registered
     if not process.is_published:
         raise RuleViolation("This process is not published yet.")
     now = now or utcnow()
@@ -159,7 +152,7 @@ def require_phase(process: Process, action: str, now: datetime | None = None) ->
 
 
 def _closed_message(process: Process, action: str, phase: Phase | None, now: datetime) -> str:
-    words = ACTION_WORDS[action]
+    words = str(phase_actions.get(action).label)
     state = status(process, now)
     if phase is not None:
         first = f"{words} is not open in this phase ({phase.title})."
@@ -368,7 +361,8 @@ def create_process(actor: Any, *, title: str, subtitle: str = "", description: s
     """A new process with its phases; ``ward_names`` None or empty means the whole city.
 
     Each phase is a mapping with ``title``, ``starts_at`` and ``ends_at`` (aware datetimes), and optionally
-    ``description`` and ``allow_propose``/``allow_support``/``allow_comment``/``allow_endorse``/``allow_answer``.
+    ``description`` and ``actions`` (keys of registered phase actions; ``allow_<key>: True`` is the older
+    spelling of the same).
     ``actor`` must be an officer or admin (``None`` only for the system itself: demo data, scripts).
     Works without a request (an app context is enough).
     """
@@ -390,9 +384,10 @@ def create_process(actor: Any, *, title: str, subtitle: str = "", description: s
     audit(actor, "process.create", "process", process.id, label=process.title, after=_snapshot(process))
     for spec in phases:
         spec = dict(spec)
-        allows = {f"allow_{a}": bool(spec.pop(f"allow_{a}", False)) for a in PHASE_ACTIONS}
+        flags = {name: spec.pop(name) for name in list(spec) if name.startswith("allow_")}
         add_phase(actor, process, title=spec.pop("title"), starts_at=spec.pop("starts_at"),
-                  ends_at=spec.pop("ends_at"), description=spec.pop("description", ""), **allows)
+                  ends_at=spec.pop("ends_at"), description=spec.pop("description", ""),
+                  actions=spec.pop("actions", ()), **flags)
         if spec:
             raise TypeError(f"unknown phase keys: {sorted(spec)}")
     return process
@@ -508,7 +503,7 @@ def _phase_snapshot(phase: Phase) -> dict[str, Any]:
     return {
         "title": phase.title, "description": phase.description,
         "starts_at": phase.starts_at.isoformat(), "ends_at": phase.ends_at.isoformat(),
-        "actions": [a for a in PHASE_ACTIONS if getattr(phase, f"allow_{a}")],
+        "actions": phase_actions.ordered(phase.actions),
     }
 
 
@@ -552,16 +547,19 @@ def _clean_phase(process: Process, phase: Phase | None, *, title: str | None, de
 
 
 def add_phase(actor: Any, process: Process, *, title: str, starts_at: datetime, ends_at: datetime,
-              description: str = "", allow_propose: bool = False, allow_support: bool = False,
-              allow_comment: bool = False, allow_endorse: bool = False, allow_answer: bool = False) -> Phase:
-    """A new phase. ``starts_at``/``ends_at`` are aware datetimes; ``ends_at`` is exclusive."""
+              description: str = "", actions: Iterable[str] = (), **flags: bool) -> Phase:
+    """A new phase opening ``actions`` (registered keys, see :mod:`civic.spaces.phases`).
+
+    ``starts_at``/``ends_at`` are aware datetimes; ``ends_at`` is exclusive. ``allow_<key>=True`` is the older
+    spelling of listing ``key`` in ``actions``.
+    """
     if actor is not None:
         policy.require(actor, "process.manage", process)
+    chosen = phase_actions.chosen(actions, flags)
     title, description, starts_at, ends_at = _clean_phase(process, None, title=title, description=description,
                                                           starts_at=starts_at, ends_at=ends_at)
-    phase = Phase(title=title, description=description, starts_at=starts_at, ends_at=ends_at,
-                  allow_propose=allow_propose, allow_support=allow_support, allow_comment=allow_comment,
-                  allow_endorse=allow_endorse, allow_answer=allow_answer)
+    phase = Phase(title=title, description=description, starts_at=starts_at, ends_at=ends_at)
+    phase.set_actions(chosen)
     process.phases.append(phase)
     db.session.flush()
     _resort(process)
@@ -571,16 +569,16 @@ def add_phase(actor: Any, process: Process, *, title: str, starts_at: datetime, 
 
 
 def update_phase(actor: Any, phase: Phase, *, title: str, starts_at: datetime, ends_at: datetime,
-                 description: str = "", allow_propose: bool = False, allow_support: bool = False,
-                 allow_comment: bool = False, allow_endorse: bool = False, allow_answer: bool = False) -> Phase:
+                 description: str = "", actions: Iterable[str] = (), **flags: bool) -> Phase:
+    """Change a phase; it opens exactly ``actions`` afterwards (``allow_<key>=True`` as in :func:`add_phase`)."""
     process = phase.process
     policy.require(actor, "process.manage", process)
+    chosen = phase_actions.chosen(actions, flags)
     title, description, starts_at, ends_at = _clean_phase(process, phase, title=title, description=description,
                                                           starts_at=starts_at, ends_at=ends_at)
     before = _phase_snapshot(phase)
     phase.title, phase.description, phase.starts_at, phase.ends_at = title, description, starts_at, ends_at
-    phase.allow_propose, phase.allow_support, phase.allow_comment = allow_propose, allow_support, allow_comment
-    phase.allow_endorse, phase.allow_answer = allow_endorse, allow_answer
+    phase.set_actions(chosen)
     db.session.flush()
     _resort(process)
     after = _phase_snapshot(phase)

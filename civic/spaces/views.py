@@ -15,7 +15,7 @@ from civic import policy, resources
 from civic.db import paginate, utcnow
 from civic.errors import RuleViolation
 from civic.spaces import forms, services
-from civic.spaces.models import PHASE_ACTIONS, Phase, Process
+from civic.spaces.models import Phase, Process
 from civic.web import form_error, page_arg
 
 bp = Blueprint("spaces", __name__, url_prefix="/processes")
@@ -65,7 +65,7 @@ def show(slug: str):
     return render_template("spaces/show.html", process=process, current=current, now=now,
                            status=services.status(process, now),
                            open_actions=services.open_actions(process, now),
-                           action_words=services.ACTION_WORDS, action_help=services.ACTION_HELP,
+                           action_words=services.action_labels(), action_help=services.action_help(),
                            components=_components(process), manage=services.may_manage(current_user))
 
 
@@ -190,13 +190,13 @@ def _phase_times(form: forms.PhaseForm) -> dict[str, Any] | None:
 
 def _phase_values(form: forms.PhaseForm) -> dict[str, Any]:
     return {"title": form.title.data, "description": form.description.data,
-            **{f: bool(getattr(form, f).data) for f in form.ACTION_FIELDS}}
+            "actions": form.chosen_actions()}
 
 
 def _phases_page(process: Process, form: forms.PhaseForm, phase: Phase | None = None, status: int = 200):
     return render_template("spaces/phases.html", process=process, form=form, phase=phase,
                            now=utcnow(), current=services.active_phase(process),
-                           action_words=services.ACTION_WORDS, actions=PHASE_ACTIONS), status
+                           action_words=services.action_labels()), status
 
 
 @bp.get("/<slug>/phases")
@@ -204,7 +204,7 @@ def _phases_page(process: Process, form: forms.PhaseForm, phase: Phase | None = 
 def phases(slug: str):
     policy.require(current_user, "process.manage")
     process = services.get_by_slug(slug)
-    form = forms.PhaseForm(formdata=None)
+    form = forms.phase_form(formdata=None)
     start = services.next_phase_start(process)
     if start is not None:
         local = services.to_uk(start)
@@ -217,7 +217,7 @@ def phases(slug: str):
 def add_phase(slug: str):
     policy.require(current_user, "process.manage")
     process = services.get_by_slug(slug)
-    form = forms.PhaseForm()
+    form = forms.phase_form()
     if form.validate_on_submit() and (times := _phase_times(form)) is not None:
         try:
             phase = services.add_phase(current_user, process, **times, **_phase_values(form))
@@ -235,8 +235,11 @@ def edit_phase(slug: str, phase_id: int):
     policy.require(current_user, "process.manage")
     process = services.get_by_slug(slug)
     phase = services.get_phase(process, phase_id)
-    form = forms.PhaseForm(obj=phase)
+    form = forms.phase_form(obj=phase)
     if request.method == "GET":
+        for key in phase.actions:
+            if f"allow_{key}" in form:
+                form[f"allow_{key}"].data = True
         for name in ("starts_at", "ends_at"):
             local = services.to_uk(getattr(phase, name))
             getattr(form, name).data, getattr(form, f"{name}_time").data = local.date(), local.time()

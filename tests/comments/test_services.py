@@ -81,7 +81,7 @@ def test_a_closed_phase_refuses_through_the_hook_and_keeps_comments_readable(peo
     first = services.post_comment(ann, "test_process", process.id, "Before the phase closed")
     services.set_vote(bob, first, 1)
     # The phase that allows comments ends: the process moves on to "Decisions" without commenting.
-    process.phases[1].allow_comment = False
+    process.phases[1].set_actions(process.phases[1].actions - {"comment"})
     db.session.flush()
     for attempt in (lambda: services.post_comment(ann, "test_process", process.id, "Too late"),
                     lambda: services.reply(bob, first, "Too late"),

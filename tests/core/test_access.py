@@ -185,8 +185,7 @@ def objects(make_user):
                              phases=[{"title": "Now", "starts_at": now - timedelta(days=1),
                                       "ends_at": now + timedelta(days=30), "allow_propose": True}])
     assert process.slug == group.slug
-    for action in ("support", "comment", "endorse", "answer"):
-        setattr(process.phases[0], f"allow_{action}", True)
+    process.phases[0].set_actions({"propose", "support", "comment", "endorse", "answer"})
     db.session.add(ProposalSettings(process_id=process.id, verified_only=False))
     category = Category(process_id=process.id, slug="parks", name="Parks")
     proposal = Proposal(process_id=process.id, author_id=owner.id, title="More trees along Harrow Road",

@@ -30,7 +30,7 @@ def test_a_new_phase_is_told_to_followers_once(app, make_user, make_process):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["civic", "tick"])
     assert "phase changes announced: 1" in result.output
-    assert runner.invoke(args=["civic", "tick"]).output.strip().endswith("announced: 0")
+    assert "phase changes announced: 0" in runner.invoke(args=["civic", "tick"]).output
     assert kinds_of(follower) == ["process_phase"]
 
 

@@ -129,7 +129,7 @@ def test_supports_fall_within_the_support_phase_and_after_publication(app):
     processes = demo_processes()
     for key in ("cleantech", "empowering"):
         process = processes[key]
-        phase = next(p for p in process.phases if p.allow_support)
+        phase = next(p for p in process.phases if p.allows("support"))
         rows = db.session.execute(select(Support.created_at, Proposal.published_at)
                                   .join(Proposal, Proposal.id == Support.proposal_id)
                                   .where(Support.process_id == process.id)).all()

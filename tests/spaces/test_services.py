@@ -110,7 +110,7 @@ def test_create_process_needs_no_request_and_is_audited(officer):
     assert process.slug == "clean-air-around-schools" and process.is_published
     assert [w.name for w in process.wards] == ["Church Street", "Pimlico North"] and not process.whole_city
     assert process.programme.name == "CleanTech City"
-    assert [(p.title, p.allow_propose, p.allow_answer) for p in process.phases] == [
+    assert [(p.title, p.allows("propose"), p.allows("answer")) for p in process.phases] == [
         ("Proposals", True, False), ("Evaluation", False, True)]
     created = audit_entries("process", process.id)
     assert [(e.action, e.actor_id) for e in created] == [("process.create", officer.id)]
@@ -214,7 +214,7 @@ def test_editing_a_phase_may_keep_its_own_dates_but_not_take_anothers(officer, p
     supports = process.phases[2]
     services.update_phase(officer, supports, title="Supports", starts_at=supports.starts_at,
                           ends_at=utc(2026, 5, 31), allow_support=True)
-    assert supports.ends_at == utc(2026, 5, 31) and not supports.allow_comment
+    assert supports.ends_at == utc(2026, 5, 31) and not supports.allows("comment")
     with pytest.raises(RuleViolation, match="“Results”"):
         services.update_phase(officer, supports, title="Supports", starts_at=supports.starts_at,
                               ends_at=utc(2026, 6, 2))
