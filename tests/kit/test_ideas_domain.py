@@ -10,7 +10,7 @@ import pytest
 from flask import g, request_started
 from sqlalchemy import select
 
-from civic import domains, resources
+from civic import domains, resources, schedule
 from civic.app import create_app
 from civic.comments.models import Comment
 from civic.db import db, utcnow
@@ -156,3 +156,34 @@ def test_comments_on_a_hidden_idea_are_refused(as_role, idea):
     client, _ = as_role("resident")
     assert client.post(f"/comments/idea/{idea.id}", data={"body": "Hello"}).status_code == 404
     assert db.session.scalar(select(Comment.id).where(Comment.resource_type == "idea")) is None
+
+
+def test_a_phase_gated_action_of_the_domains_own(as_role, process, idea):
+    client, _ = as_role("resident")
+    response = client.post(f"/ideas/{idea.id}/vote", follow_redirects=True)
+    assert "Voting for ideas is not open in this phase" in response.text
+    assert db.session.get(Idea, idea.id).votes == 0
+    db.session.get(Process, process.id).phases[0].set_actions(["comment", "vote"])  # the officer opens voting
+    db.session.commit()
+    assert client.post(f"/ideas/{idea.id}/vote").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Idea, idea.id).votes == 1
+
+
+def test_the_phase_form_offers_the_domains_action(ideas_app, as_role, process):
+    officer, _ = as_role("officer")
+    page = officer.get(f"/processes/{process.slug}/phases/{process.phases[0].id}/edit")
+    assert page.status_code == 200
+    assert "Voting for ideas" in page.text
+
+
+def test_the_scheduled_task_runs_at_tick(ideas_app, process):
+    db.session.add_all([Idea(process_id=process.id, title="Old", created_at=utcnow() - timedelta(days=40)),
+                        Idea(process_id=process.id, title="New")])
+    db.session.commit()
+    with ideas_app.app_context():
+        outcomes = {o.name: o for o in schedule.run(["ideas.archive"], app=ideas_app)}
+    assert outcomes["ideas.archive"].status == "ok"
+    assert outcomes["ideas.archive"].summary == "1 ideas archived"
+    archived = dict(db.session.execute(select(Idea.title, Idea.archived)).all())
+    assert archived == {"Old": True, "New": False}

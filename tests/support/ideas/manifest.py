@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from civic.domains import Domain
+from civic.schedule import Task
+from civic.spaces.phases import Action
 from tests.support.ideas import notices, search, services, views
 from tests.support.ideas.resource import IDEA
 
@@ -15,5 +17,7 @@ DOMAIN = Domain(
     notice_kinds=notices.KINDS,
     notice_builders=notices.BUILDERS,
     policy_rules={"idea.vote": services.may_vote},
+    phase_actions=(Action("vote", "Voting for ideas", "Residents can vote for the ideas they like.", 90),),
+    tasks=(Task("ideas.archive", services.archive_task, "Archive ideas older than 30 days"),),
     account_handlers={"deleted": services.forget_author},
 )

@@ -64,6 +64,10 @@ def archive_old(now: datetime | None = None, days: int = 30) -> int:
     return len(ids)
 
 
+def archive_task() -> str:
+    return f"{archive_old()} ideas archived"
+
+
 def forget_author(user: Any) -> None:
     """An account was deleted: its ideas stay, without their author."""
     db.session.execute(update(Idea).where(Idea.author_id == user.id).values(author_id=None))
