@@ -108,16 +108,20 @@ def stream_json(filename: str | None, chunks: Iterable[str], mimetype: str = "ap
     return attachment(response, filename) if filename else response
 
 
+def _safe_name(name: str) -> str:
+    """Letters, digits, dots, dashes and underscores only (anything else dashed), never ``..``."""
+    return re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "-", name))
+
+
 def download_name(stem: str, ext: str, when: datetime | None = None) -> str:
-    """``<stem>-<yyyy-mm-dd>.<ext>``, with anything but letters, digits, dots, dashes and underscores dashed."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "download"
+    """``<stem>-<yyyy-mm-dd>.<ext>``, the stem made safe."""
+    safe = _safe_name(stem).strip("-.") or "download"
     return f"{safe}-{(when or utcnow()):%Y-%m-%d}.{ext}"
 
 
 def attachment(response: Response, filename: str) -> Response:
-    """Offer the response as a file to save."""
-    safe = re.sub(r'[^A-Za-z0-9._-]+', "-", filename)
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    """Offer the response as a file to save, under a safe name."""
+    response.headers["Content-Disposition"] = f'attachment; filename="{_safe_name(filename)}"'
     return response
 
 
