@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic import config as civic_config
-from civic import jobs, resources
+from civic import jobs, maps, resources
 from civic.db import db
 from civic.extensions import babel, csrf, limiter, login_manager
 
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.web import init_web
 
     init_web(app)
+    maps.init_app(app)
     resources.default_areas()
 
     from civic.accounts.api_tokens import bp as api_tokens_bp

@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from civic import policy
+from civic import maps, policy
 from civic.comments import services as comments
 from civic.errors import RuleViolation
 from civic.web import attempt, form_error, page_arg
@@ -23,6 +23,8 @@ from proposals.models import Proposal
 bp = Blueprint("proposals", __name__)
 
 SEED_KEY = "proposals_seed"
+#: The list's query arguments that its links (map, downloads) carry on.
+FILTER_ARGS = ("q", "ward", "state", "category", "order")
 
 
 # The list and the map ---------------------------------------------------------------------------------------
@@ -62,7 +64,8 @@ def index(slug: str):
     form, f, categories = _filters(process)
     seed = _seed() if f.order == "random" else 0
     result = services.listing(process, f, page_arg(), seed=seed)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters: another argument (``slug``, ``_external``...) would reach url_for in the page's links.
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("proposals/index.html", process=process, form=form, filters=f, listing=result,
                            page=result.page, categories=categories, query_args=args,
                            creation_refusal=services.creation_refusal(current_user, process)
@@ -73,9 +76,7 @@ def index(slug: str):
 def geojson(slug: str):
     process = services.get_process(slug, current_user)
     _form, f, _categories = _filters(process)
-    response = jsonify(services.geojson(process, f))
-    response.mimetype = "application/geo+json"
-    return response
+    return maps.stream_geojson(services.geojson_features(process, f), limit=services.GEOJSON_LIMIT)
 
 
 # Creating, editing, publishing, withdrawing -----------------------------------------------------------------
@@ -89,7 +90,8 @@ def _form_choices(form: forms.ProposalForm, process) -> None:
 def _fields(form: forms.ProposalForm) -> services.ProposalFields:
     return services.ProposalFields(
         title=form.title.data, body=form.body.data, ward_id=form.ward.data, address=form.address.data,
-        latitude=form.latitude.data, longitude=form.longitude.data, photo=form.photo.data,
+        latitude=form.latitude.data, longitude=form.longitude.data, point_confirmed=bool(form.point_confirmed.data),
+        photo=form.photo.data,
         photo_alt=form.photo_alt.data, remove_photo=bool(form.remove_photo.data),
         category_ids=form.categories.data or ())
 
