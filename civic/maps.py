@@ -166,12 +166,17 @@ def feature(fid: Any, latitude: float, longitude: float, properties: dict[str, A
 
 def geojson_chunks(features: Iterable[dict[str, Any]], *, limit: int | None = None) -> Iterator[str]:
     """A FeatureCollection written as it is read, at most ``limit`` features; ``truncated`` says whether there
-    were more (the features are read one past the limit to know)."""
+    were more (the features are read one past the limit to know; a generator is then closed, so that it can
+    close its cursor)."""
     yield '{"type":"FeatureCollection","features":['
     truncated, buffer, size = False, [], 0
-    for n, item in enumerate(features):
+    items = iter(features)
+    for n, item in enumerate(items):
         if limit is not None and n >= limit:
             truncated = True
+            close = getattr(items, "close", None)
+            if close is not None:  # a generator reading a cursor: let it close the cursor now
+                close()
             break
         text = ("," if n else "") + json.dumps(item, ensure_ascii=False, separators=(",", ":"))
         buffer.append(text)

@@ -701,13 +701,16 @@ def geojson_features(process: Process, f: Filters) -> Iterator[dict[str, Any]]:
         .order_by(Proposal.id).limit(GEOJSON_LIMIT + 1).execution_options(yield_per=500))
     url = url_for("proposals.show", proposal_id=0)
     prefix, suffix = url.rsplit("0", 1)
-    for pid, title, lat, lng, state, answer, supports, comments, ward in rows:
-        yield maps.feature(pid, lat, lng, {
-            "id": pid, "title": title, "url": f"{prefix}{pid}{suffix}",
-            "ward": ward, "state": state, "answer_state": answer,
-            "status": "Withdrawn" if state == "withdrawn" else ANSWER_LABELS[answer],
-            "supports_count": supports, "comments_count": comments,
-        })
+    try:
+        for pid, title, lat, lng, state, answer, supports, comments, ward in rows:
+            yield maps.feature(pid, lat, lng, {
+                "id": pid, "title": title, "url": f"{prefix}{pid}{suffix}",
+                "ward": ward, "state": state, "answer_state": answer,
+                "status": "Withdrawn" if state == "withdrawn" else ANSWER_LABELS[answer],
+                "supports_count": supports, "comments_count": comments,
+            })
+    finally:
+        rows.close()  # the server-side cursor, also when the reader stops early
 
 
 # The proposal page ------------------------------------------------------------------------------------------

@@ -134,3 +134,17 @@ def _attr(html: str, name: str) -> str:
     import html as html_lib
     start = html.index(f'{name}="') + len(name) + 2
     return html_lib.unescape(html[start:html.index('"', start)])
+
+
+def test_a_cut_collection_closes_its_source_at_once():
+    closed = []
+
+    def source():
+        try:
+            for i in range(10):
+                yield maps.feature(i, 51.5, -0.15, {})
+        finally:
+            closed.append(True)  # where a cursor would be closed
+
+    chunks = maps.geojson_chunks(source(), limit=3)
+    assert json.loads("".join(chunks))["truncated"] is True and closed == [True]
