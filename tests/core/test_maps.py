@@ -146,5 +146,6 @@ def test_a_cut_collection_closes_its_source_at_once():
         finally:
             closed.append(True)  # where a cursor would be closed
 
-    chunks = maps.geojson_chunks(source(), limit=3)
-    assert json.loads("".join(chunks))["truncated"] is True and closed == [True]
+    features = source()  # held here, so only the kit can have closed it
+    assert json.loads("".join(maps.geojson_chunks(features, limit=3)))["truncated"] is True
+    assert closed == [True]
