@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic import config as civic_config
-from civic import jobs, resources
+from civic import jobs, maps, resources
 from civic.db import db
 from civic.extensions import babel, csrf, limiter, login_manager
 
@@ -60,11 +60,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.web import init_web
 
     init_web(app)
+    maps.init_app(app)
     resources.default_areas()
 
     from civic.accounts.api_tokens import bp as api_tokens_bp
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
+    from civic.api import bp as api_bp
     from civic.cli import cli
     from civic.comments.views import bp as comments_bp
     from civic.groups.views import bp as groups_bp
@@ -77,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(admin_bp)

@@ -31,7 +31,7 @@ from typing import Any
 import click
 from flask import Blueprint, Flask
 
-from civic import events, policy, resources, schedule
+from civic import api, events, policy, resources, schedule
 from civic.accounts import lifecycle
 from civic.cli import cli as civic_cli
 from civic.notifications import registry as notices
@@ -73,7 +73,7 @@ class Domain:
     #: Work ``flask civic tick`` runs, each in its own transaction under a lease (:class:`civic.schedule.Task`).
     tasks: Sequence[schedule.Task] = ()
     #: Collections the ``/api/v1/`` index lists (:class:`civic.api.Collection`).
-    api_collections: Sequence[Any] = ()  # INTEGRATE h3
+    api_collections: Sequence[api.Collection] = ()
     #: Called in the same transaction when an account changes: ``{"deleted": fn(user), "blocked": fn(user)}``.
     account_handlers: Mapping[str, Callable[[Any], None]] = field(default_factory=dict)
     #: Loads its part of the demo data (idempotent), after the core's.
@@ -120,6 +120,8 @@ def unregister(domain: Domain) -> None:
         phases.unregister_action(a.key)
     for t in domain.tasks:
         schedule.unregister(t.name)
+    for c in domain.api_collections:
+        api.unregister_collection(c.name)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.off(event_name, handler)
 
@@ -154,6 +156,8 @@ def _declare(domain: Domain) -> None:
         phases.register_action(a.key, a.label, description=a.description, position=a.position)
     for t in domain.tasks:
         schedule.task(t.name, t.fn, description=t.description, every=t.every, lease=t.lease)
+    for c in domain.api_collections:
+        api.collection(c.name, c.endpoint, c.description)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.on(event_name, handler)
 

@@ -1,40 +1,37 @@
 """JSON API (``/api/v1``): processes, proposals and comments; support and comment for signed-in people.
 
-Every endpoint calls the same services as the HTML pages (``civic.spaces.services``, ``proposals.services``,
+Built on the core's API kit (:mod:`civic.api`: argument parsing, the paging envelope, errors, token
+authentication, the write rate limit, read-only CORS); the index ``/api/v1/`` and ``/api/v1/me`` are the
+core's. Every endpoint calls the same services as the HTML pages (``civic.spaces.services``, ``proposals.services``,
 ``proposals.supports``, ``civic.comments.services``), so the rules are the same wherever a person acts.
 Documented with examples in ``docs/api.md``.
 
 - Authentication (see :mod:`civic.accounts.api_tokens`): ``Authorization: Bearer civic_...`` or the browser
   session; a session-authenticated write needs the ``X-CSRFToken`` header. Reads are open to everyone.
-- Errors are JSON: ``{"error": message, "status": n, "field": name}`` (``field`` when one input is at fault).
-  A rule's refusal keeps its status (403 permission, 404 not found, 409 a rule such as the support limit or
-  the phase); malformed input is 400 and names the field; 401 when a write needs someone signed in.
-- Lists are pages: ``{"items": [...], "page", "per_page", "total", "next"}``; ``next`` is the full address of
-  the next page (with the same filters), or null on the last one.
-- Writes are rate-limited per person (``WRITE_LIMIT``).
+- Errors, pages and rate limits: see :mod:`civic.api`. A rule's refusal keeps its status (403 permission,
+  404 not found, 409 a rule such as the support limit or the phase); malformed input is 400 and names the
+  field; 401 when a write needs someone signed in.
 """
 
 from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import jsonify, request, url_for
 from sqlalchemy.orm import joinedload, lazyload
-from werkzeug.datastructures import MultiDict
 
-from civic.accounts.api_tokens import api_user, protect_api
+from civic import api
+from civic.accounts.api_tokens import api_user
+from civic.api import BadInput, choice_arg, envelope, int_arg, iso, paging, payload, require_user, write_limit
 from civic.comments import services as comments
 from civic.db import db, paginate
-from civic.errors import DomainError, NotFound
-from civic.extensions import limiter
+from civic.errors import NotFound
 from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
-from civic.web import json_error
 from proposals import categories, exports, services, supports
 from proposals import listing as proposal_listing
 from proposals import settings as proposal_settings
@@ -42,95 +39,13 @@ from proposals.models import Proposal
 from proposals.pages import page_context
 from proposals.policy import visible
 
-bp = Blueprint("proposals_api", __name__, url_prefix="/api/v1")
-protect_api(bp)
+bp = api.blueprint("proposals_api", __name__)
+#: The index's entry (declared in proposals/manifest.py).
+COLLECTIONS = (api.Collection("processes", "proposals_api.processes",
+                              "Published participatory processes; each links to its proposals and their comments."),)
 
-PER_PAGE = 20
-PER_PAGE_MAX = 100
 COMMENTS_PER_PAGE = 50
-WRITE_LIMIT = "60 per minute"
 ALIGNMENT_WORDS = {"in_favour": 1, "neutral": 0, "against": -1}
-
-
-class NotSignedIn(DomainError):
-    status_code = 401
-
-
-class BadInput(DomainError):
-    """Input the API cannot read (a page number that is not one, a JSON body that is not an object)."""
-
-    status_code = 400
-
-
-@bp.errorhandler(NotSignedIn)
-def _not_signed_in(error: NotSignedIn):
-    response, status = json_error(error.message, 401, error.field)
-    response.headers["WWW-Authenticate"] = 'Bearer realm="civic"'
-    return response, status
-
-
-def _rate_key() -> str:
-    user = api_user()
-    return f"api-user:{user.id}" if user is not None else f"api-address:{request.remote_addr}"
-
-
-write_limit = limiter.limit(WRITE_LIMIT, key_func=_rate_key)
-
-
-# Reading the request ----------------------------------------------------------------------------------------
-
-
-def _require_user():
-    user = api_user()
-    if user is None:
-        raise NotSignedIn("Sign in first: send a personal access token (Authorization: Bearer civic_...) or "
-                          "use the API from a signed-in browser session.", field="Authorization")
-    return user
-
-
-def _int_arg(name: str, default: int, *, low: int = 1, high: int = 100_000) -> int:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadInput(f"“{name}” must be a whole number from {low} to {high:,}.", field=name)
-    return int(raw)
-
-
-def _choice_arg(name: str, choices: Sequence[str], default: str | None = None) -> str | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return default
-    if raw not in choices:
-        raise BadInput(f"“{name}” must be one of: {', '.join(choices)}.", field=name)
-    return raw
-
-
-def _paging(default_per_page: int = PER_PAGE) -> tuple[int, int]:
-    return _int_arg("page", 1), _int_arg("per_page", default_per_page, high=PER_PAGE_MAX)
-
-
-def _payload() -> MultiDict | dict[str, Any]:
-    """A JSON object body, or form fields."""
-    if request.is_json:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise BadInput("Send a JSON object, like {\"body\": \"...\"}.")
-        return data
-    return request.form
-
-
-def _envelope(items: list[Any], page: int, per_page: int, total: int, **extra: Any) -> dict[str, Any]:
-    """The pagination envelope; ``next`` keeps the request's other query parameters."""
-    next_url = None
-    if page * per_page < total:
-        args = {**request.args.to_dict(), **{k: v for k, v in extra.items() if k == "seed"}, "page": page + 1}
-        next_url = url_for(request.endpoint, **(request.view_args or {}), **args, _external=True)
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "next": next_url, **extra}
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 # Shapes -----------------------------------------------------------------------------------------------------
@@ -139,8 +54,8 @@ def _iso(value: Any) -> str | None:
 def _phase(phase: Phase | None) -> dict[str, Any] | None:
     if phase is None:
         return None
-    return {"title": phase.title, "description": phase.description, "starts_at": _iso(phase.starts_at),
-            "ends_at": _iso(phase.ends_at),
+    return {"title": phase.title, "description": phase.description, "starts_at": iso(phase.starts_at),
+            "ends_at": iso(phase.ends_at),
             "actions": phase_actions.ordered(phase.actions)}
 
 
@@ -155,7 +70,7 @@ def process_json(process: Process, *, detail: bool = False) -> dict[str, Any]:
         "status": spaces.status(process),
         "active_phase": _phase(spaces.active_phase(process)),
         "open_actions": spaces.open_actions(process),
-        "published_at": _iso(process.published_at),
+        "published_at": iso(process.published_at),
         "url": url_for("spaces.show", slug=process.slug, _external=True),
         "api_url": url_for(".process", slug=process.slug, _external=True),
         "proposals_api_url": url_for(".process_proposals", slug=process.slug, _external=True),
@@ -200,19 +115,19 @@ def proposal_json(proposal: Proposal, *, detail: bool = False) -> dict[str, Any]
             "text": proposal.answer_text or None,
             "cost": str(proposal.answer_cost) if proposal.answer_cost is not None else None,
             "delivery": proposal.answer_delivery or None,
-            "answered_at": _iso(proposal.answered_at),
+            "answered_at": iso(proposal.answered_at),
         },
         "supports_count": proposal.supports_count,
         "comments_count": proposal.comments_count,
         "endorsements_count": proposal.endorsements_count,
-        "threshold_reached_at": _iso(proposal.threshold_reached_at),
+        "threshold_reached_at": iso(proposal.threshold_reached_at),
         "location": ({"latitude": proposal.latitude, "longitude": proposal.longitude,
                       "address": proposal.address or None} if located else None),
         "photo": ({"url": url_for("pages.upload", name=proposal.photo_path, _external=True),
                    "alt": proposal.photo_alt} if proposal.photo_path else None),
-        "published_at": _iso(proposal.published_at),
-        "updated_at": _iso(proposal.updated_at),
-        "withdrawn_at": _iso(proposal.withdrawn_at),
+        "published_at": iso(proposal.published_at),
+        "updated_at": iso(proposal.updated_at),
+        "withdrawn_at": iso(proposal.withdrawn_at),
         "url": url_for("proposals.show", proposal_id=proposal.id, _external=True),
         "api_url": url_for(".proposal", proposal_id=proposal.id, _external=True),
     }
@@ -241,42 +156,20 @@ def _comment_json(node: comments.Node) -> dict[str, Any]:
 # Processes --------------------------------------------------------------------------------------------------
 
 
-@bp.get("/")
-def index():
-    """Where to start: the endpoints, and who you are signed in as."""
-    user = api_user()
-    return jsonify({
-        "name": "Civic Westminster API", "version": 1,
-        "signed_in_as": user.nickname if user else None,
-        "processes": url_for(".processes", _external=True),
-        "documentation": "docs/api.md in the Civic source code",
-        "open_data_licence": {"name": exports.LICENCE, "url": exports.LICENCE_URL},
-    })
-
-
-@bp.get("/me")
-def me():
-    """The signed-in person (for checking a token); never their email address."""
-    user = _require_user()
-    return jsonify({"nickname": user.nickname, "name": user.public_name, "verified": user.is_verified,
-                    "ward": user.ward.name if user.ward else None,
-                    "profile_url": url_for("accounts.profile", nickname=user.nickname, _external=True)})
-
-
 @bp.get("/processes")
 def processes():
     """Published processes, newest first; ``status`` (active, upcoming, past), ``programme``, ``ward`` (slugs)."""
-    status = _choice_arg("status", spaces.STATUSES)
+    status = choice_arg("status", spaces.STATUSES)
     programme = (request.args.get("programme") or "").strip() or None
     ward = (request.args.get("ward") or "").strip() or None
-    page, per_page = _paging()
+    page, per_page = paging()
     if status:
         stmt = spaces.list_query(None, which=status, programme_slug=programme, ward_slug=ward)
     else:
         stmt = spaces._filtered(None, programme_slug=programme, ward_slug=ward) \
             .order_by(Process.published_at.desc(), Process.id.desc())
     result = paginate(stmt, page, per_page)
-    return jsonify(_envelope([process_json(p) for p in result.items], result.page, per_page, result.total))
+    return jsonify(envelope([process_json(p) for p in result.items], result.page, per_page, result.total))
 
 
 def _process(slug: str) -> Process:
@@ -293,9 +186,9 @@ def process(slug: str):
 def process_proposals(slug: str):
     """The process's public proposals, with the list page's filters, orders and pages."""
     process = _process(slug)
-    page, per_page = _paging()
-    order = _choice_arg("order", tuple(proposal_listing.ORDERS), "random")
-    state = _choice_arg("state", tuple(proposal_listing.STATE_FILTERS))
+    page, per_page = paging()
+    order = choice_arg("order", tuple(proposal_listing.ORDERS), "random")
+    state = choice_arg("state", tuple(proposal_listing.STATE_FILTERS))
     ward_arg = (request.args.get("ward") or "").strip()
     ward_id = None
     if ward_arg:
@@ -309,15 +202,15 @@ def process_proposals(slug: str):
     extra: dict[str, Any] = {}
     seed = 0
     if order == "random":
-        seed = _int_arg("seed", secrets.randbelow(2**31), low=0, high=2**62)
+        seed = int_arg("seed", secrets.randbelow(2**31), low=0, high=2**62)
         extra["seed"] = seed  # send it back with the next page to keep the same order
     filters = proposal_listing.Filters(q=(request.args.get("q") or "").strip()[:100], ward_id=ward_id, state=state,
                                category=category, order=order)
     listing = proposal_listing.listing(process, filters, page, per_page, seed=seed)
     # The service shows the last page for a page past the end; a client expects an empty page there.
     items = [proposal_json(p) for p in listing.page.items] if listing.page.page == page else []
-    return jsonify(_envelope(items, page, per_page, listing.page.total, order=order, located=listing.located,
-                             **extra))
+    return jsonify(envelope(items, page, per_page, listing.page.total, keep=("seed",), order=order,
+                            located=listing.located, **extra))
 
 
 # Proposals --------------------------------------------------------------------------------------------------
@@ -345,7 +238,7 @@ def proposal(proposal_id: int):
 @bp.post("/proposals/<int:proposal_id>/support")
 @write_limit
 def support(proposal_id: int):
-    user = _require_user()
+    user = require_user()
     proposal = _visible_proposal(proposal_id, writing=True)
     added = supports.support(user, proposal)
     body = {"supported": True, "added": added, "counted": supports.support_counts(user, proposal),
@@ -356,7 +249,7 @@ def support(proposal_id: int):
 @bp.delete("/proposals/<int:proposal_id>/support")
 @write_limit
 def unsupport(proposal_id: int):
-    user = _require_user()
+    user = require_user()
     proposal = _visible_proposal(proposal_id, writing=True)
     removed = supports.unsupport(user, proposal)
     return jsonify({"supported": False, "removed": removed, "supports_count": proposal.supports_count})
@@ -369,15 +262,15 @@ def unsupport(proposal_id: int):
 def proposal_comments(proposal_id: int):
     """The conversation: top-level comments a page at a time, each with its replies nested."""
     proposal = _visible_proposal(proposal_id)
-    order = _choice_arg("order", tuple(comments.ORDERS), "oldest")
-    page, per_page = _paging(COMMENTS_PER_PAGE)
+    order = choice_arg("order", tuple(comments.ORDERS), "oldest")
+    page, per_page = paging(COMMENTS_PER_PAGE)
     thread = comments.thread("proposal", proposal.id, api_user(), order=order)
     if not thread.readable:
         raise NotFound("Comments are not shown for this proposal.")
     roots = thread.comments
     pages = max(1, math.ceil(len(roots) / per_page))
-    items = [_comment_json(n) for n in roots[(page - 1) * per_page:page * per_page]] if page <= pages else []
-    return jsonify(_envelope(items, page, per_page, len(roots), order=order, comments_count=thread.total,
+    items = [_comment_json(n) for n in api.slice_page(roots, page, per_page)] if page <= pages else []
+    return jsonify(envelope(items, page, per_page, len(roots), order=order, comments_count=thread.total,
                              may_comment=thread.may_comment is True,
                              why_not=None if thread.may_comment is True else thread.may_comment))
 
@@ -386,9 +279,9 @@ def proposal_comments(proposal_id: int):
 @write_limit
 def post_comment(proposal_id: int):
     """A comment (``body``, ``alignment``: in_favour/neutral/against or 1/0/-1) or, with ``parent_id``, a reply."""
-    user = _require_user()
+    user = require_user()
     proposal = _visible_proposal(proposal_id, writing=True)
-    data = _payload()
+    data = payload()
     body = data.get("body")
     if body is not None and not isinstance(body, str):
         raise BadInput("“body” must be text.", field="body")

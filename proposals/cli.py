@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from civic.errors import NotFound
-from civic.exports import csv_cell
+from civic.exports import csv_text, json_array
 from civic.spaces import services as spaces
 from proposals import exports
 from proposals.listing import Filters
@@ -37,14 +35,9 @@ def export(slug: str, fmt: str, output, base_url: str | None) -> None:
         except NotFound as e:
             raise click.ClickException(f"{e.message} (slug: {slug})") from None
         records = exports.rows(process, Filters())
-        if fmt == "json":
-            for chunk in exports.json_array(records):
-                output.write(chunk)
-        else:
-            writer = csv.writer(output)
-            writer.writerow(exports.FIELDS)
-            for row in exports.csv_table(records):
-                writer.writerow([csv_cell(v) for v in row])
+        chunks = json_array(records) if fmt == "json" else csv_text(exports.FIELDS, exports.csv_table(records))
+        for chunk in chunks:
+            output.write(chunk)
     if output.name != "<stdout>":
         click.echo(f"Exported the proposals of “{process.title}” to {output.name} "
                    f"({exports.LICENCE}).", err=True)

@@ -1,5 +1,8 @@
 """CSV and JSON exports of a process's proposals: open data, public fields only, streamed.
 
+What is generic (streaming, file names, the licence and attribution headers, read-only CORS) is the core's
+:mod:`civic.exports`; this module holds only which proposals and which fields leave.
+
 ``/processes/<slug>/proposals/export.csv`` (``proposals.export_csv``) and ``.../export.json``
 (``proposals.export_json``) are open to everyone and published under the Open Government Licence v3.0. They
 hold the same proposals as the public list (published, not hidden; never drafts), narrowed by the same
@@ -12,17 +15,16 @@ come, with each batch's categories read in one query, so a process of any size s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
-from flask import Response, request, stream_with_context, url_for
+from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from civic.db import db, utcnow
-from civic.exports import stream_csv
+from civic.api import iso
+from civic.db import db
+from civic.exports import OPEN_GOVERNMENT_LICENCE, download_name, json_array, open_data, stream_csv, stream_json
 from civic.extensions import limiter
 from civic.spaces import services as spaces
 from civic.spaces.models import Process, Ward
@@ -31,10 +33,9 @@ from proposals import services
 from proposals.models import Category, Proposal, ProposalCategoryLink
 from proposals.views import bp
 
-LICENCE = "Open Government Licence v3.0"
-LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-ATTRIBUTION = "Contains public sector information from Westminster City Council licensed under the Open " \
-              "Government Licence v3.0."
+LICENCE = OPEN_GOVERNMENT_LICENCE.name
+LICENCE_URL = OPEN_GOVERNMENT_LICENCE.url
+ATTRIBUTION = OPEN_GOVERNMENT_LICENCE.attribution
 FIELDS = ("id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
           "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude")
 BATCH = 500
@@ -80,26 +81,12 @@ def rows(process: Process, filters: proposal_listing.Filters) -> Iterator[dict[s
             yield {"id": pid, "title": title, "body": body, "ward": ward, "categories": names.get(pid, []),
                    "state": state, "answer_state": answer_state, "answer_text": answer_text,
                    "supports_count": supports, "comments_count": comments, "endorsements_count": endorsements,
-                   "published_at": _iso(published_at), "url": f"{prefix}{pid}{suffix}",
+                   "published_at": iso(published_at), "url": f"{prefix}{pid}{suffix}",
                    "latitude": lat, "longitude": lng}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _filename(process: Process, ext: str) -> str:
-    return f"{process.slug}-proposals-{utcnow():%Y-%m-%d}.{ext}"
-
-
-def _open_data(response: Response, process: Process) -> Response:
-    response.headers["Link"] = f'<{LICENCE_URL}>; rel="license"; title="{LICENCE}"'
-    if process.is_published:  # the same for everyone: any site may read it, any cache may keep it briefly
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Cache-Control"] = "public, max-age=300"
-    else:  # an officer's look at a process not yet published
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download_name(f"{process.slug}-proposals", ext)
 
 
 @bp.get("/processes/<slug>/proposals/export.csv")
@@ -108,7 +95,7 @@ def export_csv(slug: str):
     process = spaces.get_visible(current_user, slug)
     table = csv_table(rows(process, filters_from(request.args, process)))
     response = stream_csv(_filename(process, "csv"), list(FIELDS), table)
-    return _open_data(response, process)
+    return open_data(response, public=process.is_published)  # unpublished: an officer's look
 
 
 @bp.get("/processes/<slug>/proposals/export.json")
@@ -116,9 +103,8 @@ def export_csv(slug: str):
 def export_json(slug: str):
     process = spaces.get_visible(current_user, slug)
     records = rows(process, filters_from(request.args, process))
-    response = Response(stream_with_context(json_array(records)), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(process, "json")}"'
-    return _open_data(response, process)
+    response = stream_json(_filename(process, "json"), json_array(records))
+    return open_data(response, public=process.is_published)
 
 
 def csv_table(records: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
@@ -128,18 +114,3 @@ def csv_table(records: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
                r["answer_text"], r["supports_count"], r["comments_count"], r["endorsements_count"],
                r["published_at"], r["url"], "" if r["latitude"] is None else r["latitude"],
                "" if r["longitude"] is None else r["longitude"]]
-
-
-def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A JSON array written one element at a time (in chunks of about 16 KB)."""
-    chunk, size, first = ["["], 1, True
-    for record in records:
-        text = ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-        first = False
-        chunk.append(text)
-        size += len(text)
-        if size > 16384:
-            yield "".join(chunk)
-            chunk, size = [], 0
-    chunk.append("\n]\n")
-    yield "".join(chunk)

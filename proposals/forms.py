@@ -4,9 +4,10 @@ The rules (title length, ward of the process, point in London, proposal limit...
 these forms make sure something sensible was sent, and show every problem at once. Officers' forms are in
 ``admin_forms``."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -35,8 +36,11 @@ class ProposalForm(FlaskForm):
     address = StringField("Address or postcode (optional)", validators=[Optional(), Length(max=ADDRESS_MAX)],
                           description="For example “Church Street market, NW8 8EU”. If you can see the map, you "
                                       "can also choose a point on it.")
-    latitude = HiddenField()
-    longitude = HiddenField()
+    latitude = StringField(_l("Latitude (optional)"), validators=[Optional(), Length(max=30)],
+                           description=_l("For example 51.5225. Or choose the point on the map."))
+    longitude = StringField(_l("Longitude (optional)"), validators=[Optional(), Length(max=30)],
+                            description=_l("For example -0.1705."))
+    point_confirmed = BooleanField(_l("The point is right"))
     photo = FileField("Photo (optional)",
                       description="A JPEG, PNG or WebP image of up to 5 MB. We remove its hidden details, such as "
                                   "where it was taken.")

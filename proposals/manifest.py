@@ -35,5 +35,6 @@ DOMAIN = Domain(
     notice_kinds=notices.KINDS,
     notice_builders=notices.BUILDERS,
     policy_rules=policy.RULES,
+    api_collections=api.COLLECTIONS,
     seeder=demo.seed,
 )

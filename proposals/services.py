@@ -5,12 +5,13 @@ Every write checks here who may do it (``policy.require``, rules in ``proposals.
 process's phase allows it (``civic.spaces.services.require_phase``), so the HTML views and the JSON API share
 one set of rules. Services add and flush; the request commits. Co-authors, supports, endorsements, answers,
 settings and categories have modules of their own; the pages' read-models are ``pages`` and ``listing``.
+Points and GeoJSON come from the core's map kit (:mod:`civic.maps`); only which proposals and which fields are
+decided here.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy import update as sql_update
 from werkzeug.datastructures import FileStorage
 
-from civic import events, policy, uploads
+from civic import events, maps, policy, uploads
 from civic.accounts.models import User
 from civic.db import db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
@@ -36,10 +37,6 @@ TITLE_MIN, TITLE_MAX = 15, 150
 BODY_MAX = 10_000
 ADDRESS_MAX = 200
 ALT_MAX = 300
-#: Greater London, generously: a point outside this box is a mistake (or not a London proposal).
-LONDON_BOUNDS = {"south": 51.28, "north": 51.70, "west": -0.52, "east": 0.34}
-#: Westminster's centre, where maps open.
-MAP_CENTRE = (51.5145, -0.1575)
 
 
 # Proposals and their choices --------------------------------------------------------------------------------
@@ -90,27 +87,6 @@ def _text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def parse_point(latitude: Any, longitude: Any) -> tuple[float, float] | None:
-    """A map point from the form's hidden fields: both or neither, numbers, inside Greater London."""
-    lat_raw, lng_raw = _text(str(latitude) if latitude is not None else ""), \
-        _text(str(longitude) if longitude is not None else "")
-    if not lat_raw and not lng_raw:
-        return None
-    try:
-        lat, lng = float(lat_raw), float(lng_raw)
-    except ValueError:
-        raise RuleViolation("The point on the map was not understood. Choose it again, or clear it.",
-                            field="address") from None
-    if not (math.isfinite(lat) and math.isfinite(lng)):
-        raise RuleViolation("The point on the map was not understood. Choose it again, or clear it.",
-                            field="address")
-    b = LONDON_BOUNDS
-    if not (b["south"] <= lat <= b["north"] and b["west"] <= lng <= b["east"]):
-        raise RuleViolation("The point on the map is outside Greater London. Choose a point in London, or "
-                            "clear it.", field="address")
-    return round(lat, 6), round(lng, 6)
-
-
 @dataclass
 class ProposalFields:
     """What a person fills in to make or edit a proposal."""
@@ -121,6 +97,7 @@ class ProposalFields:
     address: str = ""
     latitude: Any = None
     longitude: Any = None
+    point_confirmed: bool = False  # "the point is right", when it lies far outside the ward
     photo: FileStorage | None = None
     photo_alt: str = ""
     remove_photo: bool = False
@@ -159,12 +136,15 @@ def _apply(proposal: Proposal, process: Process, data: ProposalFields) -> None:
         ward_id = int(data.ward_id) if data.ward_id not in (None, "") else None
     except (TypeError, ValueError):
         ward_id = None
-    if ward_id is None or ward_id not in {w.id for w in wards_for(process)}:
+    ward = next((w for w in wards_for(process) if w.id == ward_id), None) if ward_id is not None else None
+    if ward is None:
         raise RuleViolation("Choose the ward where your proposal would happen.", field="ward")
     address = " ".join(_text(data.address).split())
     if len(address) > ADDRESS_MAX:
         raise RuleViolation(f"The address must be {ADDRESS_MAX} characters or fewer.", field="address")
-    point = parse_point(data.latitude, data.longitude)
+    point = maps.parse_point(data.latitude, data.longitude)
+    if point != (proposal.latitude, proposal.longitude) or ward_id != proposal.ward_id:  # asked once
+        maps.question_point(point, ward.name, confirmed=data.point_confirmed)
     try:
         wanted = {int(c) for c in data.category_ids}
     except (TypeError, ValueError):
@@ -309,27 +289,28 @@ def withdraw(user: User, proposal: Proposal) -> str:
 GEOJSON_LIMIT = 5000
 
 
-def geojson(process: Process, f: Filters) -> dict[str, Any]:
-    """The filtered set's located proposals as a GeoJSON FeatureCollection of public fields: one query."""
+def geojson_features(process: Process, f: Filters) -> Iterator[dict[str, Any]]:
+    """The filtered set's located proposals as GeoJSON features of public fields, read in batches (one query);
+    one more than ``GEOJSON_LIMIT`` at most, so the map kit can say the collection was cut."""
     where = conditions(process, f)
     rows = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.latitude, Proposal.longitude, Proposal.state,
                Proposal.answer_state, Proposal.supports_count, Proposal.comments_count, Ward.name)
         .join(Ward, Ward.id == Proposal.ward_id)
         .where(*where, Proposal.latitude.is_not(None), Proposal.longitude.is_not(None))
-        .order_by(Proposal.id).limit(GEOJSON_LIMIT + 1)).all()
-    features = [{
-        "type": "Feature",
-        "id": pid,
-        "geometry": {"type": "Point", "coordinates": [lng, lat]},
-        "properties": {
-            "id": pid, "title": title, "url": url_for("proposals.show", proposal_id=pid),
-            "ward": ward, "state": state, "answer_state": answer,
-            "status": "Withdrawn" if state == "withdrawn" else ANSWER_LABELS[answer],
-            "supports_count": supports, "comments_count": comments,
-        },
-    } for pid, title, lat, lng, state, answer, supports, comments, ward in rows[:GEOJSON_LIMIT]]
-    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > GEOJSON_LIMIT}
+        .order_by(Proposal.id).limit(GEOJSON_LIMIT + 1).execution_options(yield_per=500))
+    url = url_for("proposals.show", proposal_id=0)
+    prefix, suffix = url.rsplit("0", 1)
+    try:
+        for pid, title, lat, lng, state, answer, supports, comments, ward in rows:
+            yield maps.feature(pid, lat, lng, {
+                "id": pid, "title": title, "url": f"{prefix}{pid}{suffix}",
+                "ward": ward, "state": state, "answer_state": answer,
+                "status": "Withdrawn" if state == "withdrawn" else ANSWER_LABELS[answer],
+                "supports_count": supports, "comments_count": comments,
+            })
+    finally:
+        rows.close()  # the server-side cursor, also when the reader stops early
 
 
 # Comments ---------------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from civic import policy
+from civic import maps, policy
 from civic.comments import services as comments
 from civic.db import db, get_or_404
 from civic.errors import RuleViolation
@@ -35,6 +35,8 @@ bp = Blueprint("proposals", __name__)
 bp.add_app_template_global(ANSWER_LABELS, "proposal_answer_labels")
 
 SEED_KEY = "proposals_seed"
+#: The list's query arguments that its links (map, downloads) carry on.
+FILTER_ARGS = ("q", "ward", "state", "category", "order")
 
 
 # The list and the map ---------------------------------------------------------------------------------------
@@ -74,7 +76,8 @@ def index(slug: str):
     form, f, categories = _filters(process)
     seed = _seed() if f.order == "random" else 0
     result = listing(process, f, page_arg(), seed=seed)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filters: another argument (``slug``, ``_external``...) would reach url_for in the page's links.
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("proposals/index.html", process=process, form=form, filters=f, listing=result,
                            page=result.page, categories=categories, query_args=args,
                            creation_refusal=services.creation_refusal(current_user, process)
@@ -85,9 +88,7 @@ def index(slug: str):
 def geojson(slug: str):
     process = spaces.get_visible(current_user, slug)
     _form, f, _categories = _filters(process)
-    response = jsonify(services.geojson(process, f))
-    response.mimetype = "application/geo+json"
-    return response
+    return maps.stream_geojson(services.geojson_features(process, f), limit=services.GEOJSON_LIMIT)
 
 
 # Creating, editing, publishing, withdrawing -----------------------------------------------------------------
@@ -101,7 +102,8 @@ def _form_choices(form: forms.ProposalForm, process) -> None:
 def _fields(form: forms.ProposalForm) -> services.ProposalFields:
     return services.ProposalFields(
         title=form.title.data, body=form.body.data, ward_id=form.ward.data, address=form.address.data,
-        latitude=form.latitude.data, longitude=form.longitude.data, photo=form.photo.data,
+        latitude=form.latitude.data, longitude=form.longitude.data, point_confirmed=bool(form.point_confirmed.data),
+        photo=form.photo.data,
         photo_alt=form.photo_alt.data, remove_photo=bool(form.remove_photo.data),
         category_ids=form.categories.data or ())
 

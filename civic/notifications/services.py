@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from civic import events, resources
+from civic import events, maps, resources
 from civic.accounts import tokens
 from civic.accounts.models import User
 from civic.db import Page, UTCDateTime, db, paginate, utcnow
@@ -240,7 +240,7 @@ def save_alerts(user: User, *, ward_ids: Iterable[int], programme_ids: Iterable[
     if (latitude is None) != (longitude is None):
         raise RuleViolation("Give both latitude and longitude, or neither.", field="latitude")
     if latitude is not None:
-        if not (51.28 <= latitude <= 51.70 and -0.52 <= longitude <= 0.34):  # type: ignore[operator]
+        if not maps.LONDON.contains(latitude, longitude):  # type: ignore[arg-type]
             raise RuleViolation("Choose a place in London.", field="latitude")
         if radius_m not in RADIUS_CHOICES:
             raise RuleViolation("Choose how far from the place.", field="radius_m")

@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from civic.accounts.api_tokens import api_user, protect_api
+from civic import api as api_kit
+from civic.accounts.api_tokens import api_user
 from civic.extensions import limiter
 from civic.search import services
 from civic.search.forms import SearchForm
@@ -16,7 +17,9 @@ from civic.web import json_error, link_args, page_arg
 
 bp = Blueprint("search", __name__)
 api = Blueprint("search_api", __name__, url_prefix="/api/v1")
-protect_api(api)
+api_kit.setup(api)  # token or session, like the rest of /api/v1; anonymous reads open to any site
+api_kit.collection("search", "search_api.search_json",
+                   "One search over everything public: proposals, processes, groups, comments and more.")
 
 #: Searching costs more than reading a page: generous for people, a brake for scripts.
 LIMIT = "120 per minute"

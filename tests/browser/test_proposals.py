@@ -63,6 +63,16 @@ def test_the_list_shows_the_filtered_set_on_a_map_and_passes_axe(new_context, wo
     assert page.locator("#proposals-map .leaflet-marker-icon").count() == 2
     assert page.get_by_text("2 of 3 have a place on the map.").is_visible()
     assert axe_violations(page) == []
+    # The pins are not in the tab order (the list is the way through); a link skips the map.
+    assert page.locator("#proposals-map [tabindex]:not([tabindex='-1'])").count() == 0
+    assert page.locator("#proposals-map .leaflet-marker-icon[tabindex]").count() == 0
+    skip = page.get_by_role("link", name="Skip the map")
+    skip.focus()
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "proposals-map-end"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.proposal-list') !== null")
     # A marker opens a popup linking to its proposal.
     page.locator('#proposals-map .leaflet-marker-icon[title="Cycle racks by Edgware Road station"]').click()
     link = page.locator(".leaflet-popup-content a")
@@ -119,12 +129,38 @@ def test_making_a_proposal_with_a_point_chosen_on_the_map(new_context, world):  
     assert watch.console_errors == []
 
 
+def test_a_point_is_picked_with_the_keyboard_and_a_far_one_is_questioned(new_context, world):  # noqa: F811
+    _context, page, watch = new_context()
+    sign_in(page, "resident")
+    page.goto(f"/processes/{world['slug']}/proposals/new")
+    page.get_by_label("Ward").select_option(label="Church Street")
+    put = page.get_by_role("button", name="Put the point in the middle of the map")
+    put.focus()
+    page.keyboard.press("Enter")
+    latitude, longitude = (float(page.locator(f"#{n}").input_value()) for n in ("latitude", "longitude"))
+    assert abs(latitude - 51.5225) < 0.001 and abs(longitude + 0.1705) < 0.001  # the map opened on the ward
+    marker = page.locator("#location-picker .leaflet-marker-icon")
+    marker.focus()
+    page.keyboard.press("Shift+ArrowUp")
+    assert float(page.locator("#latitude").input_value()) == pytest.approx(latitude + 100 / 111320, abs=1e-6)
+    assert page.get_by_text("Point chosen: latitude").is_visible()
+    # Typed numbers move the point; one far from the ward is questioned at once.
+    page.get_by_label("Latitude (optional)").fill("51.4870")
+    page.get_by_label("Longitude (optional)").fill("-0.1375")
+    page.get_by_label("Longitude (optional)").press("Tab")
+    assert page.get_by_text("km from the middle of Church Street ward").is_visible()
+    assert axe_violations(page) == []
+    assert watch.console_errors == []
+
+
 def test_without_javascript_the_pages_work_and_show_no_empty_map(new_context, world):  # noqa: F811
     _context, page, _watch = new_context(java_script_enabled=False)
     page.goto(f"/processes/{world['slug']}/proposals/")
     assert not page.locator("#proposals-map").is_visible()
+    assert not page.get_by_role("link", name="Skip the map").is_visible()  # nothing to skip
     assert page.get_by_role("link", name="Street trees on Church Street market").is_visible()
     sign_in(page, "resident")
     page.goto(f"/processes/{world['slug']}/proposals/new")
     assert not page.locator("#location-picker").is_visible()
     assert page.get_by_label("Address or postcode (optional)").is_visible()
+    assert page.get_by_label("Latitude (optional)").is_visible()  # a point can still be given, typed

@@ -83,8 +83,8 @@ GET = {
     "comments.edit": only(()),  # somebody else's comment: only its author, not even officers
     "comments.delete": only(()),
     "api_tokens.index": signed_in(),
-    "proposals_api.index": everyone(200),
-    "proposals_api.me": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
+    "api.index": everyone(200),
+    "api.me": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
     "proposals_api.processes": everyone(200),
     "proposals_api.process": everyone(200),
     "proposals_api.process_proposals": everyone(200),

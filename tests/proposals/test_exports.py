@@ -62,6 +62,7 @@ def test_csv_holds_the_public_proposals_and_public_fields_only(client, world):
     assert 'rel="license"' in response.headers["Link"] and "open-government-licence/version/3" in \
         response.headers["Link"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["X-Attribution"].startswith("Contains public sector information from Westminster")
     text = response.get_data(as_text=True)
     assert text.splitlines()[0] == ",".join(FIELDS)
     rows = read_csv(response)

@@ -9,6 +9,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
+from civic import maps
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from proposals import services, similar
@@ -119,7 +120,7 @@ def test_a_point_outside_greater_london_is_refused(client_as, make_process, ward
     assert 'value="Paris"' in response.text
     assert proposals_of(user) == []
     with pytest.raises(RuleViolation):
-        services.parse_point("51.5", "")  # both or neither
+        maps.parse_point("51.5", "")  # both or neither
 
 
 def test_an_unconfirmed_account_cannot_propose(client_as, make_process, ward_id):

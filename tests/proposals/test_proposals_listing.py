@@ -147,7 +147,7 @@ def test_geojson_has_the_filtered_located_proposals_with_public_fields_only(clie
     page = client.get(url(process))
     assert "2 of 3 have a place on the map." in page.text
     assert f'data-geojson-url="/processes/{process.slug}/proposals/map.geojson' in page.text
-    assert "vendor/leaflet/leaflet.js" in page.text and "js/proposals-map.js" in page.text
+    assert "vendor/leaflet/leaflet.js" in page.text and "js/map.js" in page.text
     page = client.get(url(process, category="trees"))
     assert "1 of 2 have a place on the map." in page.text
     assert "map.geojson?category=trees" in page.text

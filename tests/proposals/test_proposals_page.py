@@ -43,8 +43,9 @@ def test_the_page_shows_the_proposal(client, make_user, make_process, make_propo
     assert "<strong>empty lot</strong>" in text
     # The location, in words and on a map.
     assert "Church Street market, NW8 8EU, Church Street ward." in text
-    assert 'data-point data-lat="51.5226" data-lng="-0.17"' in text
-    assert "vendor/leaflet/leaflet.css" in text and "js/proposals-map.js" in text
+    assert 'data-map="point"' in text and 'data-lat="51.5226" data-lng="-0.17"' in text
+    assert "vendor/leaflet/leaflet.css" in text and "js/map.js" in text
+    assert "51.5226" not in text.replace('data-lat="51.5226"', "")  # the place is named, not its numbers
     # A share link: the plain address in a read-only input with a label.
     assert '<label class="label" for="share-link">' in text
     assert f'id="share-link" readonly value="http://civic.test/proposals/{proposal.id}"' in text
