@@ -32,11 +32,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from civic import events, policy
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.groups.models import Group, Membership
 from civic.groups.services import is_organiser
-from civic.moderation.services import audit
 from civic.slugs import slugify
 from civic.spaces.models import Process
 from civic.spaces.services import is_open, require_phase

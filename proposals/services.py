@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import after_this_request, current_app, has_request_context, url_for
+from flask import current_app, url_for
 from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, exists, func, literal, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 
 from civic import events, policy, search, uploads
 from civic.accounts.models import User
-from civic.db import Page, db, utcnow
+from civic.db import Page, after_commit, after_rollback, db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.groups.models import Group, Membership
 from civic.spaces.models import Process, Ward
@@ -225,14 +225,9 @@ def _has_file(upload: FileStorage | None) -> bool:
 
 
 def _after_request(fn) -> None:
-    """Run ``fn(ok)`` once the response is ready (``ok``: it will commit); at once outside a request."""
-    if has_request_context():
-        @after_this_request
-        def _run(response):
-            fn(response.status_code < 400)
-            return response
-    else:
-        fn(True)
+    """Run ``fn(ok)`` once the transaction ends (``ok``: it committed; see :func:`civic.db.after_commit`)."""
+    after_commit(fn, True)
+    after_rollback(fn, False)
 
 
 def _apply(proposal: Proposal, process: Process, data: ProposalFields) -> None:

@@ -8,11 +8,11 @@ from sqlalchemy import Select, func, select
 
 from civic import policy
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from civic.jobs import Job, defer
 from civic.jobs.models import JobFailure
-from civic.moderation.services import audit
 
 FILTERS = {"open": "Waiting for a decision", "all": "All"}
 

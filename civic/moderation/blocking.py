@@ -21,10 +21,10 @@ from civic import events, mail, policy, resources
 from civic.accounts import passwords
 from civic.accounts import services as accounts
 from civic.accounts.models import SigninFailure, User, new_session_token
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation, TooManyAttempts
 from civic.moderation.models import Appeal, Block, Moderation
-from civic.moderation.services import audit
 
 MIN_JUSTIFICATION = 15
 MAX_TEXT = 5000

@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     services.subscribe_to_events()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)
-    from civic.cli import cli as civic_cli
+    from civic.commands import cli as civic_cli
 
     civic_cli.add_command(cli.send_digests_command)
     civic_cli.add_command(cli.tick_command)

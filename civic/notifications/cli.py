@@ -31,8 +31,7 @@ def tick_command() -> None:
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         made = kinds.announce_phase_changes()
-        db.session.commit()
-        services.run_after_commit(db.session())
+        db.session.commit()  # the notices' mail leaves after the commit
         waiting = services.send_waiting_immediate()
     click.echo(f"phase changes announced: {made}")
     if waiting:

@@ -52,9 +52,3 @@ def matching_ids(type_name: str, text: str, *, parent: str | None = None, limit:
     from civic.search import services
 
     return services.matching_ids(type_name, text, parent=parent, limit=limit)
-
-
-def after_request() -> None:
-    from civic.search import services
-
-    services.after_request()

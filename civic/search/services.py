@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_app_context, has_request_context, url_for
 from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -249,19 +249,26 @@ def queued() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchQueue)) or 0
 
 
-def after_request() -> None:
-    """Called by the app once a request's transaction has committed: with ``CIVIC_SEARCH_DRAIN=request``
-    the request's changes are applied to the index now (tests; small sites)."""
-    session = db.session()
-    if not session.info.pop("civic.search.committed", False):
+def after_commit() -> None:
+    """Queued by a commit that wrote to the search queue (:mod:`civic.search.capture`), run once it committed:
+    with ``CIVIC_SEARCH_DRAIN=thread`` the drainer is woken (in a request; a web worker lives on) or the queue
+    is drained before going on (a CLI command or a job: the process may end before a thread would); with
+    ``request`` the changes are applied to the index now (tests; small sites)."""
+    if not has_app_context():
         return
-    if current_app.config.get("SEARCH_DRAIN") != "request":
-        return
-    try:
-        drain()
-    except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it for the next drain
-        log.exception("search: draining after the request failed; the queue keeps the changes")
-        db.session.rollback()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config.get("SEARCH_DRAIN")
+    if mode == "thread":
+        if has_request_context():
+            wake(app)
+        else:
+            drain_now(app)
+    elif mode == "request":
+        try:
+            drain()
+        except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it for the next drain
+            log.exception("search: draining after the commit failed; the queue keeps the changes")
+            db.session.rollback()
 
 
 class Drainer:
