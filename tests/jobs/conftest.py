@@ -17,7 +17,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 
-from civic import jobs, worker
+from civic import worker
 from civic.jobs.queue import RQQueue, ThreadQueue, backend_for
 from tests.conftest import REDIS_URL, free_port, redis_problem
 
