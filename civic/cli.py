@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import inspect, select
 
 from civic import jobs, migrate, search, worker
-from civic.accounts import roles
+from civic.accounts import passwords, roles
 from civic.accounts.models import User, UserRole
 from civic.accounts.passwords import hash_password
 from civic.commands import cli
@@ -140,8 +140,6 @@ def seed_demo(password: str | None) -> None:
 @click.password_option()
 def create_admin(email: str, nickname: str, name: str, password: str) -> None:
     """Create an administrator account (for a fresh production install)."""
-    from civic.accounts import passwords
-
     if (msg := passwords.problem(password)) is not None:
         raise click.ClickException(msg)
     user = User(nickname=nickname.lower(), display_name=name, email=email.lower(), email_confirmed_at=utcnow(),

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from civic.db import db
+
 
 @dataclass(frozen=True)
 class ResourceType:
@@ -69,8 +71,6 @@ def find(name: str) -> ResourceType | None:
 
 def load_visible(rt: ResourceType, user: Any, resource_id: int) -> Any | None:
     """The object of this type with this id if it exists and this person may see it (its ``visible`` hook)."""
-    from civic.db import db
-
     obj = db.session.get(rt.model, resource_id)
     visible = rt.hook("visible")
     if obj is None or (visible is not None and not visible(user, obj)):

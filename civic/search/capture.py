@@ -11,8 +11,8 @@ Session events, for every session:
   away with the change, so a rolled-back request never leaves a ghost in the index. The same commit queues
   :func:`civic.search.services.after_commit` on the session's after-commit queue (:func:`civic.db.after_commit`):
   it wakes the process's drainer (``CIVIC_SEARCH_DRAIN=thread``; outside a request, in a CLI command or a job,
-  the queue is drained before the commit returns, as the process may end soon), or drains at once
-  (``request``).
+  the queue is drained before the commit returns, as the process may end soon), or drains before a request's
+  response leaves (``request``).
 
 Inserts made with ``session.execute(insert(Model), rows)`` carry no ids and are not seen: a bulk loader calls
 :func:`civic.search.services.enqueue` (or the reindex) itself, as the demo data does.
@@ -20,7 +20,6 @@ Inserts made with ``session.execute(insert(Model), rows)`` carry no ids and are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
@@ -29,12 +28,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from civic.db import after_commit_of, pending_after_commit
 from civic.search import registry
 from civic.search.models import SearchQueue
-
-PENDING = "civic.search.pending"
-
-
-def note(session: Session, keys: Iterable[str]) -> None:
-    session.info.setdefault(PENDING, set()).update(keys)
+from civic.search.services import PENDING, after_commit, note
 
 
 def _changed(obj: Any, columns: frozenset[str] | None) -> bool:
@@ -116,8 +110,6 @@ def _before_commit(session: Session) -> None:
     keys = session.info.pop(PENDING, None)
     if keys:
         session.execute(insert(SearchQueue), [{"key": k} for k in sorted(keys)])
-        from civic.search.services import after_commit
-
         if after_commit not in pending_after_commit(session):
             after_commit_of(session, after_commit)
 
