@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from civic import db as civic_db
-from civic import events, resources
+from civic import events, jobs, resources
 from civic.accounts import tokens
 from civic.accounts.models import User
 from civic.db import Page, UTCDateTime, after_commit, db, paginate, utcnow
@@ -382,8 +382,7 @@ def send_waiting_immediate(older_than_seconds: int = 60) -> int:
 
 
 def _enqueue_immediate(event_id: int) -> None:
-    from civic import jobs
-    from civic.notifications import delivery
+    from civic.notifications import delivery  # delivery imports this module
 
     jobs.enqueue(delivery.send_immediate, event_id, _base_url(), description=f"Notification mail for event {event_id}")
 
