@@ -57,9 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     login_manager.user_loader(account_services.load_user)
 
-    from civic.web import init_web
+    from civic import request_cycle
 
-    init_web(app)
+    request_cycle.init_app(app)
     maps.init_app(app)
     resources.default_areas()
 

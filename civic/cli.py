@@ -10,19 +10,18 @@ from urllib.parse import urlsplit
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import inspect, select
 
-from civic import jobs, migrate, search
-from civic.accounts import roles
+from civic import jobs, migrate, search, worker
+from civic.accounts import passwords, roles
 from civic.accounts.models import User, UserRole
 from civic.accounts.passwords import hash_password
+from civic.commands import cli
 from civic.db import db, utcnow
 from civic.groups.models import Group, Membership
 from civic.schedule.cli import tick_command
 from civic.spaces.models import PostcodeSector, Ward
 
-cli = AppGroup("civic", help="Civic administration commands.")
 cli.add_command(tick_command)  # flask civic tick: every registered scheduled task (civic.schedule)
 
 
@@ -144,8 +143,6 @@ def seed_demo(password: str | None) -> None:
 @click.password_option()
 def create_admin(email: str, nickname: str, name: str, password: str) -> None:
     """Create an administrator account (for a fresh production install)."""
-    from civic.accounts import passwords
-
     if (msg := passwords.problem(password)) is not None:
         raise click.ClickException(msg)
     user = User(nickname=nickname.lower(), display_name=name, email=email.lower(), email_confirmed_at=utcnow(),
@@ -157,7 +154,7 @@ def create_admin(email: str, nickname: str, name: str, password: str) -> None:
 
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now (retries that are due included), then stop.")
-def worker(burst: bool) -> None:
+def worker_command(burst: bool) -> None:
     """Run the background job worker: mail and other jobs from the Redis queue (CIVIC_REDIS_URL)."""
     cfg = current_app.config
     try:
@@ -174,4 +171,4 @@ def worker(burst: bool) -> None:
     where = f"{url.hostname or 'localhost'}:{url.port or 6379}{url.path if url.path not in ('', '/') else '/0'}"
     click.echo(f"Working on the {cfg['JOB_QUEUE_NAME']!r} queue at {where}"
                f"{' until it is empty' if burst else ' (Ctrl+C to stop)'}.")
-    jobs.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+    worker.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]

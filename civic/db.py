@@ -1,22 +1,40 @@
-"""SQLAlchemy 2 engine and session, the declarative Base and shared column types.
+"""SQLAlchemy 2 engine and session, the declarative Base, shared column types and the after-commit queue.
 
-One transaction per request or CLI command: services add and flush, and the
-request (see :func:`civic.app.create_app`) commits once or rolls back.
+One transaction per request, CLI command or job: services add and flush, and the request (see
+:mod:`civic.request_cycle`), the command or the job commits once or rolls back.
+
+What must happen only once the change is committed (mail, events, jobs, waking the search drainer,
+deleting a replaced file) is queued with :func:`after_commit` and runs after the session's outermost
+commit, in the order it was queued; a rollback drops it, and so does rolling back the savepoint it was
+queued in. Releasing a savepoint (``begin_nested``) runs nothing. :func:`after_rollback` is the other
+half: undo work done outside the database (a file saved) when the change does not happen.
 """
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, has_app_context
 from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("civic.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -115,6 +133,121 @@ class Database:
 
 
 db = Database()
+
+
+# The after-commit queue ----------------------------------------------------------------------------------------
+
+_QUEUE = "civic.after_commit"  # [(on_commit, fn, args, kwargs)] of the session's current transaction
+_MARKS = "civic.after_commit.marks"  # {open savepoint: length of the queue when it began}
+_COMMITTED = "civic.after_commit.committed"  # the outermost transaction has just committed
+
+_Entry = tuple[bool, Callable[..., Any], tuple, dict]
+
+
+def after_commit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    """Call ``fn(*args, **kwargs)`` once ``db.session``'s outermost transaction has committed; never if it
+    rolls back (or the savepoint it was queued in does).
+
+    Calls run in the order they were queued, in requests, CLI commands and jobs alike, after the commit has
+    returned control of the session: a call may use ``db.session`` (in a new transaction, which it commits
+    itself). What a call queues in turn runs after that commit of its own, or, if it commits nothing, right
+    after the calls already waiting. A call that raises is logged and the others still run; under test
+    (``TESTING``) the first error is raised again once all have run, so a mistake cannot hide.
+    """
+    _queue(db.session(), (True, fn, args, kwargs))
+
+
+def after_rollback(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    """Call ``fn(*args, **kwargs)`` if ``db.session``'s transaction (or the savepoint it is queued in) is
+    rolled back or closed without a commit; never after a commit. Errors are logged, never raised."""
+    _queue(db.session(), (False, fn, args, kwargs))
+
+
+def after_commit_of(session: Session, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+    """:func:`after_commit` for a given session (session event listeners, sessions of their own)."""
+    _queue(session, (True, fn, args, kwargs))
+
+
+def pending_after_commit(session: Session | None = None) -> list[Callable[..., Any]]:
+    """The functions waiting for the session's commit, in order (to avoid queuing a thing twice)."""
+    entries = (session or db.session()).info.get(_QUEUE, [])
+    return [fn for on_commit, fn, _args, _kwargs in entries if on_commit]
+
+
+def discard_after_commit(fn: Callable[..., Any], session: Session | None = None) -> int:
+    """Drop the waiting calls of ``fn`` (e.g. a seeder that made history nobody is to be told about);
+    returns how many were dropped."""
+    entries = (session or db.session()).info.get(_QUEUE, [])
+    kept = [e for e in entries if not (e[0] and e[1] is fn)]
+    dropped = len(entries) - len(kept)
+    entries[:] = kept
+    return dropped
+
+
+def _queue(session: Session, entry: _Entry) -> None:
+    if not session.in_transaction():
+        session.begin()  # lazy: no connection, no SQL; the queue belongs to this transaction from now on
+    session.info.setdefault(_QUEUE, []).append(entry)
+
+
+def _run(entries: list[_Entry], on_commit: bool) -> list[BaseException]:
+    errors: list[BaseException] = []
+    for when, fn, args, kwargs in entries:
+        if when is not on_commit:
+            continue
+        try:
+            fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - the transaction is over; the others must still run
+            log.exception("after the %s: %s failed", "commit" if on_commit else "rollback",
+                          getattr(fn, "__qualname__", fn))
+            errors.append(e)
+    return errors
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _savepoint_began(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(session.info.get(_QUEUE, ()))
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    nested = session.get_nested_transaction()
+    if nested is not None:  # a savepoint released: what it queued now waits for the outer commit
+        session.info.get(_MARKS, {}).pop(nested, None)
+    else:
+        session.info[_COMMITTED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        mark = session.info.get(_MARKS, {}).pop(transaction, None)
+        if mark is not None:  # rolled back: what it queued goes with it
+            entries = session.info.get(_QUEUE, [])
+            dropped, entries[mark:] = entries[mark:], []
+            _run(dropped, on_commit=False)
+        return
+    if transaction.parent is not None:  # a flush's inner transaction
+        return
+    committed = session.info.pop(_COMMITTED, False)
+    session.info.pop(_MARKS, None)
+    entries = session.info.pop(_QUEUE, [])
+    if not committed:
+        _run(entries, on_commit=False)
+        return
+    errors: list[BaseException] = []
+    waiting = deque(entries)
+    while waiting:
+        entry = waiting.popleft()
+        errors += _run([entry], on_commit=True)
+        # What the call queued and did not commit itself (a handler sending mail) runs in this round too.
+        left = session.info.pop(_QUEUE, None)
+        if left:
+            session.info.pop(_MARKS, None)
+            waiting.extend(left)
+    if errors and has_app_context() and current_app.testing:
+        raise errors[0]
 
 
 def get_or_404(model: type, ident: Any) -> Any:

@@ -33,7 +33,7 @@ from flask import Blueprint, Flask
 
 from civic import api, events, policy, resources, schedule
 from civic.accounts import lifecycle
-from civic.cli import cli as civic_cli
+from civic.commands import cli as civic_cli
 from civic.notifications import registry as notices
 from civic.resources import Area, Component, ResourceType
 from civic.search import registry as search

@@ -1,7 +1,7 @@
 """The core's event bus: domains publish, the core (notifications, search) subscribes.
 
 Handlers run after the surrounding transaction commits (see :func:`publish`), so a
-rolled-back request never notifies anyone.
+rolled-back request or command never notifies anyone.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from blinker import Namespace
-from flask import g, has_request_context
+
+from civic.db import after_commit
 
 signals = Namespace()
 event_signal = signals.signal("civic.event")
@@ -33,25 +34,16 @@ def event_types() -> dict[str, str]:
 
 
 def publish(name: str, subject: Any, **data: Any) -> None:
-    """Queue an event; it is sent when the request's transaction has committed.
-
-    Outside a request (CLI, tests calling services directly) it is sent at once.
-    """
+    """Queue an event; it is sent once the transaction has committed (:func:`civic.db.after_commit`), in a
+    request, a CLI command or a job alike. Handlers that write commit their own transaction."""
     if name not in _event_types:
         raise ValueError(f"undeclared event type {name!r}")
-    if has_request_context():
-        g.setdefault("civic_events", []).append((name, subject, data))
-    else:
-        event_signal.send(name, subject=subject, **data)
+    after_commit(send, name, subject, data)
 
 
-def flush_after_commit() -> None:
-    for name, subject, data in g.pop("civic_events", []):
-        event_signal.send(name, subject=subject, **data)
-
-
-def discard() -> None:
-    g.pop("civic_events", None)
+def send(name: str, subject: Any, data: dict[str, Any]) -> None:
+    """Send an event to its handlers now (what :func:`publish` queues)."""
+    event_signal.send(name, subject=subject, **data)
 
 
 def subscribe(handler: Callable[..., Any]) -> None:

@@ -1,12 +1,12 @@
 """Outgoing email.
 
-Messages built during a request are held in an outbox and, once the request's
-transaction has committed, handed to the job queue (:mod:`civic.jobs`): they
-leave outside the request, so a slow or failing mail server never delays or
-breaks the page that caused them. :func:`deliver_job` raises on failure, so the
-queue tries again with back-off and, after the last attempt, keeps the message
-as a failure that admins can see and retry on ``/admin/jobs``. Outside a request
-(CLI) :func:`send` hands the message to the queue at once.
+Messages are handed to the job queue (:mod:`civic.jobs`) once the transaction
+that sent them has committed (:func:`civic.db.after_commit`; in a request, a CLI
+command or a job alike): they leave outside the request, so a slow or failing
+mail server never delays or breaks the page that caused them, and a rolled-back
+change sends nothing. :func:`deliver_job` raises on failure, so the queue tries
+again with back-off and, after the last attempt, keeps the message as a failure
+that admins can see and retry on ``/admin/jobs``.
 
 Delivery is SMTP when ``CIVIC_SMTP_HOST`` is set; otherwise (the embedded
 default) each message is written as an ``.eml`` file under ``instance/mail/``
@@ -27,9 +27,10 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, g, has_request_context, render_template
+from flask import current_app, render_template
 
 from civic import jobs
+from civic.db import after_commit
 
 log = logging.getLogger("civic.mail")
 
@@ -64,25 +65,14 @@ def _header(value: str) -> str | Header:
 
 def send(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,
          **context) -> Message:
-    """Build the message and send it in the background: after the commit in a request, at once outside."""
+    """Build the message and send it in the background, once the transaction has committed."""
     msg = build(to, subject, template, headers=headers, **context)
-    if has_request_context():
-        g.setdefault("civic_outbox", []).append(msg)
-    else:
-        queue(msg)
+    after_commit(queue, msg)
     return msg
 
 
-def flush_after_commit() -> None:
-    for msg in g.pop("civic_outbox", []):
-        queue(msg)
-
-
-def discard() -> None:
-    g.pop("civic_outbox", None)
-
-
 def queue(msg: Message) -> None:
+    """Hand the message to the job queue now (after a commit, or from a job that sends what is committed)."""
     jobs.enqueue(deliver_job, bytes(msg), description=f"Mail to {msg['To']}: {msg['Subject']}")
 
 

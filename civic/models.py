@@ -1,10 +1,11 @@
 """Imports every core model so Base.metadata is complete (for Alembic and the migration check)."""
 
 from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
+from civic.audit import AuditEntry
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
 from civic.jobs.models import JobFailure
-from civic.moderation.models import Appeal, AuditEntry, Block, Moderation, Report
+from civic.moderation.models import Appeal, Block, Moderation, Report
 from civic.notifications.models import (
     AlertProgramme,
     AlertWard,

@@ -33,6 +33,8 @@ from typing import Any
 
 from flask import url_for
 
+from civic.db import db
+
 
 @dataclass(frozen=True)
 class Link:
@@ -112,8 +114,6 @@ class ResourceType:
         """Its page from its id: without a query when the link is built from the id, else loads the object."""
         if isinstance(self.url, Link) and (url := self.url.by_id(ident)) is not None:
             return url
-        from civic.db import db
-
         obj = db.session.get(self.model, ident)
         return self.url_of(obj) if obj is not None else None
 
@@ -162,8 +162,6 @@ def find(name: str) -> ResourceType | None:
 
 def load_visible(rt: ResourceType, user: Any, resource_id: int) -> Any | None:
     """The object of this type with this id if it exists and this person may see it (its ``visible`` hook)."""
-    from civic.db import db
-
     obj = db.session.get(rt.model, resource_id)
     if obj is None or not rt.is_visible(user, obj):
         return None

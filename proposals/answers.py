@@ -12,9 +12,9 @@ from typing import Any
 
 from civic import events, policy
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
-from civic.moderation.services import audit
 from proposals.models import ANSWER_STATES, Proposal
 from proposals.policy import Refusal, phase_refusal
 

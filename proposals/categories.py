@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import policy
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import Page, db, paginate
 from civic.errors import NotFound, RuleViolation
-from civic.moderation.services import audit
 from civic.slugs import slugify
 from civic.spaces.models import Process
 from proposals.models import Category, execute

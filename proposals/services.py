@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import after_this_request, has_request_context, url_for
+from flask import url_for
 from sqlalchemy import exists, func, select
 from sqlalchemy import update as sql_update
 from werkzeug.datastructures import FileStorage
 
 from civic import events, maps, policy, uploads
 from civic.accounts.models import User
-from civic.db import db, utcnow
+from civic.db import after_commit, after_rollback, db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.spaces.models import Process, Ward
 from civic.spaces.services import require_phase
@@ -109,14 +109,9 @@ def _has_file(upload: FileStorage | None) -> bool:
 
 
 def _after_request(fn) -> None:
-    """Run ``fn(ok)`` once the response is ready (``ok``: it will commit); at once outside a request."""
-    if has_request_context():
-        @after_this_request
-        def _run(response):
-            fn(response.status_code < 400)
-            return response
-    else:
-        fn(True)
+    """Run ``fn(ok)`` once the transaction ends (``ok``: it committed; see :func:`civic.db.after_commit`)."""
+    after_commit(fn, True)
+    after_rollback(fn, False)
 
 
 def _apply(proposal: Proposal, process: Process, data: ProposalFields) -> None:

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from civic import policy
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
-from civic.moderation.services import audit
 from civic.spaces.models import Process
 from proposals.models import Proposal, ProposalSettings, Support, SupportBudget, execute
 

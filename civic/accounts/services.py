@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from civic import mail, policy, resources
 from civic.accounts import lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation, TooManyAttempts
-from civic.moderation.services import audit
 from civic.verification.models import RegisterEntry
 
 NICKNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")

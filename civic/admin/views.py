@@ -15,13 +15,13 @@ from civic.accounts import roles
 from civic.accounts import services as accounts
 from civic.accounts.models import User
 from civic.admin import forms
+from civic.audit import audit_actions, audit_query
 from civic.db import db, get_or_404, paginate
 from civic.errors import DomainError
 from civic.exports import stream_csv
 from civic.jobs import backend_name, retry_delays
 from civic.jobs import services as jobs
 from civic.jobs.models import JobFailure
-from civic.moderation import services as moderation
 from civic.spaces.models import Ward
 from civic.web import form_error, page_arg
 
@@ -67,7 +67,7 @@ def user(user_id: int):
 
 def _user_page(target: User, role_form: forms.RoleForm | None = None):
     history = db.session.scalars(
-        moderation.audit_query(object_type="user", object_id=target.id).limit(20)).all()
+        audit_query(object_type="user", object_id=target.id).limit(20)).all()
     return render_template("admin/user.html", user=target, role_form=role_form or forms.RoleForm(formdata=None),
                            labels=roles.LABELS, history=history)
 
@@ -95,7 +95,7 @@ def change_role(user_id: int):
 
 def _audit_filters() -> tuple[forms.AuditFilterForm, dict]:
     form = forms.AuditFilterForm(request.args)
-    form.action.choices = [("", "Any action")] + [(a, a) for a in moderation.audit_actions()]
+    form.action.choices = [("", "Any action")] + [(a, a) for a in audit_actions()]
     form.validate()
     since = until = None
     if form.since.data:
@@ -110,7 +110,7 @@ def _audit_filters() -> tuple[forms.AuditFilterForm, dict]:
 def audit_log():
     policy.require(current_user, "audit.view")
     form, filters = _audit_filters()
-    page = paginate(moderation.audit_query(**filters), page_arg(), 50)
+    page = paginate(audit_query(**filters), page_arg(), 50)
     return render_template("admin/audit.html", form=form, page=page)
 
 
@@ -118,7 +118,7 @@ def audit_log():
 def audit_csv():
     policy.require(current_user, "audit.view")
     _form, filters = _audit_filters()
-    stmt = moderation.audit_query(**filters).execution_options(yield_per=500)
+    stmt = audit_query(**filters).execution_options(yield_per=500)
 
     def rows():
         # A generator function: the query runs while the response streams, after the request's commit.

@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
 from civic import policy, resources, slugs
 from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.groups.models import Group, Membership
-from civic.moderation.services import audit
 from civic.spaces.models import Ward
 
 MEMBER, ORGANISER = "member", "organiser"

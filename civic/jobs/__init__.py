@@ -18,12 +18,13 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app
 
-from civic.jobs.queue import BACKENDS, Job, backend_for, backend_name, give_up, path_of, retry_delays, work
+from civic.db import after_commit
+from civic.jobs.queue import BACKENDS, Job, backend_for, backend_name, give_up, path_of, retry_delays
 
-__all__ = ["BACKENDS", "Job", "backend_name", "discard", "drain", "enqueue", "enqueue_after_commit",
-           "flush_after_commit", "init_app", "submit", "work"]
+__all__ = ["BACKENDS", "Job", "backend_name", "defer", "drain", "enqueue", "enqueue_after_commit", "init_app",
+           "submit"]
 
 
 def init_app(app: Flask) -> None:
@@ -40,7 +41,7 @@ def enqueue(func: Callable[..., Any], *args: Any, description: str = "") -> None
 
 
 def enqueue_after_commit(func: Callable[..., Any], *args: Any, description: str = "") -> None:
-    """Like :func:`enqueue`, but during a request only once its transaction has committed."""
+    """Like :func:`enqueue`, but only once the transaction has committed (never if it rolls back)."""
     defer(Job(path_of(func), args, description))
 
 
@@ -54,19 +55,8 @@ def submit(job: Job, app: Flask | None = None) -> None:
 
 
 def defer(job: Job) -> None:
-    if has_request_context():
-        g.setdefault("civic_jobs", []).append(job)
-    else:
-        submit(job)
-
-
-def flush_after_commit() -> None:
-    for job in g.pop("civic_jobs", []):
-        submit(job)
-
-
-def discard() -> None:
-    g.pop("civic_jobs", None)
+    """Submit ``job`` once the transaction has committed (:func:`civic.db.after_commit`)."""
+    after_commit(submit, job)
 
 
 def drain(timeout: float = 5.0, app: Flask | None = None) -> bool:

@@ -11,8 +11,9 @@ the pickled arguments, so an admin can try again) is written and committed, and 
 - ``thread``: one daemon thread per process, an in-memory queue and a schedule of retries; started on
   the first job, it survives a job raising. :meth:`ThreadQueue.drain` waits until it is idle; at exit
   it drains for a few seconds and records whatever is left as a failure, so nothing is lost silently.
-- ``rq``: a Redis queue; ``flask civic worker`` runs the jobs (:func:`work`), RQ's ``Retry`` spaces
-  the attempts and an ``on_failure`` callback records the last failure.
+- ``rq``: a Redis queue; ``flask civic worker`` runs the jobs (:mod:`civic.worker`, which makes the app
+  when it needs one), RQ's ``Retry`` spaces the attempts and an ``on_failure`` callback records the last
+  failure.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 
 from civic.db import db, utcnow
 from civic.jobs.models import JobFailure
@@ -45,6 +46,8 @@ BACKENDS = ("sync", "thread", "rq")
 EXIT_DRAIN_SECONDS = 5.0
 #: How long RQ keeps a failed job in its own registry (the JobFailure row is what admins see).
 RQ_FAILURE_TTL = 7 * 24 * 60 * 60
+#: What the RQ worker runs for each job (by its dotted path, so this module need not import the worker).
+RQ_RUNNER = "civic.worker.run_rq_job"
 
 
 @dataclass
@@ -298,7 +301,7 @@ class RQQueue:
         delays = retry_delays(self.app.config)
         # RQ schedules in whole seconds.
         retry = Retry(max=len(delays), interval=[max(1, math.ceil(d)) for d in delays]) if delays else None
-        self.queue.enqueue(run_rq_job, job.path, job.args, job.description, job.failure_id,
+        self.queue.enqueue(RQ_RUNNER, job.path, job.args, job.description, job.failure_id,
                            retry=retry, on_failure=Callback(rq_job_failed), description=job.label[:500],
                            meta={"civic_attempts": len(delays) + 1}, failure_ttl=RQ_FAILURE_TTL)
 
@@ -321,28 +324,7 @@ def backend_for(app: Flask) -> SyncQueue | ThreadQueue | RQQueue:
         return backends[key]
 
 
-# RQ: the function the worker runs, its failure callback, and the worker ------------------------------------
-
-_worker_app: Flask | None = None
-
-
-def worker_app() -> Flask:
-    """The app of the current context (``flask civic worker`` pushes one), or one made once per process."""
-    global _worker_app
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    if _worker_app is None:
-        from civic.app import create_app
-
-        _worker_app = create_app()
-    return _worker_app
-
-
-def run_rq_job(path: str, args: tuple, description: str = "", failure_id: int | None = None) -> None:
-    """What RQ runs: the job in an app context. It raises on failure, so that RQ tries again."""
-    job = Job(path, tuple(args), description, failure_id)
-    run(worker_app(), job)
-    succeeded(job)
+# RQ: the failure callback (the worker itself is civic.worker) ---------------------------------------------
 
 
 def rq_job_failed(rq_job: Any, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
@@ -355,19 +337,3 @@ def rq_job_failed(rq_job: Any, connection: Any, exc_type: type, exc: BaseExcepti
                     total - rq_job.retries_left, total, error_text(exc))
         return
     give_up(job, exc, total)
-
-
-def work(app: Flask, *, burst: bool = False) -> bool:
-    """Run an RQ worker on the app's queue, with the scheduler that starts retries when they are due.
-
-    A ``SimpleWorker`` runs each job in this process (no fork per job), so jobs share this process's
-    database pool and the app context the caller pushed. Returns whether any job was run.
-    """
-    from rq import SimpleWorker
-
-    backend = backend_for(app)
-    if not isinstance(backend, RQQueue):
-        raise RuntimeError(f"the job queue is {backend.name!r}, not 'rq': there is no Redis queue to work on")
-    worker = SimpleWorker([backend.queue], connection=backend.connection)
-    return worker.work(burst=burst, with_scheduler=True)
-

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import pickle
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, func, select
 
 from civic import policy
-from civic.accounts.models import User
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from civic.jobs import Job, defer
 from civic.jobs.models import JobFailure
-from civic.moderation.services import audit
+
+if TYPE_CHECKING:
+    from civic.accounts.models import User
 
 FILTERS = {"open": "Waiting for a decision", "all": "All"}
 

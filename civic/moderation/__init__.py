@@ -1,1 +1,1 @@
-"""Moderation: the append-only audit log of officer and admin actions (reports and hiding follow)."""
+"""Moderation: reports, hiding, the officer queue, blocking and appeals (the audit log is :mod:`civic.audit`)."""

@@ -21,10 +21,11 @@ from civic import events, mail, policy, resources
 from civic.accounts import lifecycle, passwords
 from civic.accounts import services as accounts
 from civic.accounts.models import SigninFailure, User, new_session_token
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation, TooManyAttempts
+from civic.moderation import services as moderation_services
 from civic.moderation.models import Appeal, Block, Moderation
-from civic.moderation.services import audit
 
 MIN_JUSTIFICATION = 15
 MAX_TEXT = 5000
@@ -212,13 +213,7 @@ def acting_officer_id(appeal: Appeal) -> int | None:
 
 def _unhide(actor: User, moderation: Moderation, reason: str, appeal_id: int | None = None) -> None:
     """Reverse a hide through the moderation service's ``unhide(officer, resource_type, resource_id, note)``."""
-    from civic.moderation import services as moderation_services
-
-    unhide = getattr(moderation_services, "unhide", None)
-    if unhide is None:
-        raise RuleViolation("Content cannot be unhidden from an appeal yet. Uphold the appeal or unhide the "
-                            "content from the moderation queue.")
-    unhide(actor, moderation.resource_type, moderation.resource_id, reason, appeal_id=appeal_id)
+    moderation_services.unhide(actor, moderation.resource_type, moderation.resource_id, reason, appeal_id=appeal_id)
 
 
 OUTCOMES = {"uphold": "upheld", "reverse": "reversed"}

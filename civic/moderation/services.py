@@ -1,4 +1,4 @@
-"""Moderation services: the audit log, reports, automatic hiding, the officer queue and the transparency counts.
+"""Moderation services: reports, automatic hiding, the officer queue and the transparency counts.
 
 Reportable resources register themselves in :mod:`civic.resources` with the capability ``reportable`` and the
 hooks ``url``, ``title``, ``visible`` and ``set_hidden(obj, hidden_at)`` (``hidden_at`` is a time or None);
@@ -13,50 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, literal, select, union_all, update
+from sqlalchemy import func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from civic import events, policy, resources
 from civic.accounts.models import User
+from civic.audit import AuditEntry, audit
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, RuleViolation
-from civic.moderation.models import REPORT_REASONS, Appeal, AuditEntry, Block, Moderation, Report
+from civic.moderation.models import REPORT_REASONS, Appeal, Block, Moderation, Report
 from civic.resources import ResourceType
-
-
-def audit(actor: User | None, action: str, object_type: str, object_id: int | None, *,
-          label: str = "", before: Any = None, after: Any = None, reason: str = "") -> AuditEntry:
-    """Append one entry to the audit log (flushed with the caller's transaction)."""
-    entry = AuditEntry(
-        actor_id=actor.id if actor is not None else None,
-        action=action, object_type=object_type, object_id=object_id,
-        object_label=label[:200], before=before, after=after, reason=reason or "",
-    )
-    db.session.add(entry)
-    return entry
-
-
-def audit_query(*, action: str | None = None, actor: str | None = None, object_type: str | None = None,
-                object_id: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Select:
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    if object_type:
-        stmt = stmt.where(AuditEntry.object_type == object_type)
-    if object_id is not None:
-        stmt = stmt.where(AuditEntry.object_id == object_id)
-    if actor:
-        stmt = stmt.join(User, AuditEntry.actor_id == User.id).where(User.nickname == actor.lower().lstrip("@"))
-    if since:
-        stmt = stmt.where(AuditEntry.at >= since)
-    if until:
-        stmt = stmt.where(AuditEntry.at < until)
-    return stmt
-
-
-def audit_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
-
 
 # Reports, hiding and the queue ------------------------------------------------------------------------------
 

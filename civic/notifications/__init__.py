@@ -9,6 +9,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from civic.commands import cli as civic_cli
+
 
 def init_app(app: Flask) -> None:
     from civic.notifications import cli, kinds, services, tasks, views  # noqa: F401 - kinds registers the core's kinds
@@ -17,8 +19,6 @@ def init_app(app: Flask) -> None:
     services.subscribe_to_events()
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)
-    from civic.cli import cli as civic_cli
-
     civic_cli.add_command(cli.send_digests_command)
 
     @app.context_processor

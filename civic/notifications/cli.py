@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from civic.db import utcnow
 from civic.notifications import delivery
 
 
@@ -15,8 +16,6 @@ from civic.notifications import delivery
               help="Which digests to build. Weekly digests go out only on Mondays unless --period weekly.")
 def send_digests_command(period: str) -> None:
     """Build and send daily (and on Mondays weekly) digests; safe to run twice: once per period per person."""
-    from civic.db import utcnow
-
     periods = ["daily", "weekly"] if period == "both" else [period]
     if period == "both" and utcnow().astimezone(delivery.LONDON).weekday() != 0:
         periods = ["daily"]

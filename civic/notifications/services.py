@@ -33,10 +33,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from civic import events, maps, resources
+from civic import db as civic_db
+from civic import events, jobs, maps, resources
 from civic.accounts import tokens
 from civic.accounts.models import User
-from civic.db import Page, UTCDateTime, db, paginate, utcnow
+from civic.db import Page, UTCDateTime, after_commit, db, paginate, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.moderation.models import Moderation
 from civic.notifications import registry
@@ -347,7 +348,7 @@ def deliver(event_type: str, notice: Notice) -> int | None:
     if told and db.session.scalar(select(exists().where(Notification.event_id == event.id,
                                                         Notification.email == "immediate",
                                                         Notification.emailed_at.is_(None)))):
-        _after_commit(_enqueue_immediate, event.id)
+        after_commit(_enqueue_immediate, event.id)
     return event.id
 
 
@@ -358,23 +359,9 @@ def _auto_follow(user_id: int, resource_type: str, resource_id: int, why: str) -
         _add_follow(user_id, resource_type, resource_id)
 
 
-def _after_commit(fn: Any, *args: Any) -> None:
-    """Run ``fn(*args)`` once the current transaction has committed (never if it rolls back)."""
-    session: Session = db.session()
-    pending = session.info.setdefault("civic.notifications.after_commit", [])
-    pending.append((fn, args))
-
-
-def run_after_commit(session: Session) -> None:
-    for fn, args in session.info.pop("civic.notifications.after_commit", []):
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - the commit happened; a failed enqueue is logged, not raised
-            log.exception("could not run %s after commit", getattr(fn, "__name__", fn))
-
-
-def discard_after_commit(session: Session) -> None:
-    session.info.pop("civic.notifications.after_commit", None)
+def discard_after_commit(session: Session | None = None) -> None:
+    """Mail nobody straight away about what was made in this transaction (a seeder's history)."""
+    civic_db.discard_after_commit(_enqueue_immediate, session)
 
 
 def send_waiting_immediate(older_than_seconds: int = 60) -> int:
@@ -394,8 +381,7 @@ def send_waiting_immediate(older_than_seconds: int = 60) -> int:
 
 
 def _enqueue_immediate(event_id: int) -> None:
-    from civic import jobs
-    from civic.notifications import delivery
+    from civic.notifications import delivery  # delivery imports this module
 
     jobs.enqueue(delivery.send_immediate, event_id, _base_url(), description=f"Notification mail for event {event_id}")
 
@@ -406,35 +392,39 @@ def _base_url() -> str:
 
 
 def handle(event_type: str, subject: Any = None, **data: Any) -> None:
-    """The subscriber: every builder for this event type makes a notice, delivered in its own transaction.
+    """Every builder for this event type makes a notice, in a savepoint of the current transaction.
 
-    In a request this runs after the request's commit and commits itself; a failure is logged and never
-    reaches the person whose action caused the event. Outside a request (CLI, seeding) it joins the caller's
-    transaction in a savepoint, so a failure is logged (raised under test) and the caller carries on.
+    A failure is logged (raised under test, outside a request) and the caller carries on: it never reaches
+    the person whose action caused the event. Outside a request, a request context on BASE_URL lets builders
+    use url_for (paths, as in a request). Events reach it through :func:`on_event`; a seeder may call it
+    directly, inside its own transaction.
     """
     builders = registry.builders(event_type)
     if not builders:
         return
     in_request = has_request_context()
     try:
-        # A savepoint: outside a request a failure here leaves the caller's transaction usable. Outside a
-        # request, a request context on BASE_URL lets builders use url_for (paths, as in a request).
         with (nullcontext() if in_request else current_app.test_request_context(base_url=_base_url())), \
                 db.session.begin_nested():
             for build in builders:
                 notice = build(subject, **data)
                 if notice is not None:
                     deliver(event_type, notice)
-        if in_request:
-            db.session.commit()
-            run_after_commit(db.session())
     except Exception:  # noqa: BLE001 - see the docstring
         if current_app.testing and not in_request:
             raise
-        if in_request:
-            db.session.rollback()
-        discard_after_commit(db.session())
         log.exception("could not make notifications for %s", event_type)
+
+
+def on_event(event_type: str, subject: Any = None, **data: Any) -> None:
+    """The subscriber. Events are sent after the commit that published them (:func:`civic.events.publish`), so
+    this runs in a transaction of its own, which it commits: what it queued (mail straight away) follows."""
+    try:
+        handle(event_type, subject, **data)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 # Hiding -----------------------------------------------------------------------------------------------------
@@ -590,4 +580,4 @@ def programmes() -> Sequence[Programme]:
 
 
 def subscribe_to_events() -> None:
-    events.subscribe(handle)
+    events.subscribe(on_event)

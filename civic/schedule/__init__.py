@@ -1,11 +1,12 @@
 """Scheduled tasks: work that happens with time, run by ``flask civic tick`` (cron or a systemd timer).
 
-A package registers its tasks once (``init_app`` or its manifest)::
+A domain declares its tasks in its manifest (``Domain(tasks=(schedule.Task(name, fn, description),))``); a core
+package registers its own with::
 
     from civic import schedule
 
-    schedule.task("consultations.close", close_ended_consultations,
-                  description="Close consultations whose last phase has ended", every=timedelta(minutes=15))
+    schedule.task("notifications.phase-changes", announce_phase_changes,
+                  description="Tell followers when a process they follow enters a new phase")
 
 ``fn`` is a module-level function (the same object at every registration: registering again with the same
 values is harmless, with other values an error). ``fn()`` takes no arguments and returns an optional
@@ -16,8 +17,8 @@ tick at least that long after the task last started.
 
 :func:`run` (what ``flask civic tick`` calls) runs every registered task in order, each in its own
 transaction: committed when it returns, rolled back and logged when it raises, and the next task runs
-either way. Mail, events and jobs a task leaves for after the commit go once it has committed, as after a
-request, and are dropped with a rollback.
+either way. What a task queues with :func:`civic.db.after_commit` (mail, events, jobs) goes once it has
+committed, as after a request, and is dropped with a rollback.
 
 Two ticks at once (two servers, or a slow run overlapping the next) never run one task twice: a task first
 takes its lease, a row of ``scheduled_tasks``, with one atomic statement::
@@ -49,7 +50,6 @@ from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from civic import events, jobs, mail
 from civic.db import db, utcnow
 from civic.schedule.models import ScheduledTask
 
@@ -162,12 +162,9 @@ def _run_one(app: Flask, t: Task, me: str) -> Outcome:
             summary = (t.fn() or "")[:SUMMARY_MAX]
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - one failing task is recorded; the next one still runs
-            db.session.rollback()
-            _discard_after_commit()
+            db.session.rollback()  # and with it what the task queued for after its commit (civic.db.after_commit)
             error = "".join(traceback.format_exception_only(exc)).strip()
             log.exception("task %s failed", t.name)
-        else:
-            _flush_after_commit()
     seconds = time.monotonic() - started
     status = "failed" if error else "ok"
     _release(t, me, status, summary, error)
@@ -217,16 +214,3 @@ def _release(t: Task, me: str, status: str, summary: str, error: str) -> None:
     if result.rowcount != 1:
         log.warning("task %s ran longer than its lease (%s): another tick may have run it too", t.name, t.lease)
 
-
-def _flush_after_commit() -> None:
-    """What the task left for after its commit, as the request cycle does it (civic.web)."""
-    mail.flush_after_commit()
-    events.flush_after_commit()
-    mail.flush_after_commit()  # mail that event handlers (notifications) sent
-    jobs.flush_after_commit()
-
-
-def _discard_after_commit() -> None:
-    mail.discard()
-    events.discard()
-    jobs.discard()

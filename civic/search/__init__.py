@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from civic.search import services
 from civic.search.analysis import plain
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY, Document, SearchType, register, unregister
 
@@ -31,30 +32,16 @@ def init_app(app: Flask) -> None:
 
 
 def drain(limit: int | None = None, wait: float = 0.0) -> int:
-    from civic.search import services
-
     return services.drain(limit, wait)
 
 
 def reindex(progress=None) -> int:
-    from civic.search import services
-
     return services.reindex(progress)
 
 
 def enqueue(keys) -> None:
-    from civic.search import services
-
     services.enqueue(keys)
 
 
 def matching_ids(type_name: str, text: str, *, parent: str | None = None, limit: int = 500) -> list[int]:
-    from civic.search import services
-
     return services.matching_ids(type_name, text, parent=parent, limit=limit)
-
-
-def after_request() -> None:
-    from civic.search import services
-
-    services.after_request()

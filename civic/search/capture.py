@@ -8,10 +8,11 @@ Session events, for every session:
   deletes with one) notes the rows it is about to touch (one ``SELECT`` of their ids; statements that set only
   columns no document uses, such as counters, are let through without it);
 - ``before_commit``: the notes become rows of ``search_queue``, in the same transaction; a rollback takes them
-  away with the change, so a rolled-back request never leaves a ghost in the index;
-- ``after_commit``: the process's drainer is woken (``CIVIC_SEARCH_DRAIN=thread``; outside a request, in a CLI
-  command or a job, the queue is drained before the commit returns, as the process may end soon), or the
-  request drains once its response is ready (``request``; see :func:`civic.search.services.after_request`).
+  away with the change, so a rolled-back request never leaves a ghost in the index. The same commit queues
+  :func:`civic.search.services.after_commit` on the session's after-commit queue (:func:`civic.db.after_commit`):
+  it wakes the process's drainer (``CIVIC_SEARCH_DRAIN=thread``; outside a request, in a CLI command or a job,
+  the queue is drained before the commit returns, as the process may end soon), or drains before a request's
+  response leaves (``request``).
 
 Inserts made with ``session.execute(insert(Model), rows)`` carry no ids and are not seen: a bulk loader calls
 :func:`civic.search.services.enqueue` (or the reindex) itself, as the demo data does.
@@ -19,22 +20,15 @@ Inserts made with ``session.execute(insert(Model), rows)`` carry no ids and are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from civic.db import after_commit_of, pending_after_commit
 from civic.search import registry
 from civic.search.models import SearchQueue
-
-PENDING = "civic.search.pending"
-COMMITTED = "civic.search.committed"
-
-
-def note(session: Session, keys: Iterable[str]) -> None:
-    session.info.setdefault(PENDING, set()).update(keys)
+from civic.search.services import PENDING, after_commit, note
 
 
 def _changed(obj: Any, columns: frozenset[str] | None) -> bool:
@@ -116,26 +110,11 @@ def _before_commit(session: Session) -> None:
     keys = session.info.pop(PENDING, None)
     if keys:
         session.execute(insert(SearchQueue), [{"key": k} for k in sorted(keys)])
-        session.info[COMMITTED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if not session.info.get(COMMITTED) or not has_app_context():
-        return
-    if current_app.config.get("SEARCH_DRAIN") == "thread":
-        session.info.pop(COMMITTED, None)
-        from civic.search.services import drain_now, wake
-
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        if has_request_context():
-            wake(app)  # a web worker lives on: its drainer thread applies the change in a moment
-        else:
-            drain_now(app)  # a CLI command or a job: the process may end (or os._exit) before a thread would
+        if after_commit not in pending_after_commit(session):
+            after_commit_of(session, after_commit)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(PENDING, None)
-        session.info.pop(COMMITTED, None)

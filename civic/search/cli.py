@@ -6,7 +6,7 @@ import time
 
 import click
 
-from civic.cli import cli
+from civic.commands import cli
 from civic.db import db
 from civic.search import services
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context, has_request_context
 from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -36,6 +36,7 @@ from civic.search.backend import Backend, IndexedDocument, Progress, Query, Resu
 from civic.search.models import SearchQueue
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY, Document, SearchType, parse_key
 from civic.search.whoosh_backend import WhooshBackend, digest
+from civic.spaces.models import Programme, Ward
 
 log = logging.getLogger("civic.search")
 
@@ -60,6 +61,15 @@ UNAVAILABLE = "Search is not working just now. Please try again later."
 
 _backends: dict[str, Backend] = {}
 _backends_lock = threading.Lock()
+
+
+#: Where the keys of changed objects wait on the session (:mod:`civic.search.capture`) until its commit.
+PENDING = "civic.search.pending"
+
+
+def note(session: Any, keys: Iterable[str]) -> None:
+    """Note that the objects with these keys changed: they are queued for the index with the session's commit."""
+    session.info.setdefault(PENDING, set()).update(keys)
 
 
 def search_dir(app: Flask | None = None) -> Path:
@@ -249,19 +259,27 @@ def queued() -> int:
     return db.session.scalar(select(func.count()).select_from(SearchQueue)) or 0
 
 
-def after_request() -> None:
-    """Called by the app once a request's transaction has committed: with ``CIVIC_SEARCH_DRAIN=request``
-    the request's changes are applied to the index now (tests; small sites)."""
-    session = db.session()
-    if not session.info.pop("civic.search.committed", False):
+def after_commit() -> None:
+    """Queued by a commit that wrote to the search queue (:mod:`civic.search.capture`), run once it committed:
+    with ``CIVIC_SEARCH_DRAIN=thread`` the drainer is woken (in a request; a web worker lives on) or the queue
+    is drained before going on (a CLI command or a job: the process may end before a thread would); with
+    ``request`` a request's changes are applied to the index now, before its response leaves (tests; small
+    sites; outside a request ``request`` mode leaves them queued, for ``flask civic search-drain``)."""
+    if not has_app_context():
         return
-    if current_app.config.get("SEARCH_DRAIN") != "request":
-        return
-    try:
-        drain()
-    except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it for the next drain
-        log.exception("search: draining after the request failed; the queue keeps the changes")
-        db.session.rollback()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = app.config.get("SEARCH_DRAIN")
+    if mode == "thread":
+        if has_request_context():
+            wake(app)
+        else:
+            drain_now(app)
+    elif mode == "request" and has_request_context():
+        try:
+            drain()
+        except Exception:  # noqa: BLE001 - the change is committed; the queue keeps it for the next drain
+            log.exception("search: draining after the commit failed; the queue keeps the changes")
+            db.session.rollback()
 
 
 class Drainer:
@@ -531,8 +549,6 @@ _places_cache: tuple[float, dict[str, str]] | None = None
 def _places() -> dict[str, str]:
     """Ward and programme names by slug (reference data: kept a minute per process)."""
     global _places_cache
-    from civic.spaces.models import Programme, Ward
-
     if _places_cache is not None and _places_cache[0] > time.monotonic() and not current_app.testing:
         return _places_cache[1]
     names = {slug: name for slug, name in db.session.execute(select(Ward.slug, Ward.name))}
@@ -609,8 +625,6 @@ def _resolve(results: Results, query: Query, b: Backend) -> tuple[list[Result], 
 def _requeue(keys: set[str]) -> None:
     """Hits the database check dropped go back to the queue, so the drainer takes them out of the index (or
     puts them right); noted on the session like any change, they are written with the request's commit."""
-    from civic.search.capture import note
-
     wanted = set()
     for key in keys:
         try:

@@ -22,15 +22,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from sqlalchemy import Select, case, event, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from civic import events, policy, resources, slugs
-from civic.db import db, utcnow
+from civic.audit import audit
+from civic.db import after_commit, db, utcnow
 from civic.errors import NotFound, RuleViolation
-from civic.moderation.services import audit
 from civic.spaces import phases as phase_actions
 from civic.spaces.models import Phase, Process, ProcessWard, Programme, Ward
 from civic.uploads import delete_image, save_image
@@ -435,7 +434,7 @@ def update_process(actor: Any, process: Process, *, title: str, subtitle: str = 
     db.session.flush()
     after = _snapshot(process)
     if old_banner and old_banner != process.banner_path:
-        _delete_after_commit(old_banner)
+        after_commit(delete_image, old_banner)  # a rolled-back change keeps its image
     if after != before:
         audit(actor, "process.update", "process", process.id, label=process.title,
               before={k: v for k, v in before.items() if after[k] != v},
@@ -474,26 +473,6 @@ def unpublish(actor: Any, process: Process) -> Process:
     audit(actor, "process.unpublish", "process", process.id, label=process.title,
           before={"published": True}, after={"published": False})
     return process
-
-
-def _delete_after_commit(name: str) -> None:
-    """Delete a replaced image once the change is committed (a rolled-back change keeps its image)."""
-    db.session().info.setdefault(_IMAGES_TO_DELETE, []).append(name)
-
-
-_IMAGES_TO_DELETE = "civic.spaces.delete_images"
-
-
-@event.listens_for(Session, "after_commit")
-def _purge_images(session: Session) -> None:
-    for name in session.info.pop(_IMAGES_TO_DELETE, []):
-        delete_image(name)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_images(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(_IMAGES_TO_DELETE, None)
 
 
 # Phases -----------------------------------------------------------------------------------------------------

@@ -28,9 +28,9 @@ from sqlalchemy.orm import joinedload
 from civic import events, mail, policy
 from civic.accounts import roles
 from civic.accounts.models import User, UserRole
+from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation, TooManyAttempts
-from civic.moderation.services import audit
 from civic.spaces.models import PostcodeSector, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 

@@ -25,6 +25,8 @@ def test_post_a_comment_counts_it_and_tells_the_core(people, group, switches, pu
     assert comment.author_id == ann.id and comment.edited_at is None and comment.deleted_at is None
     assert switches.deltas == [(group.id, 1)]
     assert fresh(Group, group.id).members_count == 1  # the hook's counter, moved in SQL
+    assert published == []  # events are sent after the commit
+    db.session.commit()
     assert [(name, subject) for name, subject, _ in published] == [("comment.created", comment)]
     assert published[0][2] == {"resource_type": "test_group", "resource_id": group.id}
 
@@ -331,6 +333,7 @@ def test_an_edit_tells_only_newly_mentioned_people(people, post, published):
     comment = post(ann, f"Hello @{bob.nickname}")
     published.clear()
     services.edit_comment(ann, comment, f"Hello @{bob.nickname} and @{cy.nickname}")
+    db.session.commit()  # events are sent after the commit
     assert [(name, d["users"]) for name, _s, d in published if name == "comment.mentioned"] == [
         ("comment.mentioned", [cy])]
     assert [name for name, _s, _d in published] == ["comment.mentioned", "comment.edited"]

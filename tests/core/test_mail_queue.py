@@ -1,4 +1,4 @@
-"""Mail goes through the job queue: after the commit in a request, at once outside one; extra headers."""
+"""Mail goes through the job queue after the commit, in a request or outside one (a command); extra headers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from civic import mail
+from civic.db import db
 from tests.conftest import free_port
 
 
@@ -36,16 +37,26 @@ def test_a_request_that_fails_sends_no_mail(app, smtp_server):
     assert smtp_server.messages == []
 
 
-def test_outside_a_request_mail_is_queued_at_once(app, smtp_server):
+def test_outside_a_request_mail_leaves_after_the_commit_too(app, smtp_server):
     mail.send("kit@example.org", "From the command line", "password_changed", user={"display_name": "Kit"})
+    assert smtp_server.messages == []  # a command commits, like a request
+    db.session.commit()
     [msg] = smtp_server.to("kit@example.org")
     assert msg["Subject"] == "From the command line"
+
+
+def test_outside_a_request_a_rollback_sends_no_mail(app, smtp_server):
+    mail.send("kim@example.org", "From the command line", "password_changed", user={"display_name": "Kim"})
+    db.session.rollback()
+    db.session.commit()
+    assert smtp_server.messages == []
 
 
 def test_extra_headers_such_as_list_unsubscribe_are_sent(app, smtp_server):
     headers = {"List-Unsubscribe": "<https://civic.test/notifications/unsubscribe/abc>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     mail.send("lee@example.org", "News", "password_changed", headers=headers, user={"display_name": "Lee"})
+    db.session.commit()
     [msg] = smtp_server.to("lee@example.org")
     assert msg["List-Unsubscribe"] == "<https://civic.test/notifications/unsubscribe/abc>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -59,7 +59,7 @@ def test_healthz(client):
 
 
 def test_a_configured_tile_server_is_the_only_outside_image_origin(app):
-    from civic.web import CSP, content_security_policy
+    from civic.request_cycle import CSP, content_security_policy
 
     assert content_security_policy(app) == CSP
     app.config["MAP_TILE_URL"] = "https://tiles.example.org/{z}/{x}/{y}.png"

@@ -17,7 +17,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 
-from civic import jobs
+from civic import worker
 from civic.jobs.queue import RQQueue, ThreadQueue, backend_for
 from tests.conftest import REDIS_URL, free_port, redis_problem
 
@@ -116,7 +116,7 @@ def run_worker(app) -> bool:
     """
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return jobs.work(app, burst=True)
+        return worker.work(app, burst=True)
     finally:
         for s, handler in saved.items():
             signal.signal(s, handler)

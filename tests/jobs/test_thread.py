@@ -119,6 +119,7 @@ def test_drain_says_when_time_ran_out(app, thread_queue, gated_smtp):
     from civic import mail
 
     mail.send("cy@example.org", "Held", "password_changed", user={"display_name": "Cy"})
+    db.session.commit()  # mail leaves after the commit
     assert jobs.drain(0.2) is False
     gated_smtp.gate.set()
     assert jobs.drain(5) is True
@@ -133,6 +134,7 @@ def test_at_exit_what_is_still_waiting_is_kept_as_a_failure(app, thread_queue, m
     from civic import mail
 
     mail.send("zoe@example.org", "Before the exit", "password_changed", user={"display_name": "Zoe"})
+    db.session.commit()  # mail leaves after the commit
     deadline = time.monotonic() + 5
     while not thread_queue._later and time.monotonic() < deadline:
         time.sleep(0.01)  # until the first attempt has failed and its retry is scheduled

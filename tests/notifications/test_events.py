@@ -43,6 +43,7 @@ def test_a_verification_decision_reaches_the_centre(make_user):
     from civic.verification import services as verification
 
     verification.decide(make_user("officer"), req, True, "Council tax record matches.")
+    db.session.commit()  # events are sent after the commit
     assert kinds_of(resident) == ["verification"]
     n = services.page_for(resident, 1)[1][0]
     assert n.sentence == "Your residency verification: approved"

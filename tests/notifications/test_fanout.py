@@ -275,6 +275,7 @@ def test_threshold_withdrawal_and_invitation_are_told(client_as, make_user, proc
     events.publish("proposal.threshold_reached", proposal, threshold=10)
     events.publish("proposal.coauthor_invited", proposal, user_id=invitee.id, actor_id=author.id)
     events.publish("proposal.withdrawn", proposal, actor_id=author.id)
+    db.session.commit()  # events are sent after the commit
     assert kinds_of(author) == ["proposal_threshold"]
     assert kinds_of(follower) == ["proposal_threshold", "proposal_withdrawn"]
     assert kinds_of(invitee) == ["coauthor_invite"]

@@ -42,6 +42,7 @@ def test_an_officer_accepts_with_cost_and_delivery(proposal, make_user, caught):
     officer = make_user("officer")
     answers.answer(officer, proposal, "accepted", "We will build it.", cost="£12,500.5",
                          delivery="Spring next year.")
+    db.session.commit()  # events are sent after the commit
     db.session.expire_all()
     stored = db.session.get(Proposal, proposal.id)
     assert (stored.answer_state, stored.answer_text, stored.answer_cost, stored.answer_delivery) == (
@@ -68,6 +69,7 @@ def test_back_to_not_answered_clears_the_answer(proposal, make_user, caught):
     officer = make_user("officer")
     answers.answer(officer, proposal, "evaluating", "Our engineers are looking at it.")
     answers.answer(officer, proposal, "not_answered", "")
+    db.session.commit()  # events are sent after the commit
     assert proposal.answered_at is None and proposal.answered_by_id is None
     assert [data["state"] for name, _, data in caught if name == "proposal.answered"] == ["evaluating"]
 
@@ -76,6 +78,7 @@ def test_saving_the_same_answer_again_records_nothing(proposal, make_user, caugh
     officer = make_user("officer")
     answers.answer(officer, proposal, "evaluating", "Looking.")
     answers.answer(officer, proposal, "evaluating", "Looking.")
+    db.session.commit()  # events are sent after the commit
     assert len(audit_entries(proposal)) == 1
     assert len([c for c in caught if c[0] == "proposal.answered"]) == 1
 

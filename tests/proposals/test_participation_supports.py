@@ -187,6 +187,7 @@ def test_reaching_the_threshold_is_marked_once_and_told(world, make_user, caught
     supports.support(third, proposal)  # supports go on beyond the threshold
     assert count_of(proposal) == 3
     assert db.session.scalar(select(Proposal.threshold_reached_at).where(Proposal.id == proposal.id)) == reached
+    db.session.commit()  # events are sent after the commit
     told = [(name, subject.id) for name, subject, _ in caught if name == "proposal.threshold_reached"]
     assert told == [("proposal.threshold_reached", proposal.id)]
 
@@ -203,8 +204,10 @@ def test_reaching_the_minimum_can_reach_the_threshold(world, make_user, caught):
     process, proposals = world(2, min_supports=2, threshold=1)
     user = make_user("verified")
     supports.support(user, proposals[0])
+    db.session.commit()  # events are sent after the commit
     assert caught == []
     supports.support(user, proposals[1])
+    db.session.commit()
     told = sorted(subject.id for name, subject, _ in caught if name == "proposal.threshold_reached")
     assert told == sorted(p.id for p in proposals)
 
