@@ -4,7 +4,6 @@ loopback, and a query counter."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import socket
@@ -17,16 +16,18 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 from flask import g, request_started
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 
-from civic import migrate
-from civic.accounts import passwords, roles
-from civic.accounts.models import User, UserRole
+from civic import events, migrate
+from civic.accounts.models import User
 from civic.app import create_app
-from civic.db import db, make_engine, utcnow
-from civic.spaces.models import Ward
+from civic.db import db, make_engine
+from civic.moderation import services as moderation
+from tests import factories
+from tests.factories import PASSWORD  # noqa: F401 - imported from here by tests
 
-PASSWORD = "a long and quiet river"
+pytest_plugins = ["tests.support.search"]
+
 ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
 
 
@@ -202,40 +203,44 @@ def _transaction(request, app, smtp_server):
 
 
 # Factories and clients --------------------------------------------------------------------------------------
-
-_seq = itertools.count(1)
+# The factories themselves are plain functions in tests/factories.py; these fixtures hand them to tests.
 
 
 @pytest.fixture
 def make_user():
-    def make(role: str = "resident", *, nickname: str | None = None, email: str | None = None,
-             password: str = PASSWORD, confirmed: bool = True, ward: str | None = None, **extra) -> User:
-        n = next(_seq)
-        nickname = nickname or f"{role}_{n}"
-        user = User(nickname=nickname, display_name=extra.pop("display_name", f"{role.title()} {n}"),
-                    email=email or f"{nickname}@example.org", password_hash=passwords.hash_password(password),
-                    email_confirmed_at=utcnow() if confirmed else None, **extra)
-        stored = {"verified": [roles.VERIFIED], "organiser": [roles.VERIFIED],
-                  "instructor": [roles.INSTRUCTOR], "officer": [roles.OFFICER], "admin": [roles.ADMIN]}
-        user.role_rows = [UserRole(role=r) for r in stored.get(role, [])]
-        if ward:
-            user.ward = db.session.scalars(select(Ward).where(Ward.name == ward)).one()
-        db.session.add(user)
-        db.session.flush()
-        if role == "organiser":
-            from civic.groups.models import Group, Membership
+    """``make_user(role="resident", nickname=..., ward=..., ...)``: a person who can sign in (tests.factories.user)."""
+    return factories.user
 
-            group = Group(slug=f"group-{n}", name=f"Group {n}", description="A test group", members_count=1,
-                          created_by_id=user.id)
-            db.session.add(group)
-            db.session.flush()
-            db.session.add(Membership(group_id=group.id, user_id=user.id, role="organiser", status="active"))
-        # Commit (to the test's savepoint, rolled back after the test) so that a request that rolls
-        # back its own work (any 4xx) does not take the test's data with it.
-        db.session.commit()
-        return user
 
-    return make
+@pytest.fixture
+def make_people():
+    """``make_people(n, prefix="person")``: n confirmed residents without a password, for bulk data."""
+    return factories.people
+
+
+@pytest.fixture
+def make_process():
+    """``make_process(title=..., phases=[...], wards=[...], published=True, allow_answer=True...)``: a process
+    (tests.factories.process). tests/proposals overrides it to add the process's proposal settings."""
+    return factories.process
+
+
+@pytest.fixture
+def make_group():
+    """``make_group(organiser=None, name=..., ward=...)``: a community group through its service."""
+    return factories.group
+
+
+@pytest.fixture
+def published_events():
+    """The core events published while the test runs: a list of (name, subject, data)."""
+    seen: list[tuple[str, object, dict]] = []
+
+    def handler(name, subject=None, **data):
+        seen.append((name, subject, data))
+
+    with events.event_signal.connected_to(handler):
+        yield seen
 
 
 def sign_in_client(client, user: User) -> None:
@@ -262,6 +267,30 @@ def client_as(app, make_user):
         return c, user
 
     return make
+
+
+@pytest.fixture
+def signed_in(app):
+    """``signed_in(user)`` -> a new test client signed in as that person."""
+
+    def make(user: User):
+        c = app.test_client()
+        sign_in_client(c, user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def report_by():
+    """``report_by(n, resource_type, resource_id)``: n new residents each report it (through the service)."""
+
+    def report(n: int, resource_type: str, resource_id: int, reason: str = "offensive"):
+        for _ in range(n):
+            moderation.report(factories.user("resident"), resource_type, resource_id, reason)
+        db.session.commit()
+
+    return report
 
 
 # Query counting ---------------------------------------------------------------------------------------------
