@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from civic.groups.models import Group
 from civic.search import services
 from civic.search.models import SearchQueue
 from tests.search.conftest import keys
+from tests.support.race import race
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,16 +59,13 @@ def _found(app, text: str) -> int:
 @pytest.mark.no_transaction
 def test_threads_writing_at_once_lose_nothing(app, real_commits):
     def write(i: int) -> None:
-        with app.app_context():
-            for j in range(5):
-                db.session.add(Group(slug=f"race-{i}-{j}", name=f"Racing swifts {i} {j}", description="Swifts.",
-                                     created_by_id=real_commits))
-                db.session.commit()
-                services.drain()  # as a request does after its commit; gives up when another thread writes
-            db.session.remove()
+        for j in range(5):
+            db.session.add(Group(slug=f"race-{i}-{j}", name=f"Racing swifts {i} {j}", description="Swifts.",
+                                 created_by_id=real_commits))
+            db.session.commit()
+            services.drain()  # as a request does after its commit; gives up when another thread writes
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(write, range(8)))  # re-raises any error a thread met
+    assert race(app, write, [(i,) for i in range(8)]) == [None] * 8  # (it re-raises any error a thread met)
     with app.app_context():
         assert services.queued() == 0  # every row applied by someone: nothing was left behind
     assert _found(app, "swifts") == 40
