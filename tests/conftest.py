@@ -215,32 +215,23 @@ def _transaction(request, app, smtp_server):
 
 
 # Factories and clients --------------------------------------------------------------------------------------
-# The factories themselves are plain functions in tests/factories.py; these fixtures hand them to tests.
+# The factories are plain functions in tests/factories.py; these fixtures hand them to tests by their old names.
 
 
-@pytest.fixture
-def make_user():
-    """``make_user(role="resident", nickname=..., ward=..., ...)``: a person who can sign in (tests.factories.user)."""
-    return factories.user
+def handed(factory, name: str):
+    """A fixture called ``name`` whose value is ``factory`` itself (the test calls it as often as it needs)."""
+
+    def fixture():
+        return factory
+
+    fixture.__doc__ = factory.__doc__
+    return pytest.fixture(fixture, name=name)
 
 
-@pytest.fixture
-def make_people():
-    """``make_people(n, prefix="person")``: n confirmed residents without a password, for bulk data."""
-    return factories.people
-
-
-@pytest.fixture
-def make_process():
-    """``make_process(title=..., phases=[...], wards=[...], published=True, allow_answer=True...)``: a process
-    (tests.factories.process). tests/proposals overrides it to add the process's proposal settings."""
-    return factories.process
-
-
-@pytest.fixture
-def make_group():
-    """``make_group(organiser=None, name=..., ward=...)``: a community group through its service."""
-    return factories.group
+make_user = handed(factories.user, "make_user")  # make_user(role="resident", nickname=..., ward=...)
+make_people = handed(factories.people, "make_people")  # make_people(n, prefix="person"): no password, fast
+make_process = handed(factories.process, "make_process")  # tests/proposals adds the proposal settings
+make_group = handed(factories.group, "make_group")  # make_group(organiser=None, name=..., ward=...)
 
 
 @pytest.fixture

@@ -43,6 +43,14 @@ def unique() -> int:
     return next(_seq)
 
 
+def save(commit: bool = True) -> None:
+    """Commit (to the test's savepoint, or for real in a race test), or with ``commit=False`` only flush."""
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+
+
 # Places -----------------------------------------------------------------------------------------------------
 
 
@@ -93,10 +101,7 @@ def people(n: int, prefix: str = "person", *, commit: bool = True, **extra) -> l
                          email=f"{prefix}_{k}@example.org", email_confirmed_at=utcnow(),
                          role_rows=[UserRole(role=r) for r in role_names], **extra))
     db.session.add_all(made)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    save(commit)
     return made
 
 
@@ -139,10 +144,7 @@ def process(*, title: str | None = None, slug: str | None = None, programme: str
     made.wards = [ward_named(w) for w in wards]
     made.phases = [Phase(**p) for p in ([open_phase(**allow)] if phases is None else phases)]
     db.session.add(made)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    save(commit)
     return made
 
 

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,7 +18,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select, update
 
-from civic import events, resources
+from civic import resources
 from civic.accounts.models import User
 from civic.comments import services
 from civic.comments.models import Comment
@@ -29,6 +28,7 @@ from civic.groups.models import Group
 from civic.spaces.models import Process
 from civic.spaces.services import require_phase
 from tests import factories
+from tests.support.pages import field_error, main_text  # noqa: F401 - for tests
 
 
 @dataclass
@@ -130,35 +130,14 @@ def post(group):
 
 
 @pytest.fixture
-def published():
+def published(published_events):
     """The events published while the test runs: [(name, subject, data)]."""
-    seen: list[tuple] = []
-
-    def handler(name, subject=None, **data):
-        seen.append((name, subject, data))
-
-    events.event_signal.connect(handler, weak=False)
-    yield seen
-    events.event_signal.disconnect(handler)
+    return published_events
 
 
 def fresh(model, ident):
     """An object read again from the database (counters are changed in SQL)."""
     return db.session.scalar(select(model).where(model.id == ident).execution_options(populate_existing=True))
-
-
-def main_text(response) -> str:
-    body = response.get_data(as_text=True)
-    match = re.search(r"<main\b.*?</main>", body, flags=re.S)
-    assert match, "the page has no <main>"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(0)))).strip()
-
-
-def field_error(response, field_id: str) -> str:
-    body = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', body, flags=re.S)
-    assert match, f"no error message beside {field_id!r}"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))).replace("Error:", "").strip()
 
 
 def article(response, comment_id: int) -> str:

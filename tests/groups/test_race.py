@@ -59,6 +59,18 @@ def _load(group_id: int, user_id: int) -> Membership:
                                                       Membership.user_id == user_id))
 
 
+def two_organisers(app, world) -> tuple[int, int, int]:
+    """(first, second, group id): a group with two active organisers."""
+    first, second = world["people"](2)
+    gid = world["group"](first)
+    with committed(app):
+        group = db.session.get(Group, gid)
+        services.invite(db.session.get(User, first), group, db.session.get(User, second).nickname)
+        services.accept_invitation(db.session.get(User, second), _load(gid, second))
+        services.promote(db.session.get(User, first), _load(gid, second))
+    return first, second, gid
+
+
 def test_parallel_acceptances_count_every_member_once(app, world):
     organiser, *askers = world["people"](9)
     gid = world["group"](organiser)
@@ -91,13 +103,7 @@ def test_a_request_accepted_by_many_clicks_counts_once(app, world):
 
 
 def test_two_organisers_demoting_each_other_leave_one(app, world):
-    first, second = world["people"](2)
-    gid = world["group"](first)
-    with committed(app):
-        group = db.session.get(Group, gid)
-        services.invite(db.session.get(User, first), group, db.session.get(User, second).nickname)
-        services.accept_invitation(db.session.get(User, second), _load(gid, second))
-        services.promote(db.session.get(User, first), _load(gid, second))
+    first, second, gid = two_organisers(app, world)
 
     def demote(actor: int, target: int) -> str:
         services.demote(db.session.get(User, actor), _load(gid, target))
@@ -110,13 +116,7 @@ def test_two_organisers_demoting_each_other_leave_one(app, world):
 
 
 def test_the_last_two_organisers_leaving_together_leave_one(app, world):
-    first, second = world["people"](2)
-    gid = world["group"](first)
-    with committed(app):
-        group = db.session.get(Group, gid)
-        services.invite(db.session.get(User, first), group, db.session.get(User, second).nickname)
-        services.accept_invitation(db.session.get(User, second), _load(gid, second))
-        services.promote(db.session.get(User, first), _load(gid, second))
+    first, second, gid = two_organisers(app, world)
 
     def leave(uid: int) -> str:
         services.leave(db.session.get(User, uid), db.session.get(Group, gid))

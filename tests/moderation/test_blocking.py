@@ -9,8 +9,8 @@ from civic import events
 from civic.accounts.models import User
 from civic.db import db
 from civic.moderation.models import AuditEntry, Block
-from tests.accounts.conftest import field_error, main_text
 from tests.conftest import PASSWORD, sign_in_client
+from tests.support.pages import field_error, main_text
 
 JUSTIFICATION = "Repeated abuse of other residents in comments."
 

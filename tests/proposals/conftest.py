@@ -18,19 +18,13 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as core
+from tests.conftest import handed
 from tests.factories import ward_named
 from tests.proposals import factories
 
-
-@pytest.fixture
-def make_process():
-    """The core's ``make_process`` with the process's proposal settings and categories."""
-    return factories.process
-
-
-@pytest.fixture
-def make_proposal():
-    return factories.proposal
+make_process = handed(factories.process, "make_process")  # the core's, with proposal settings and categories
+make_proposal = handed(factories.proposal, "make_proposal")
+categories_of = handed(factories.categories_of, "categories_of")
 
 
 @pytest.fixture
@@ -41,11 +35,6 @@ def make_comment():
         return core.comment("proposal", proposal.id, author, body)
 
     return make
-
-
-@pytest.fixture
-def categories_of():
-    return factories.categories_of
 
 
 @pytest.fixture

@@ -31,10 +31,7 @@ def process(*, categories: Iterable[str] = (), commit: bool = True, **kwargs) ->
     db.session.add(ProposalSettings(process_id=made.id, **settings))
     for name in categories:
         db.session.add(Category(process_id=made.id, slug=name.lower().replace(" ", "-"), name=name))
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    factories.save(commit)
     return made
 
 
@@ -58,8 +55,7 @@ def proposal(process: Process, author: User, *, title: str | None = None, body: 
     db.session.flush()
     for category in categories:
         db.session.add(ProposalCategoryLink(proposal_id=made.id, category_id=category.id))
-    if commit:
-        db.session.commit()
+    factories.save(commit)
     return made
 
 

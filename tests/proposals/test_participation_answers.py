@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from civic import events
 from civic.db import db
 from civic.errors import PermissionDenied, RuleViolation
 from civic.moderation.models import AuditEntry
@@ -17,14 +16,9 @@ from proposals.models import Proposal
 
 
 @pytest.fixture
-def caught():
-    seen: list[tuple[str, object, dict]] = []
-
-    def receiver(name, subject=None, **data):
-        seen.append((name, subject, data))
-
-    with events.event_signal.connected_to(receiver):
-        yield seen
+def caught(published_events):
+    """Events published while the test runs, as (name, subject, data)."""
+    return published_events
 
 
 @pytest.fixture
