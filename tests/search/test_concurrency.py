@@ -51,6 +51,14 @@ def real_commits(app, tmp_path):
             db.session.commit()
 
 
+def _found_soon(app, text: str, seconds: float = 10) -> int:
+    """How many results the text finds, once the drainer thread has applied what waits (or the time is up)."""
+    deadline = time.monotonic() + seconds
+    while _found(app, text) != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _found(app, text)
+
+
 def _found(app, text: str) -> int:
     with app.app_context(), app.test_request_context("/search"):
         return services.search(None, services.Params(q=text)).total
@@ -113,10 +121,7 @@ def test_the_background_drainer_applies_commits(app, real_commits):
         db.session.add(Group(slug="race-thread", name="Racing terns", description="Terns.",
                              created_by_id=real_commits))
         db.session.commit()  # wakes the process's drainer thread
-    deadline = time.monotonic() + 10
-    while _found(app, "terns") != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _found(app, "terns") == 1
+    assert _found_soon(app, "terns") == 1
     with app.app_context():
         assert services.queued() == 0
 
@@ -159,9 +164,6 @@ def test_a_web_worker_drains_what_waits_on_its_first_request(app, real_commits):
         assert services.queued() == 1
     app.config["SEARCH_DRAIN"] = "thread"
     assert app.test_client().get("/").status_code == 200
-    deadline = time.monotonic() + 10
-    while _found(app, "avocets") != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _found(app, "avocets") == 1
+    assert _found_soon(app, "avocets") == 1
     with app.app_context():
         assert services.queued() == 0
