@@ -31,6 +31,23 @@ def last_comment() -> Comment:
     return db.session.scalars(select(Comment).order_by(Comment.id.desc())).first()
 
 
+def followed_proposal(make_user, process, make_proposal, author=None):
+    """A proposal (by ``author`` or someone new) and a person who follows it."""
+    proposal = make_proposal(process, author or make_user())
+    follower = make_user()
+    services.follow(follower, "proposal", proposal.id)
+    db.session.commit()
+    return proposal, follower
+
+
+def commented_for_a_follower(client_as, make_user, process, make_proposal, body: str):
+    """A resident comments on a followed proposal: (the resident's client, the follower, the proposal, the comment)."""
+    proposal, follower = followed_proposal(make_user, process, make_proposal)
+    client, _ = client_as("resident")
+    comment(client, proposal, body)
+    return client, follower, proposal, last_comment()
+
+
 def test_following_and_unfollowing_through_the_page(client_as, make_user, process, make_proposal):
     proposal = make_proposal(process, make_user())
     client, user = client_as("resident")
@@ -141,10 +158,7 @@ def test_follow_own_setting_off_means_no_automatic_follow(client_as, make_user, 
 
 def test_an_official_answer_tells_authors_and_followers(client_as, make_user, process, make_proposal):
     author = make_user()
-    proposal = make_proposal(process, author)
-    follower = make_user()
-    services.follow(follower, "proposal", proposal.id)
-    db.session.commit()
+    proposal, follower = followed_proposal(make_user, process, make_proposal, author)
     officer_client, officer = client_as("officer")
     r = officer_client.post(f"/proposals/{proposal.id}/answer",
                             data={"state": "accepted", "text": "We will build it next spring.", "cost": "",
@@ -169,10 +183,7 @@ def test_blocked_and_deleted_people_are_never_told(client_as, make_user, process
 
 def test_hiding_content_hides_its_notifications_and_tells_the_author(client_as, make_user, process, make_proposal):
     author = make_user()
-    proposal = make_proposal(process, author)
-    follower = make_user()
-    services.follow(follower, "proposal", proposal.id)
-    db.session.commit()
+    proposal, follower = followed_proposal(make_user, process, make_proposal, author)
     client, _ = client_as("resident")
     comment(client, proposal, "A comment that will vanish with its proposal.")
     follower_client, _ = client_as("resident")
@@ -206,13 +217,8 @@ def test_comments_on_a_hidden_proposal_notify_nobody(make_user, process, make_pr
 
 
 def test_showing_a_proposal_again_keeps_its_hidden_comment_hidden(client_as, make_user, process, make_proposal):
-    proposal = make_proposal(process, make_user())
-    follower = make_user()
-    services.follow(follower, "proposal", proposal.id)
-    db.session.commit()
-    client, _ = client_as("resident")
-    comment(client, proposal, "Rude words that an officer will hide.")
-    c = last_comment()
+    _client, follower, proposal, c = commented_for_a_follower(client_as, make_user, process, make_proposal,
+                                                              "Rude words that an officer will hide.")
     officer_client, _ = client_as("officer")
     officer_client.post(f"/moderation/comment/{c.id}/hide", data={"note": "Rude."})
     officer_client.post(f"/moderation/proposal/{proposal.id}/hide", data={"note": "Off topic."})
@@ -225,13 +231,8 @@ def test_showing_a_proposal_again_keeps_its_hidden_comment_hidden(client_as, mak
 
 
 def test_a_deleted_comment_leaves_no_words_in_notifications(client_as, make_user, process, make_proposal):
-    proposal = make_proposal(process, make_user())
-    follower = make_user()
-    services.follow(follower, "proposal", proposal.id)
-    db.session.commit()
-    client, _ = client_as("resident")
-    comment(client, proposal, "Call me on 07700 900123 about it.")
-    c = last_comment()
+    client, follower, _proposal, c = commented_for_a_follower(client_as, make_user, process, make_proposal,
+                                                              "Call me on 07700 900123 about it.")
     assert "07700" in event_of(told(follower)[0]).excerpt
     client.post(f"/comments/{c.id}/edit", data={"body": "Ask me at the next meeting about it.", "alignment": "0"})
     db.session.expire_all()
