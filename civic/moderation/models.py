@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from civic.audit import AuditEntry  # noqa: F401 - the audit log moved to civic.audit; older imports keep working
 from civic.db import Base, utcnow
 
 REPORT_REASONS = ("spam", "offensive", "does_not_belong", "illegal", "other")

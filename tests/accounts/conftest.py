@@ -1,54 +1,14 @@
-"""Fixtures for the account tests: helpers to read pages and mail, and an app wired to a real
-OpenID provider on loopback."""
+"""Fixtures for the account tests: an app wired to a real OpenID provider on loopback. The helpers that read pages
+(``main_text``, ``field_error``...) live in tests/support/pages.py and are imported from here too."""
 
 from __future__ import annotations
-
-import html
-import re
 
 import pytest
 
 from civic.app import create_app
 from civic.db import db
 from tests.support.oidc_provider import OIDCProvider
-
-
-def text_of(response) -> str:
-    """The page as a person reads it: tags dropped, entities decoded, spaces collapsed."""
-    body = response.get_data(as_text=True)
-    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
-
-
-def main_text(response) -> str:
-    """The text of the <main> landmark only (no header, navigation or footer)."""
-    body = response.get_data(as_text=True)
-    match = re.search(r"<main\b.*?</main>", body, flags=re.S)
-    assert match, "the page has no <main>"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(0)))).strip()
-
-
-def field_error(response, field_id: str) -> str:
-    """The message shown beside one field (``<p class="error-message" id="<field>-error">``)."""
-    body = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', body, flags=re.S)
-    assert match, f"no error message beside {field_id!r}"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))).replace("Error:", "").strip()
-
-
-def input_value(response, field_id: str) -> str | None:
-    """The value an input shows again after a failed submit (None when it has no value)."""
-    body = response.get_data(as_text=True)
-    match = re.search(rf'<input\b[^>]*\bid="{re.escape(field_id)}"[^>]*>', body)
-    assert match, f"no input {field_id!r}"
-    value = re.search(r'\bvalue="([^"]*)"', match.group(0))
-    return html.unescape(value.group(1)) if value else None
-
-
-def path_of(url: str) -> str:
-    """``http://civic.test/confirm/abc`` -> ``/confirm/abc`` (the test client's view of a link)."""
-    return re.sub(r"^https?://[^/]+", "", url)
-
+from tests.support.pages import field_error, input_value, main_text, path_of, text_of  # noqa: F401 - for tests
 
 # OpenID Connect -----------------------------------------------------------------------------------------
 

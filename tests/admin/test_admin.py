@@ -8,9 +8,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from civic.accounts.models import User
+from civic.audit import AuditEntry, audit
 from civic.db import db
-from civic.moderation.models import AuditEntry
-from civic.moderation.services import audit
 
 
 def test_people_list_search_and_filters(client_as, make_user):

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import html
-import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,17 +18,17 @@ import pytest
 from flask import url_for
 from sqlalchemy import select, update
 
-from civic import events, resources
+from civic import resources
 from civic.accounts.models import User
 from civic.comments import services
 from civic.comments.models import Comment
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from civic.groups.models import Group
-from civic.spaces.models import Phase, Process, Programme
+from civic.spaces.models import Process
 from civic.spaces.services import require_phase
-
-_seq = itertools.count(1)
+from tests import factories
+from tests.support.pages import field_error, main_text  # noqa: F401 - for tests
 
 
 @dataclass
@@ -87,46 +85,28 @@ def switches():
 @pytest.fixture
 def people():
     """``people(n)``: n confirmed residents without a password (hashing is slow), committed to the savepoint."""
-
-    def make(n: int, prefix: str = "person", **extra) -> list[User]:
-        made = []
-        for _ in range(n):
-            k = next(_seq)
-            made.append(User(nickname=f"{prefix}_{k}", display_name=f"{prefix.title()} {k}",
-                             email=f"{prefix}_{k}@example.org", email_confirmed_at=utcnow(), **extra))
-        db.session.add_all(made)
-        db.session.commit()
-        return made
-
-    return make
+    return factories.people
 
 
 @pytest.fixture
 def group():
     """A group to comment on (its members_count stands for the comment counter and starts at 0)."""
-    k = next(_seq)
-    g = Group(slug=f"commented-{k}", name=f"Commented group {k}", description="Talk to us.", members_count=0)
-    db.session.add(g)
-    db.session.commit()
-    return g
+    k = factories.unique()
+    return factories.empty_group(slug=f"commented-{k}", name=f"Commented group {k}")
 
 
 @pytest.fixture
 def make_process():
+    """``make_process(commenting=True)``: a published process whose running phase allows comments or not (an
+    earlier one allowed them)."""
+
     def make(*, commenting: bool = True) -> Process:
-        k = next(_seq)
         now = utcnow()
-        programme = db.session.scalars(select(Programme).order_by(Programme.position)).first()
-        process = Process(slug=f"talk-{k}", title=f"Cleaner air {k}", programme_id=programme.id, published_at=now)
-        process.phases = [
-            Phase(title="Talk it over", starts_at=now - timedelta(days=10), ends_at=now - timedelta(days=1),
-                  allow_comment=True),
-            Phase(title="Decisions", starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=10),
-                  allow_comment=commenting, allow_answer=True),
-        ]
-        db.session.add(process)
-        db.session.commit()
-        return process
+        return factories.process(phases=[
+            factories.phase("Talk it over", now - timedelta(days=10), now - timedelta(days=1), "comment"),
+            {**factories.phase("Decisions", now - timedelta(days=1), now + timedelta(days=10), "answer"),
+             "allow_comment": commenting},
+        ])
 
     return make
 
@@ -148,35 +128,14 @@ def post(group):
 
 
 @pytest.fixture
-def published():
+def published(published_events):
     """The events published while the test runs: [(name, subject, data)]."""
-    seen: list[tuple] = []
-
-    def handler(name, subject=None, **data):
-        seen.append((name, subject, data))
-
-    events.event_signal.connect(handler, weak=False)
-    yield seen
-    events.event_signal.disconnect(handler)
+    return published_events
 
 
 def fresh(model, ident):
     """An object read again from the database (counters are changed in SQL)."""
     return db.session.scalar(select(model).where(model.id == ident).execution_options(populate_existing=True))
-
-
-def main_text(response) -> str:
-    body = response.get_data(as_text=True)
-    match = re.search(r"<main\b.*?</main>", body, flags=re.S)
-    assert match, "the page has no <main>"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(0)))).strip()
-
-
-def field_error(response, field_id: str) -> str:
-    body = response.get_data(as_text=True)
-    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', body, flags=re.S)
-    assert match, f"no error message beside {field_id!r}"
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))).replace("Error:", "").strip()
 
 
 def article(response, comment_id: int) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from civic.audit import AuditEntry
 from civic.db import db
 from civic.groups.models import Group, Membership
-from civic.moderation.models import AuditEntry
 
 
 def members_count(group: Group) -> int:

@@ -88,6 +88,9 @@ def rq_queue(app, monkeypatch) -> Iterator[RQQueue]:
     finally:
         _remove_queue(backend, name)
         app.extensions["civic.jobs"].pop(("rq", REDIS_URL, name), None)
+        # Close its sockets now: left to the garbage collector, they become a ResourceWarning (an error here)
+        # in whichever test happens to run then, or at the end of the session when this file runs alone.
+        backend.connection.connection_pool.disconnect()
 
 
 def _remove_queue(backend: RQQueue, name: str) -> None:

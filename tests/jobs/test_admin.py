@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from civic.audit import AuditEntry
 from civic.db import db, utcnow
 from civic.jobs.models import JobFailure
-from civic.moderation.models import AuditEntry
 from tests.jobs import tasks
 
 

@@ -10,9 +10,9 @@ import time
 from sqlalchemy import select
 
 from civic import jobs
+from civic.audit import AuditEntry
 from civic.db import db
 from civic.jobs.models import JobFailure
-from civic.moderation.models import AuditEntry
 from tests.conftest import free_port
 from tests.jobs import tasks
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from civic.audit import AuditEntry
 from civic.comments.models import Comment
 from civic.db import db, utcnow
-from civic.moderation.models import Appeal, AuditEntry, Block, Moderation
-from tests.accounts.conftest import field_error, main_text
+from civic.moderation.models import Appeal, Block, Moderation
 from tests.conftest import PASSWORD
+from tests.support.pages import field_error, main_text
 
 STATEMENT = "I was quoting someone else's words to criticise them, not insulting anyone."
 

@@ -7,10 +7,11 @@ from sqlalchemy import select
 
 from civic import events
 from civic.accounts.models import User
+from civic.audit import AuditEntry
 from civic.db import db
-from civic.moderation.models import AuditEntry, Block
-from tests.accounts.conftest import field_error, main_text
+from civic.moderation.models import Block
 from tests.conftest import PASSWORD, sign_in_client
+from tests.support.pages import field_error, main_text
 
 JUSTIFICATION = "Repeated abuse of other residents in comments."
 

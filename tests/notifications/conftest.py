@@ -1,13 +1,11 @@
-"""Notifications tests: the proposals factories, and helpers to read what people were told."""
+"""Notifications tests: helpers to read what people were told (a domain's notification tests import them too)."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from civic.db import db
 from civic.notifications.models import Notification, NotificationEvent
-from tests.proposals.conftest import make_people, make_process, make_proposal  # noqa: F401 - fixtures
 
 
 def told(user, *, kind: str | None = None) -> list[Notification]:
@@ -25,8 +23,3 @@ def kinds_of(user) -> list[str]:
 
 def event_of(n: Notification) -> NotificationEvent:
     return db.session.get(NotificationEvent, n.event_id)
-
-
-@pytest.fixture
-def process(make_process):  # noqa: F811 - the fixture imported above
-    return make_process(allow_answer=True)

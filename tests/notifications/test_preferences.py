@@ -8,7 +8,6 @@ from civic.db import db
 from civic.notifications import services
 from civic.notifications.registry import AreaWatchers
 from civic.spaces.models import Programme, Ward
-from tests.notifications.conftest import kinds_of
 
 
 def ward(name: str) -> Ward:
@@ -91,19 +90,6 @@ def test_area_matching_by_ward_programme_and_distance(make_user):
     assert _watchers(ward_ids=[hyde], programme_id=clean, latitude=51.5155, longitude=-0.1620) == {near_point.id}
     # ~2 km away: too far
     assert _watchers(ward_ids=[hyde], programme_id=clean, latitude=51.5010, longitude=-0.1420) == set()
-
-
-def test_a_new_proposal_in_my_ward_is_an_area_alert(client_as, make_user, make_process, make_proposal):
-    watcher = make_user()
-    services.save_alerts(watcher, ward_ids=[ward("Church Street").id], programme_ids=[])
-    elsewhere = make_user()
-    services.save_alerts(elsewhere, ward_ids=[ward("Hyde Park").id], programme_ids=[])
-    db.session.commit()
-    process = make_process()
-    client, author = client_as("verified")
-    draft = make_proposal(process, author, state="draft", ward="Church Street")
-    client.post(f"/proposals/{draft.id}/publish")
-    assert kinds_of(watcher) == ["area_proposal"] and kinds_of(elsewhere) == []
 
 
 def test_a_whole_city_process_reaches_point_only_watchers(make_user):

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from civic.db import db, utcnow
 from proposals import exports
 from proposals.models import Endorsement, Proposal, ProposalCategoryLink, Support
-from tests.proposals.conftest import ward_named
+from tests.factories import ward_named
 
 FIELDS = ["id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
           "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude"]

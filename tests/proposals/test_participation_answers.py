@@ -8,23 +8,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from civic import events
+from civic.audit import AuditEntry
 from civic.db import db
 from civic.errors import PermissionDenied, RuleViolation
-from civic.moderation.models import AuditEntry
 from proposals import answers
 from proposals.models import Proposal
 
 
 @pytest.fixture
-def caught():
-    seen: list[tuple[str, object, dict]] = []
-
-    def receiver(name, subject=None, **data):
-        seen.append((name, subject, data))
-
-    with events.event_signal.connected_to(receiver):
-        yield seen
+def caught(published_events):
+    """Events published while the test runs, as (name, subject, data)."""
+    return published_events
 
 
 @pytest.fixture

@@ -8,22 +8,21 @@ request of the 50 goes through it.
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import delete, func, select
 
 from civic.accounts import roles
-from civic.accounts.models import User, UserRole
+from civic.accounts.models import User
 from civic.db import db, utcnow
-from civic.errors import DomainError
-from civic.spaces.models import Phase, Process, Programme, Ward
+from civic.spaces.models import Process
 from proposals import supports
-from proposals.models import Proposal, ProposalSettings, Support, SupportBudget
+from proposals.models import Proposal, Support, SupportBudget
+from tests import factories
+from tests.proposals import factories as proposals
+from tests.support.race import committed, delete_people, race, real_commits, tag
 
 pytestmark = [pytest.mark.postgres, pytest.mark.no_transaction]
 
@@ -35,101 +34,46 @@ def world(app):
     """A process open for supports, committed for real; ``make(n_users, n_proposals, **settings)``.
 
     Everything made is deleted afterwards."""
-    tag = uuid.uuid4().hex[:8]
-    db.factory.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
+    prefix = f"racer_{tag()}"
     made: dict[str, list[int]] = {"users": [], "processes": []}
 
     def make(n_users: int, n_proposals: int, **settings) -> tuple[int, list[int], list[int]]:
-        with app.app_context():
+        with committed(app):
             now = utcnow()
-            programme = db.session.scalars(select(Programme).order_by(Programme.id)).first()
-            ward = db.session.scalars(select(Ward).where(Ward.name == "Church Street")).one()
-            k = len(made["processes"])
-            process = Process(slug=f"race-{tag}-{k}", title=f"Race {tag} {k}", programme_id=programme.id,
-                              published_at=now - timedelta(days=1))
-            process.phases = [Phase(title="Supports", starts_at=now - timedelta(days=1),
-                                    ends_at=now + timedelta(days=1), allow_support=True)]
-            author = User(nickname=f"author_{tag}_{k}", display_name="Author", email=f"author.{tag}.{k}@example.org",
-                          email_confirmed_at=now)
-            users = [User(nickname=f"racer_{tag}_{k}_{i}", display_name=f"Racer {i}",
-                          email=f"racer.{tag}.{k}.{i}@example.org", email_confirmed_at=now,
-                          role_rows=[UserRole(role=roles.VERIFIED)]) for i in range(n_users)]
-            db.session.add_all([process, author, *users])
-            db.session.flush()
-            db.session.add(ProposalSettings(process_id=process.id, **settings))
-            proposals = [Proposal(process_id=process.id, author_id=author.id, title=f"Racing proposal {i}",
-                                  body="Fast.", ward_id=ward.id, state="published", published_at=now)
-                         for i in range(n_proposals)]
-            db.session.add_all(proposals)
-            db.session.commit()
+            process = proposals.process(phases=[factories.phase("Supports", now - timedelta(days=1),
+                                                                now + timedelta(days=1), "support")], **settings)
+            author, *users = factories.people(1 + n_users, prefix=prefix, roles=[roles.VERIFIED])
+            made_proposals = [proposals.proposal(process, author, title=f"Racing proposal {i}", body="Fast.",
+                                                 commit=False) for i in range(n_proposals)]
             made["processes"].append(process.id)
             made["users"] += [author.id, *(u.id for u in users)]
-            ids = process.id, [u.id for u in users], [p.id for p in proposals]
-            db.session.remove()
-        return ids
+            return process.id, [u.id for u in users], [p.id for p in made_proposals]
 
-    yield make
-    with app.app_context():
-        # Proposals, supports and budgets go with their process.
-        db.session.execute(delete(Process).where(Process.id.in_(made["processes"])))
-        # Deleting a user sets audit_log.actor_id to NULL, which the append-only trigger refuses even when no row
-        # matches (these tests write no audit entry); switch it off inside this one transaction only.
-        db.session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
-        db.session.execute(delete(User).where(User.id.in_(made["users"])))
-        db.session.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only"))
-        db.session.commit()
-        assert db.session.scalar(select(func.count()).where(Support.process_id.in_(made["processes"]))) == 0
-        db.session.remove()
+    with real_commits(app):
+        yield make
+        with committed(app):
+            # Proposals, supports and budgets go with their process.
+            db.session.execute(delete(Process).where(Process.id.in_(made["processes"])))
+            delete_people(made["users"])
+        with committed(app):
+            assert db.session.scalar(select(func.count()).where(Support.process_id.in_(made["processes"]))) == 0
+
+
+def do(action: str, user_id: int, proposal_id: int) -> str:
+    """What one request does: support or unsupport."""
+    done = getattr(supports, action)(db.session.get(User, user_id), db.session.get(Proposal, proposal_id))
+    return "done" if done else "no change"
 
 
 def act(app, action: str, user_id: int, proposal_id: int) -> str:
-    """One request: its own session and connection, committing for real (or rolling back on a refusal)."""
-    with app.app_context():
-        try:
-            user = db.session.get(User, user_id)
-            proposal = db.session.get(Proposal, proposal_id)
-            done = getattr(supports, action)(user, proposal)
-            db.session.commit()
-            return "done" if done else "no change"
-        except DomainError as e:
-            db.session.rollback()
-            return e.message
-        finally:
-            db.session.remove()
-
-
-def race(app, calls: list[tuple[str, int, int]], before: str) -> list[str]:
-    """Run the calls AT_ONCE at a time, each wave held just before the statement starting with ``before``."""
-    assert len(calls) % AT_ONCE == 0
-    line = threading.Barrier(AT_ONCE, timeout=30)
-    sessions: set[int] = set()
-    mine = threading.local()
-
-    def hold(conn, cursor, statement, parameters, context, executemany):
-        # Once per call: giving a support back is a second UPDATE of the budget.
-        if statement.startswith(before) and not getattr(mine, "held", True):
-            mine.held = True
-            line.wait()
-
-    def run(call: tuple[str, int, int]) -> str:
-        sessions.add(threading.get_ident())
-        mine.held = False
-        return act(app, *call)
-
-    event.listen(db.engine, "before_cursor_execute", hold)
-    try:
-        with ThreadPoolExecutor(AT_ONCE) as pool:
-            outcomes = list(pool.map(run, calls))
-    finally:
-        event.remove(db.engine, "before_cursor_execute", hold)
-    assert len(sessions) == AT_ONCE  # really in parallel threads
-    return outcomes
+    """One request alone: its own session and connection, committing for real (or rolling back on a refusal)."""
+    return race(app, do, [(action, user_id, proposal_id)])[0]
 
 
 def state(app, process_id: int) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, int], dict]:
     """(supports_count per proposal, counted supports per proposal, budget used per user, supports per user,
     counted flags per user), read fresh."""
-    with app.app_context():
+    with committed(app):
         stored = dict(db.session.execute(select(Proposal.id, Proposal.supports_count)
                                          .where(Proposal.process_id == process_id)).all())
         counted = {pid: 0 for pid in stored}
@@ -144,7 +88,6 @@ def state(app, process_id: int) -> tuple[dict[int, int], dict[int, int], dict[in
         for uid, flag in db.session.execute(select(Support.user_id, Support.counted)
                                             .where(Support.process_id == process_id)):
             flags.setdefault(uid, set()).add(flag)
-        db.session.remove()
     return stored, counted, used, given, flags
 
 
@@ -156,7 +99,7 @@ def test_fifty_parallel_supports_near_the_limit_leave_exact_counts(app, world):
         assert act(app, "support", uid, warm_up) == "done"
 
     calls = [("support", uid, pid) for uid in users for pid in racing]  # 5 x 10 = 50
-    outcomes = race(app, calls, "UPDATE support_budgets SET used=")
+    outcomes = race(app, do, calls, before="UPDATE support_budgets SET used=", at_once=AT_ONCE)
 
     tally = Counter(outcomes)
     assert tally == {"done": 5 * (limit - 1), f"You have used all {limit} of your supports in this process.": 40}
@@ -170,7 +113,7 @@ def test_fifty_parallel_supports_near_the_limit_leave_exact_counts(app, world):
 def test_ten_clicks_on_one_proposal_give_one_support(app, world):
     process_id, (uid,), (pid,) = world(1, 1, support_limit=3)
     # Held before creating the budget row: all ten find none, one creates it, the others re-read it.
-    outcomes = race(app, [("support", uid, pid)] * 10, "INSERT INTO support_budgets")
+    outcomes = race(app, do, [("support", uid, pid)] * 10, before="INSERT INTO support_budgets", at_once=AT_ONCE)
     assert sorted(outcomes) == ["done"] + ["no change"] * 9
     stored, counted, used, given, _ = state(app, process_id)
     assert stored == counted == {pid: 1}
@@ -191,7 +134,7 @@ def test_parallel_supports_and_withdrawals_around_the_minimum_keep_counts_exact(
     calls = [(a, uid, pid) for uid in users
              for a, pid in [("support", rest[0]), ("support", rest[1]), ("unsupport", first[0]),
                             ("support", rest[2]), ("support", rest[3]), ("unsupport", first[1])]]
-    outcomes = race(app, calls, "UPDATE support_budgets SET used=")
+    outcomes = race(app, do, calls, before="UPDATE support_budgets SET used=", at_once=AT_ONCE)
     assert outcomes == ["done"] * len(calls)
 
     stored, counted, used, given, flags = state(app, process_id)

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import delete, func, select
 
+from civic.audit import AuditEntry
 from civic.db import db
 from civic.errors import RuleViolation
-from civic.moderation.models import AuditEntry
 from proposals import categories, supports
 from proposals import settings as proposal_settings
 from proposals.models import Category, Proposal, ProposalCategoryLink, ProposalSettings

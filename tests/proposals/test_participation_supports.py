@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from civic import events
 from civic.db import db, utcnow
 from civic.errors import PermissionDenied, RuleViolation
 from proposals import supports
@@ -15,15 +14,9 @@ from proposals.models import Proposal, Support, SupportBudget
 
 
 @pytest.fixture
-def caught():
+def caught(published_events):
     """Events published while the test runs, as (name, subject, data)."""
-    seen: list[tuple[str, object, dict]] = []
-
-    def receiver(name, subject=None, **data):
-        seen.append((name, subject, data))
-
-    with events.event_signal.connected_to(receiver):
-        yield seen
+    return published_events
 
 
 def count_of(proposal: Proposal) -> int:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from civic.groups.models import Group
 from civic.search import services
 from civic.search.models import SearchQueue
 from tests.search.conftest import keys
+from tests.support.race import race
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,6 +51,14 @@ def real_commits(app, tmp_path):
             db.session.commit()
 
 
+def _found_soon(app, text: str, seconds: float = 10) -> int:
+    """How many results the text finds, once the drainer thread has applied what waits (or the time is up)."""
+    deadline = time.monotonic() + seconds
+    while _found(app, text) != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _found(app, text)
+
+
 def _found(app, text: str) -> int:
     with app.app_context(), app.test_request_context("/search"):
         return services.search(None, services.Params(q=text)).total
@@ -59,16 +67,13 @@ def _found(app, text: str) -> int:
 @pytest.mark.no_transaction
 def test_threads_writing_at_once_lose_nothing(app, real_commits):
     def write(i: int) -> None:
-        with app.app_context():
-            for j in range(5):
-                db.session.add(Group(slug=f"race-{i}-{j}", name=f"Racing swifts {i} {j}", description="Swifts.",
-                                     created_by_id=real_commits))
-                db.session.commit()
-                services.drain()  # as a request does after its commit; gives up when another thread writes
-            db.session.remove()
+        for j in range(5):
+            db.session.add(Group(slug=f"race-{i}-{j}", name=f"Racing swifts {i} {j}", description="Swifts.",
+                                 created_by_id=real_commits))
+            db.session.commit()
+            services.drain()  # as a request does after its commit; gives up when another thread writes
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(write, range(8)))  # re-raises any error a thread met
+    assert race(app, write, [(i,) for i in range(8)]) == [None] * 8  # (it re-raises any error a thread met)
     with app.app_context():
         assert services.queued() == 0  # every row applied by someone: nothing was left behind
     assert _found(app, "swifts") == 40
@@ -116,10 +121,7 @@ def test_the_background_drainer_applies_commits(app, real_commits):
         db.session.add(Group(slug="race-thread", name="Racing terns", description="Terns.",
                              created_by_id=real_commits))
         db.session.commit()  # wakes the process's drainer thread
-    deadline = time.monotonic() + 10
-    while _found(app, "terns") != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _found(app, "terns") == 1
+    assert _found_soon(app, "terns") == 1
     with app.app_context():
         assert services.queued() == 0
 
@@ -162,9 +164,6 @@ def test_a_web_worker_drains_what_waits_on_its_first_request(app, real_commits):
         assert services.queued() == 1
     app.config["SEARCH_DRAIN"] = "thread"
     assert app.test_client().get("/").status_code == 200
-    deadline = time.monotonic() + 10
-    while _found(app, "avocets") != 1 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _found(app, "avocets") == 1
+    assert _found_soon(app, "avocets") == 1
     with app.app_context():
         assert services.queued() == 0

@@ -84,21 +84,6 @@ def test_json_endpoint(client, make_user, search_index):
     assert empty["results"] == [] and empty["total"] == 0
 
 
-def test_proposals_list_uses_the_search(client, make_user, make_process, make_proposal, search_index):
-    """Search inside lists: the proposals list's text filter finds word forms too ("cycling" -> "cycle")."""
-    process = make_process()
-    author = make_user("resident")
-    lane = make_proposal(process, author, title="A protected cycle lane on Queensway")
-    make_proposal(process, author, title="More benches on Queensway")
-    services.drain()
-    html = client.get(f"/processes/{process.slug}/proposals/?q=cycling").get_data(as_text=True)
-    assert f'href="/proposals/{lane.id}"' in html and "More benches" not in html
-    html = client.get(f"/processes/{process.slug}/proposals/?q=benches").get_data(as_text=True)
-    assert "More benches" in html and "cycle lane" not in html
-    html = client.get(f"/processes/{process.slug}/proposals/?q=benches+walrus").get_data(as_text=True)
-    assert "More benches" not in html  # a list's filter needs every word (no "any of them" fallback)
-
-
 def test_a_broken_index_is_a_message_not_a_server_error(app, client, make_user, search_index, tmp_path):
     """CURRENT naming an empty directory, or a SEARCH_DIR that is a file: the page and the API say search is
     not working just now; nothing else breaks."""

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from civic.audit import AuditEntry
 from civic.db import db, utcnow
-from civic.moderation.models import AuditEntry
 from civic.spaces import services
+from tests.factories import phase
 
 _titles = itertools.count(1)
 
@@ -19,11 +20,6 @@ _titles = itertools.count(1)
 @pytest.fixture
 def officer(make_user):
     return make_user("officer")
-
-
-def phase(title: str, starts_at: datetime, ends_at: datetime, *actions: str, description: str = "") -> dict:
-    return {"title": title, "starts_at": starts_at, "ends_at": ends_at, "description": description,
-            **{f"allow_{a}": True for a in actions}}
 
 
 def around(now: datetime | None = None) -> list[dict]:
@@ -38,7 +34,10 @@ def around(now: datetime | None = None) -> list[dict]:
 
 @pytest.fixture
 def make_process(officer):
-    """``make_process(title=..., phases=[...], published=True, programme=..., wards=None)``, committed."""
+    """``make_process(title=..., phases=[...], published=True, programme=..., wards=None)``, committed.
+
+    Unlike tests.factories.process, it goes through ``civic.spaces.services.create_process``, the service these
+    tests are about (free slugs, audit entries, checks)."""
 
     def make(title: str | None = None, *, phases: list[dict] | None = None, published: bool = True,
              programme: str = "cleantech-city", wards: list[str] | None = None, subtitle: str = "",

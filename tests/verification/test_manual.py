@@ -5,8 +5,8 @@ from datetime import date
 from sqlalchemy import select
 
 from civic.accounts import roles
+from civic.audit import AuditEntry
 from civic.db import db
-from civic.moderation.models import AuditEntry
 from civic.verification.models import VerificationRequest
 from tests.verification.conftest import ward
 

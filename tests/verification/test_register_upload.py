@@ -5,8 +5,8 @@ from datetime import date
 
 from sqlalchemy import func, select, text
 
+from civic.audit import AuditEntry
 from civic.db import Base, db
-from civic.moderation.models import AuditEntry
 from civic.verification import services
 from civic.verification.models import RegisterEntry, RegisterUpload
 from tests.verification.conftest import ward

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from civic.accounts import roles
+from civic.audit import AuditEntry
 from civic.db import db
-from civic.moderation.models import AuditEntry
 from civic.verification.models import RegisterEntry
 
 ROSA = ("W2 1AA", "1985-03-27", "Little Venice")

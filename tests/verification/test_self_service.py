@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from civic.accounts import roles
+from civic.audit import AuditEntry
 from civic.db import db, utcnow
-from civic.moderation.models import AuditEntry
 from civic.verification.models import RegisterEntry, VerificationAttempt, VerificationRequest
 from tests.verification.conftest import ward
 

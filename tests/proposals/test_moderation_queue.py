@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from civic.audit import AuditEntry
 from civic.comments.models import Comment
 from civic.db import db
-from civic.moderation.models import AuditEntry, Moderation, Report
+from civic.moderation.models import Moderation, Report
 from proposals.models import Proposal
 
 
