@@ -17,26 +17,17 @@ from civic.spaces.models import Ward
 from civic.spaces.services import create_process
 from civic.verification.models import VerificationRequest
 from proposals.models import Category, Coauthor, Proposal, ProposalSettings
-
-ROLES = ("anonymous", "resident", "verified", "organiser", "instructor", "officer", "admin")
-SIGNED_IN = ROLES[1:]
-
-
-def everyone(status):
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status=200):
-    return {"anonymous": 302, **dict.fromkeys(SIGNED_IN, status)}
-
-
-def only(allowed: tuple[str, ...], ok=200):
-    return {"anonymous": 302, **{r: (ok if r in allowed else 403) for r in SIGNED_IN}}
-
-
-GUESTS = {"anonymous": 200, **dict.fromkeys(SIGNED_IN, 302)}
-OFFICERS = ("officer", "admin")
-ADMINS = ("admin",)
+from tests.support.access import (
+    ADMINS,
+    GUESTS,
+    OFFICERS,
+    ROLES,
+    SIGNED_IN,
+    everyone,
+    only,
+    signed_in,
+    url_for_rule,
+)
 
 # endpoint -> {role: status} for GET
 GET = {
@@ -207,11 +198,6 @@ def objects(make_user):
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
             "failure_id": 999999, "notification_id": 999999}
-
-
-def url_for_rule(app, endpoint, objects):
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    return app.url_map.bind("civic.test").build(endpoint, {a: objects[a] for a in rule.arguments})
 
 
 def test_every_route_is_in_the_table(app):

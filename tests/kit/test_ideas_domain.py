@@ -1,6 +1,7 @@
 """The domain kit is enough: a test-only domain ("ideas", tests/support/ideas) declared in one manifest gets
-comments, reports and hiding, follows and notices, search, account handlers and its routes checked for every
-role — on an app that loads it instead of proposals."""
+comments, reports and hiding, follows and notices, search, a phase-gated action, a scheduled task, an API
+collection in the index, account handlers, and its routes in a route × role access table — on an app that
+loads it instead of proposals."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from civic.notifications.models import Notification
 from civic.search import services as search_services
 from civic.spaces.models import Phase, Process, Programme
 from tests.conftest import sign_in_client
+from tests.support.access import ROLES, everyone, url_for_rule
 from tests.support.ideas.manifest import DOMAIN
 from tests.support.ideas.models import Idea, create_tables
 
@@ -187,3 +189,44 @@ def test_the_scheduled_task_runs_at_tick(ideas_app, process):
     assert outcomes["ideas.archive"].summary == "1 ideas archived"
     archived = dict(db.session.execute(select(Idea.title, Idea.archived)).all())
     assert archived == {"Old": True, "New": False}
+
+
+def test_the_api_index_lists_the_domains_collection(as_role, idea):
+    client, _ = as_role("anonymous")
+    index = client.get("/api/v1/").get_json()
+    listed_in_index = {c["name"]: c["url"] for c in index["collections"]}
+    assert listed_in_index["ideas"] == index["ideas"] == "http://civic.test/api/v1/ideas"
+    assert "processes" not in listed_in_index  # proposals are not loaded by this app
+    listed = client.get("/api/v1/ideas?_external=1&_method=x").get_json()
+    assert [i["title"] for i in listed["items"]] == ["A bench on Old Compton Street"]
+
+
+# The ideas' routes in a route × role table (the platform's own is tests/core/test_access.py) -----------------
+
+GET = {"ideas.show": everyone(200), "ideas_api.index": everyone(200)}
+POST_REFUSED = {  # anonymous people are sent to sign in; what signed-in people get is tested above
+    "ideas.vote": {"anonymous": 302},
+    "ideas.share": {"anonymous": 302},
+}
+
+
+def test_every_route_of_the_domain_is_in_its_table(ideas_app):
+    mine = {r.endpoint: r.methods for r in ideas_app.url_map.iter_rules() if r.endpoint.startswith("ideas")}
+    assert {e for e, methods in mine.items() if "GET" in methods} == set(GET)
+    assert {e for e, methods in mine.items() if "POST" in methods} == set(POST_REFUSED)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(GET))
+def test_get(ideas_app, as_role, idea, endpoint, role):
+    client, _ = as_role(role)
+    assert client.get(url_for_rule(ideas_app, endpoint, {"idea_id": idea.id})).status_code == GET[endpoint][role]
+
+
+@pytest.mark.parametrize(("endpoint", "role"), [(e, r) for e, table in sorted(POST_REFUSED.items()) for r in table])
+def test_post_refused(ideas_app, as_role, idea, endpoint, role):
+    client, _ = as_role(role)
+    url = url_for_rule(ideas_app, endpoint, {"idea_id": idea.id, "process_id": idea.process_id})
+    response = client.post(url, data={"title": "Sneaky"})
+    assert response.status_code == POST_REFUSED[endpoint][role]
+    assert "/sign-in" in response.headers["Location"]
