@@ -29,6 +29,7 @@ from flask import Blueprint, g, jsonify, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from civic import registries
 from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
@@ -97,12 +98,7 @@ _collections: dict[str, Collection] = {}
 
 def collection(name: str, endpoint: str, description: str) -> Collection:
     """List a collection in the ``/api/v1/`` index; the same call again changes nothing, a different one fails."""
-    new = Collection(name, endpoint, description)
-    old = _collections.get(name)
-    if old is not None and old != new:
-        raise ValueError(f"API collection {name!r} is already registered as {old}")
-    _collections[name] = new
-    return new
+    return registries.put(_collections, name, Collection(name, endpoint, description), "API collection")
 
 
 def unregister_collection(name: str) -> None:

@@ -50,6 +50,7 @@ from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from civic import registries
 from civic.db import db, utcnow
 from civic.schedule.models import ScheduledTask
 
@@ -102,14 +103,7 @@ def task(name: str, fn: Callable[[], str | None], *, description: str, every: ti
         raise ValueError("every must be a positive timedelta (or None: at every tick)")
     if lease <= timedelta(0):
         raise ValueError("lease must be a positive timedelta")
-    new = Task(name, fn, description, every, lease)
-    existing = _tasks.get(name)
-    if existing is not None:
-        if existing != new:
-            raise ValueError(f"scheduled task {name!r} is already registered with other values: {existing!r}")
-        return existing
-    _tasks[name] = new
-    return new
+    return registries.put(_tasks, name, Task(name, fn, description, every, lease), "scheduled task")
 
 
 def unregister(name: str) -> None:

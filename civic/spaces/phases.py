@@ -25,6 +25,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from civic import registries
+
 #: A key is used in form field names (``allow_<key>``) and stored in a 40-character column.
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -47,14 +49,7 @@ def register_action(key: str, label: str, *, description: str = "", position: in
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise ValueError(f"phase action key {key!r}: use 1 to 40 lower-case letters, digits or _, "
                          "starting with a letter")
-    action = Action(key, label, description, position)
-    existing = _actions.get(key)
-    if existing is not None:
-        if existing != action:
-            raise ValueError(f"phase action {key!r} is already registered with other values: {existing!r}")
-        return existing
-    _actions[key] = action
-    return action
+    return registries.put(_actions, key, Action(key, label, description, position), "phase action")
 
 
 def unregister_action(key: str) -> None:

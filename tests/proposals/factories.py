@@ -61,3 +61,21 @@ def proposal(process: Process, author: User, *, title: str | None = None, body: 
 
 def categories_of(process: Process) -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.process_id == process.id).order_by(Category.name)))
+
+
+# Form posts ---------------------------------------------------------------------------------------------------
+
+
+def form(ward_id, **overrides):
+    """The new-proposal form's fields, filled in well; ``overrides`` changes some."""
+    data = {"title": "More street trees along Church Street", "body": "Plant **twenty** trees by the market.",
+            "ward": str(ward_id("Church Street")), "address": "", "latitude": "", "longitude": "",
+            "photo_alt": ""}
+    data.update(overrides)
+    return data
+
+
+def proposals_of(user) -> list[Proposal]:
+    """This person's proposals as they are in the database, oldest first."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id)))

@@ -7,26 +7,12 @@ from pathlib import Path
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
 
 from civic import maps
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from proposals import services, similar
-from proposals.models import Proposal
-
-
-def form(ward_id, **overrides):
-    data = {"title": "More street trees along Church Street", "body": "Plant **twenty** trees by the market.",
-            "ward": str(ward_id("Church Street")), "address": "", "latitude": "", "longitude": "",
-            "photo_alt": ""}
-    data.update(overrides)
-    return data
-
-
-def proposals_of(user) -> list[Proposal]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Proposal).where(Proposal.author_id == user.id).order_by(Proposal.id)))
+from tests.proposals.factories import form, proposals_of
 
 
 def test_anonymous_is_sent_to_sign_in(client, make_process):

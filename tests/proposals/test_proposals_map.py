@@ -4,26 +4,12 @@ list's map links that no query string breaks, and public pages that name the pla
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
-from civic.db import db, utcnow
-from proposals.models import Proposal
+from civic.db import utcnow
+from tests.proposals.factories import form, proposals_of
 
 PIMLICO = {"latitude": "51.4870", "longitude": "-0.1375"}
 FAR = "This point is about 4.6 km from the middle of Church Street ward"
-
-
-def form(ward_id, **overrides):
-    data = {"title": "More street trees along Church Street", "body": "Plant **twenty** trees by the market.",
-            "ward": str(ward_id("Church Street")), "address": "", "latitude": "", "longitude": "",
-            "photo_alt": ""}
-    data.update(overrides)
-    return data
-
-
-def proposals_of(user) -> list[Proposal]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(Proposal).where(Proposal.author_id == user.id)))
 
 
 def test_the_form_has_typed_latitude_and_longitude_fields(client_as, make_process):
