@@ -59,7 +59,7 @@ QUERIES: list[dict] = [
 def _load(engine, rng: random.Random) -> dict[str, int]:
     from civic.comments.models import Comment
     from civic.groups.models import Group
-    from civic.spaces.models import Phase, Process, Programme, Ward
+    from civic.spaces.models import Phase, PhaseAction, Process, Programme, Ward
     from proposals.models import Proposal
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -81,8 +81,10 @@ def _load(engine, rng: random.Random) -> dict[str, int]:
             for i in range(PROCESSES)])
         conn.execute(insert(Phase), [
             {"process_id": i + 1, "title": "Proposals", "starts_at": now - timedelta(days=10 + i % 30),
-             "ends_at": now + timedelta(days=i % 40 - 5), "allow_propose": True, "allow_comment": True}
+             "ends_at": now + timedelta(days=i % 40 - 5)}
             for i in range(PROCESSES)])
+        conn.execute(insert(PhaseAction), [{"phase_id": i + 1, "action": action}  # a fresh database: ids 1..n
+                                           for i in range(PROCESSES) for action in ("propose", "comment")])
         rows = []
         for i in range(PROPOSALS):
             ward = rng.choice(ward_names)

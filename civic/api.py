@@ -142,7 +142,7 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 100_000) -> in
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadInput(f"“{name}” must be a whole number from {low} to {high:,}.", field=name)
     return int(raw)
 

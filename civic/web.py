@@ -45,14 +45,22 @@ def flash_domain_error(error: DomainError) -> None:
 
 
 def link_args() -> dict[str, str]:
-    """The query string, for building links to the same page (other page, other order). Names starting with
-    ``_`` are left out: ``url_for`` reads ``_method``, ``_external``, ``_scheme`` and ``_anchor`` itself."""
-    return {k: v for k, v in request.args.items() if not k.startswith("_")}
+    """The query string, for building links to the same page (other page, other order). Left out: names
+    starting with ``_`` (``url_for`` reads ``_method``, ``_external``, ``_scheme`` and ``_anchor`` itself),
+    ``endpoint`` (``url_for``'s own first argument) and the names of the page's own path arguments (``?slug=``
+    would send the link to another process's page)."""
+    own = set(request.view_args or ()) | {"endpoint"}
+    return {k: v for k, v in request.args.items() if not k.startswith("_") and k not in own}
+
+
+def digits(raw: object) -> int | None:
+    """The number written in ASCII digits, or None: ``"²".isdigit()`` is true but ``int("²")`` fails."""
+    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None
 
 
 def page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    number = digits(request.args.get("page", "1"))
+    return number if number is not None and 0 < number < 100000 else 1
 
 
 def attempt(form, action: Callable[[], Any]) -> tuple[bool, Any]:

@@ -32,6 +32,7 @@ from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
+from civic.web import digits
 from proposals import categories, exports, services, supports
 from proposals import listing as proposal_listing
 from proposals import settings as proposal_settings
@@ -204,7 +205,7 @@ def process_proposals(slug: str):
     if order == "random":
         seed = int_arg("seed", secrets.randbelow(2**31), low=0, high=2**62)
         extra["seed"] = seed  # send it back with the next page to keep the same order
-    filters = proposal_listing.Filters(q=(request.args.get("q") or "").strip()[:100], ward_id=ward_id, state=state,
+    filters = proposal_listing.Filters(q=api.text_arg("q"), ward_id=ward_id, state=state,
                                category=category, order=order)
     listing = proposal_listing.listing(process, filters, page, per_page, seed=seed)
     # The service shows the last page for a page past the end; a client expects an empty page there.
@@ -300,10 +301,12 @@ def post_comment(proposal_id: int):
 
 
 def _parent(user: Any, proposal: Proposal, raw: Any):
-    if isinstance(raw, bool) or not (isinstance(raw, int) or (isinstance(raw, str) and raw.strip().isdigit())):
+    ident = raw if isinstance(raw, int) and not isinstance(raw, bool) else digits(raw.strip()) \
+        if isinstance(raw, str) else None
+    if ident is None:
         raise BadInput("“parent_id” must be the id of a comment on this proposal.", field="parent_id")
     try:
-        parent = comments.get_comment(user, int(raw))
+        parent = comments.get_comment(user, ident)
     except NotFound:
         parent = None
     if parent is None or parent.resource_type != "proposal" or parent.resource_id != proposal.id:

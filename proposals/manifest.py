@@ -5,7 +5,17 @@ from __future__ import annotations
 from civic.domains import Domain
 from civic.resources import Component
 from civic.spaces.phases import Action
-from proposals import admin_views, api, cli, demo, notices, policy, search, views
+from proposals import (
+    admin_views,
+    api,
+    cli,
+    demo,
+    exports,  # noqa: F401 - its download routes are on views.bp
+    notices,
+    policy,
+    search,
+    views,
+)
 from proposals.resource import PROPOSAL
 
 DOMAIN = Domain(

@@ -1,5 +1,6 @@
 """Writing proposals: making a draft, editing, publishing and withdrawing it, and the rules of each (the
-proposal limit, the editing window, the fields); also the map's point and GeoJSON, until they move to the core.
+proposal limit, the editing window, the fields); also which proposals and fields go on the map (the points and
+the GeoJSON are the core's map kit, :mod:`civic.maps`).
 
 Every write checks here who may do it (``policy.require``, rules in ``proposals.policy``) and whether the
 process's phase allows it (``civic.spaces.services.require_phase``), so the HTML views and the JSON API share

@@ -21,7 +21,7 @@ from civic.db import db, get_or_404
 from civic.errors import RuleViolation
 from civic.groups.models import Group
 from civic.spaces import services as spaces
-from civic.web import attempt, form_error, page_arg
+from civic.web import attempt, digits, form_error, page_arg
 from proposals import coauthors, endorsements, forms, pages, services, supports
 from proposals.answers import ANSWER_LABELS
 from proposals.categories import categories_for
@@ -56,7 +56,7 @@ def _filters(process) -> tuple[forms.FilterForm, Filters, list]:
     order = form.order.data if form.order.data in ORDERS and not form.order.errors else "random"
     form.order.data = order
     f = Filters(q=(form.q.data or "")[:100] if not form.q.errors else "",
-                ward_id=int(ward) if (ward or "").isdigit() else None,
+                ward_id=digits(ward),
                 state=state or None, category=category or None, order=order)
     return form, f, categories
 
@@ -324,7 +324,7 @@ def _group() -> Group | None:
     raw = request.form.get("group", "")
     if not raw:
         return None
-    group = db.session.get(Group, int(raw)) if raw.isdigit() else None
+    group = db.session.get(Group, digits(raw)) if digits(raw) is not None else None
     if group is None:
         abort(404)
     return group
@@ -372,7 +372,8 @@ def unendorse(proposal_id: int):
 def _endorsements_page() -> int:
     """The page of the endorsers' list (``?endorsements_page=``); 1 for anything else."""
     raw = request.args.get("endorsements_page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    number = digits(raw)
+    return number if number is not None and 0 < number < 100000 else 1
 
 
 def _show(proposal_id: int, *, coauthor_form: forms.CoauthorForm | None = None,

@@ -7,7 +7,7 @@ CSRF token in an ``X-CSRFToken`` header, a write with a bearer token needs none 
 forged cross-site request cannot carry it). A token stops working when it is revoked, or when its owner is
 blocked or deletes the account.
 
-A domain's API blueprint opts in with :func:`protect_api`.
+A domain's API blueprint gets this through :func:`civic.api.blueprint` (which calls :func:`protect_api`).
 """
 
 from __future__ import annotations

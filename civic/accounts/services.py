@@ -44,7 +44,7 @@ def by_nickname(nickname: str) -> User | None:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``"<id>:<session token>"``; a rotated token signs the session out."""
     ident, _, token = user_id.partition(":")
-    if not ident.isdigit():
+    if not (ident.isascii() and ident.isdigit()):
         return None
     user = db.session.get(User, int(ident))
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):

@@ -23,7 +23,7 @@ from civic.jobs import backend_name, retry_delays
 from civic.jobs import services as jobs
 from civic.jobs.models import JobFailure
 from civic.spaces.models import Ward
-from civic.web import form_error, page_arg
+from civic.web import digits, form_error, page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 LONDON = ZoneInfo("Europe/London")
@@ -52,7 +52,7 @@ def users():
     form = forms.UserFilterForm(request.args)
     form.ward.choices = _ward_choices()
     form.validate()
-    ward_id = int(form.ward.data) if (form.ward.data or "").isdigit() else None
+    ward_id = digits(form.ward.data)
     stmt = accounts.users_query(text=form.q.data or "", role=form.role.data or "", ward_id=ward_id,
                                 status=form.status.data or "")
     page = paginate(stmt, page_arg(), 25)

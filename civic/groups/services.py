@@ -188,7 +188,7 @@ def _clean(name: str | None, description: str | None, ward_id: int | str | None,
 
     ward: int | None = None
     if ward_id not in (None, ""):
-        ward = int(ward_id) if str(ward_id).isdigit() else None
+        ward = int(ward_id) if str(ward_id).isascii() and str(ward_id).isdigit() else None
         if ward is None or db.session.get(Ward, ward) is None:
             raise RuleViolation("Choose one of Westminster's wards, or none.", field="ward")
 

@@ -16,14 +16,15 @@ from civic.db import paginate
 from civic.errors import RuleViolation
 from civic.groups import forms, services
 from civic.groups.models import Group
-from civic.web import attempt, page_arg
+from civic.web import attempt, digits, page_arg
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 
 def _page(name: str) -> int:
     raw = request.args.get(name, "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    number = digits(raw)
+    return number if number is not None and 0 < number < 100000 else 1
 
 
 def _ward_choices(empty: str) -> list[tuple[str, str]]:
@@ -38,7 +39,7 @@ def index():
     form = forms.FilterForm(request.args)
     form.ward.choices = _ward_choices("Any ward")
     form.validate()
-    ward_id = int(form.ward.data) if (form.ward.data or "").isdigit() and not form.ward.errors else None
+    ward_id = digits(form.ward.data) if not form.ward.errors else None
     stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data))
     page = paginate(stmt, page_arg(), 20)
     return render_template("groups/index.html", form=form, page=page,

@@ -1,8 +1,8 @@
 """Moderation services: reports, automatic hiding, the officer queue and the transparency counts.
 
-Reportable resources register themselves in :mod:`civic.resources` with the capability ``reportable`` and the
-hooks ``url``, ``title``, ``visible`` and ``set_hidden(obj, hidden_at)`` (``hidden_at`` is a time or None);
-the author is the object's ``author_id``. The core never imports the domain: it finds the object through the
+A resource is reportable when its type in :mod:`civic.resources` has ``moderation=ModerationHooks(...)``
+(``set_hidden(obj, hidden_at)``: a time or None; ``author_id(obj)``); its ``url``, ``title`` and ``visible``
+are the resource type's. The core never imports the domain: it finds the object through the
 registry. See docs/moderation.md.
 """
 

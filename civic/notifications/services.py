@@ -376,7 +376,7 @@ def send_waiting_immediate(older_than_seconds: int = 60) -> int:
         Notification.email == "immediate", Notification.emailed_at.is_(None),
         Notification.created_at <= cutoff)).all()
     for event_id in ids:
-        _enqueue_immediate(event_id)
+        civic_db.after_commit(_enqueue_immediate, event_id)  # once the tick's task has committed
     return len(ids)
 
 

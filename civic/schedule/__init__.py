@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -152,6 +152,7 @@ def _run_one(app: Flask, t: Task, me: str) -> Outcome:
     started = time.monotonic()
     summary, error = "", ""
     with app.test_request_context(base_url=app.config["BASE_URL"]):
+        g.civic_background = True  # a request context for url_for, but no web worker that lives on
         try:
             summary = (t.fn() or "")[:SUMMARY_MAX]
             db.session.commit()

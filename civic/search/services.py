@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_app_context, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from markupsafe import Markup
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError
@@ -262,7 +262,8 @@ def queued() -> int:
 def after_commit() -> None:
     """Queued by a commit that wrote to the search queue (:mod:`civic.search.capture`), run once it committed:
     with ``CIVIC_SEARCH_DRAIN=thread`` the drainer is woken (in a request; a web worker lives on) or the queue
-    is drained before going on (a CLI command or a job: the process may end before a thread would); with
+    is drained before going on (a CLI command, a job or a scheduled task — whose request context is marked
+``g.civic_background`` — the process may end before a thread would); with
     ``request`` a request's changes are applied to the index now, before its response leaves (tests; small
     sites; outside a request ``request`` mode leaves them queued, for ``flask civic search-drain``)."""
     if not has_app_context():
@@ -270,7 +271,7 @@ def after_commit() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     mode = app.config.get("SEARCH_DRAIN")
     if mode == "thread":
-        if has_request_context():
+        if has_request_context() and not g.get("civic_background"):
             wake(app)
         else:
             drain_now(app)

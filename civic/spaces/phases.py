@@ -67,10 +67,6 @@ def action_keys() -> list[str]:
     return [a.key for a in actions()]
 
 
-def is_registered(key: str) -> bool:
-    return key in _actions
-
-
 def get(key: str) -> Action:
     """The registered action, or ValueError for a key nobody registered (a programming mistake)."""
     try:

@@ -282,3 +282,11 @@ def test_the_page_loads_in_a_fixed_number_of_queries(client_as, group, people, c
         large = client.get(page_of(big))
     assert "Comments (4)" in main_text(small) and "Comments (60)" in main_text(large)
     assert many.count == few.count, many.statements
+
+
+def test_the_threads_order_links_survive_url_fors_own_names_in_the_query(client_as, group):
+    client, _ = client_as("resident")
+    client.post(f"/comments/test_group/{group.id}", data={"body": "First!"})
+    response = client.get(f"/comments/test_group/{group.id}?endpoint=x&resource_id=999&order=newest")
+    assert response.status_code == 200
+    assert "endpoint=x" not in response.text and "resource_id=999" not in response.text

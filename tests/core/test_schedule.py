@@ -200,3 +200,26 @@ def test_the_admin_jobs_page_shows_each_task_and_its_last_outcome(app, client_as
     assert f'<span class="muted">{prefix}.shown</span>' in shown
     assert '<span class="tag">Failed</span> ZeroDivisionError: division by zero' in shown
     assert "Tell followers when a process they follow enters a new phase" in page
+
+
+def test_a_task_that_changes_searchable_content_drains_the_index_before_the_tick_ends(
+        app, register, prefix, monkeypatch):
+    """A tick is a short-lived process: waking the web workers' drainer thread there would leave the change for
+    a minute (or lose the drain at exit); a task's commit drains at once, as a CLI command's does."""
+    from civic.groups.models import Group
+    from civic.search import services as search_services
+    from tests import factories
+
+    group = factories.empty_group(name="Bird watchers")
+    db.session.commit()
+    woken, drained = [], []
+    monkeypatch.setattr(search_services, "wake", lambda a: woken.append(a))
+    monkeypatch.setattr(search_services, "drain_now", lambda a: drained.append(a))
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN", "thread")
+
+    def rename() -> None:
+        db.session.get(Group, group.id).name = "Bat watchers"
+
+    register(f"{prefix}.rename", rename)
+    assert [o.status for o in schedule.run([f"{prefix}.rename"])] == ["ok"]
+    assert (woken, drained) == ([], [app])

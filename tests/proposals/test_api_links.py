@@ -68,3 +68,14 @@ def test_a_random_order_keeps_its_seed_even_when_the_query_names_another(client,
     assert body["seed"] == 5
     query = parse_qsl(urlsplit(body["next"]).query)
     assert [v for k, v in query if k == "seed"] == ["5"] and ("_external", "1") in query
+
+
+@pytest.mark.parametrize("query", ["page=%C2%B2", "per_page=%C2%B2", "page=1&per_page=%D9%A3"])
+def test_unicode_digits_are_a_400_naming_the_field(client, process, query):
+    response = client.get(f"/api/v1/processes/{process.slug}/proposals?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["field"] in {"page", "per_page"}
+
+
+def test_unicode_digits_in_the_html_list_are_the_first_page(client, process):
+    assert client.get(f"/processes/{process.slug}/proposals/?page=%C2%B2").status_code == 200
