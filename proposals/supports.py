@@ -12,6 +12,9 @@ How the support counts stay right under concurrency:
   budget back.
 * ``proposals.supports_count`` (counted supports only) is only ever changed in SQL (``SET n = n + 1``), never
   read-modify-written in Python.
+* A closing threshold is never passed: every increment is conditional (``WHERE supports_count < threshold``),
+  including the one that makes a participant's waiting supports count when they reach the minimum (rows locked
+  in id order first); a waiting support whose proposal closed meanwhile stays given but uncounted.
 * Each write runs inside a savepoint: a refusal raised halfway leaves nothing behind, even though the view
   turns it into a redirect (which commits the request).
 * Locks are always taken in the same order: the participant's budget row, their support rows, then
@@ -112,6 +115,23 @@ def _change_counts(ids: list[int], delta: int) -> None:
             db.session.expire(proposal, ["supports_count"])
 
 
+def _grow_counts(ids: list[int], settings: ProposalSettings) -> list[int]:
+    """``supports_count += 1`` on several proposals, never past a closing threshold; returns the ids that grew.
+
+    The rows are locked in id order first, so the condition is judged on each row's latest committed count."""
+    if not (settings.close_at_threshold and settings.threshold):
+        _change_counts(ids, +1)
+        return ids
+    _lock_proposals(ids)
+    grown = execute(update(Proposal).where(Proposal.id.in_(ids), Proposal.supports_count < settings.threshold)
+                    .values(supports_count=Proposal.supports_count + 1).returning(Proposal.id)).scalars().all()
+    for proposal_id in ids:
+        proposal = db.session.identity_map.get(db.session.identity_key(Proposal, proposal_id))
+        if proposal is not None:
+            db.session.expire(proposal, ["supports_count"])
+    return sorted(grown)
+
+
 def support(user: User, proposal: Proposal) -> bool:
     """Support ``proposal``. True when a support was added, False when the user already supported it.
 
@@ -154,12 +174,20 @@ def _add_support(user: User, proposal: Proposal, settings: ProposalSettings) -> 
     if not counted:
         return True
     if minimum and used == minimum:
-        # They have just reached the minimum: all their supports in the process count from now on.
+        # They have just reached the minimum: all their supports in the process count from now on, except on
+        # proposals that a closing threshold shut meanwhile (those stay given but uncounted).
         mine = (Support.user_id == user.id, Support.process_id == proposal.process_id, Support.counted.is_(False))
         ids = sorted({*db.session.scalars(select(Support.proposal_id).where(*mine)), proposal.id})
         execute(update(Support).where(*mine).values(counted=True))
-        _change_counts(ids, +1)
-        _mark_threshold(ids, settings)
+        grown = _grow_counts(ids, settings)
+        if proposal.id not in grown:  # someone else's support closed it a moment ago: undo (savepoint)
+            raise RuleViolation(f"This proposal has reached its threshold of {settings.threshold:,} supports, "
+                                "so supporting it is closed.")
+        shut = [pid for pid in ids if pid not in grown]
+        if shut:
+            execute(update(Support).where(Support.user_id == user.id, Support.proposal_id.in_(shut))
+                     .values(counted=False))
+        _mark_threshold(grown, settings)
         return True
     if settings.close_at_threshold and settings.threshold:
         grow = update(Proposal).where(Proposal.id == proposal.id, Proposal.supports_count < settings.threshold)
@@ -203,15 +231,18 @@ def _remove_support(user: User, proposal: Proposal, settings: ProposalSettings) 
         if used is not None:
             execute(update(SupportBudget).where(*budget).values(used=SupportBudget.used + 1))
         return False
-    if not counted:
-        return True
     minimum = settings.min_supports
     if minimum and used is not None and used == minimum - 1:
-        # Below the minimum again: none of their supports count any more.
+        # Below the minimum again: none of their supports count any more. (The support withdrawn may itself be
+        # uncounted although they had reached the minimum: its proposal had closed at its threshold first.)
         mine = (Support.user_id == user.id, Support.process_id == proposal.process_id, Support.counted.is_(True))
-        ids = sorted({*db.session.scalars(select(Support.proposal_id).where(*mine)), proposal.id})
+        ids = sorted({*db.session.scalars(select(Support.proposal_id).where(*mine))}
+                     | ({proposal.id} if counted else set()))
         execute(update(Support).where(*mine).values(counted=False))
-        _change_counts(ids, -1)
+        if ids:
+            _change_counts(ids, -1)
+        return True
+    if not counted:
         return True
     count = execute(update(Proposal).where(Proposal.id == proposal.id)
                      .values(supports_count=Proposal.supports_count - 1)

@@ -143,3 +143,38 @@ def test_parallel_supports_and_withdrawals_around_the_minimum_keep_counts_exact(
     for uid in users:
         # All of a person's supports count, or none does, as their number says.
         assert flags[uid] == {given[uid] >= minimum}
+
+
+def test_minimum_and_closing_threshold_never_pass_the_threshold(app, world):
+    """Issue #12, item 14: people reaching the minimum (their earlier supports start to count) and people
+    supporting directly race for the last places under a closing threshold: exactly the threshold counts."""
+    threshold, minimum = 10, 2
+    process_id, users, proposals = world(14, 15, min_supports=minimum, threshold=threshold,
+                                         close_at_threshold=True)
+    target, own = proposals[0], proposals[1:]
+    waiting, direct = users[:7], users[7:]
+    for uid in waiting:  # one support each on the target: below the minimum, not counted yet
+        assert act(app, "support", uid, target) == "done"
+    for uid, pid in zip(direct, own[7:], strict=True):  # the minimum reached elsewhere... nearly: 1 of 2
+        assert act(app, "support", uid, pid) == "done"
+    for uid, pid in zip(direct, own[:7], strict=True):  # ...and now 2 of 2: their supports count
+        assert act(app, "support", uid, pid) == "done"
+    assert state(app, process_id)[0][target] == 0
+
+    # The waiting people reach the minimum on a proposal of their own (their target support would count) while
+    # the others support the target directly: 14 candidates for 10 places, in one wave.
+    calls = [call for w, uid, pid in zip(waiting, direct, own[7:], strict=True)
+             for call in (("support", w, pid), ("support", uid, target))]
+    outcomes = race(app, do, calls, before="UPDATE support_budgets SET used=", at_once=14)
+
+    stored, counted, used, given, _ = state(app, process_id)
+    assert stored[target] == threshold  # not 11-13
+    assert stored == counted
+    assert used == given
+    closed = f"This proposal has reached its threshold of {threshold} supports, so supporting it is closed."
+    assert set(outcomes[0::2]) == {"done"}  # reaching the minimum always works; the target may stay uncounted
+    assert set(outcomes[1::2]) <= {"done", closed}
+    with committed(app):
+        uncounted = db.session.scalar(select(func.count()).where(Support.proposal_id == target,
+                                                                 Support.counted.is_(False)))
+    assert uncounted == 7 - (threshold - outcomes[1::2].count("done"))  # given, kept, not counted

@@ -205,6 +205,30 @@ def test_reaching_the_minimum_can_reach_the_threshold(world, make_user, caught):
     assert told == sorted(p.id for p in proposals)
 
 
+def test_a_support_waiting_for_the_minimum_never_passes_a_closing_threshold(world, make_user, signed_in):
+    """Issue #12, item 14: the proposal closed while the support waited for the minimum: it stays uncounted, and
+    withdrawing supports later takes nothing from it."""
+    process, (closing, other, third) = world(3, min_supports=2, threshold=1, close_at_threshold=True)
+    waiting, early = make_user("verified"), make_user("verified")
+    supports.support(waiting, closing)  # 1 of 2: not counted yet
+    supports.support(early, third)
+    supports.support(early, closing)  # 2 of 2: counts, and closes it
+    assert count_of(closing) == 1
+
+    supports.support(waiting, other)  # the minimum: their support of `closing` would count, but it has closed
+    assert count_of(closing) == 1 and count_of(other) == 1
+    assert supports_of(waiting) == {closing.id: False, other.id: True}
+    db.session.commit()
+    page = signed_in(waiting).get(f"/proposals/{closing.id}").text
+    assert "It reached its threshold before your support counted, so your support does not count." in page
+
+    supports.unsupport(waiting, other)  # below the minimum again: only `other` loses a support
+    assert count_of(closing) == 1 and count_of(other) == 0
+    supports.unsupport(waiting, closing)
+    assert count_of(closing) == 1 and supports_of(waiting) == {}
+    assert used_by(waiting, process) == 0
+
+
 # Who may support --------------------------------------------------------------------------------------------
 
 
