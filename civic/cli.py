@@ -35,7 +35,7 @@ def migrate_command() -> None:
 @cli.command("is-seeded")
 def is_seeded() -> None:
     """Exit 0 when the demo data is loaded, 1 when not (used by ``make run``)."""
-    has_table = inspect(db.engine).has_table("users")
+    has_table = inspect(db.session.connection()).has_table("users")
     seeded = has_table and db.session.scalar(select(User.id).where(User.nickname == "demo_admin")) is not None
     raise SystemExit(0 if seeded else 1)
 

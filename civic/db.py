@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, abort, current_app, has_app_context
+from flask import Flask, abort, current_app, has_app_context, has_request_context, request
 from sqlalchemy import DateTime, MetaData, Select, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -78,10 +78,39 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL for concurrent readers, and real SAVEPOINT support.
+#: Requests with these methods only read (WAL lets them read beside a writer), unless their view says otherwise.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-    pysqlite's own transaction handling breaks SAVEPOINT; we let SQLAlchemy emit BEGIN.
+
+def writes_on_get(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that writes although it answers GET (a confirmation link, opening a notification): on SQLite
+    its transaction takes the write lock at once, like a POST's. Put it under the route decorator."""
+    view.civic_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def begins_immediate() -> bool:
+    """Whether a transaction starting now on SQLite begins IMMEDIATE (takes the write lock at once).
+
+    Yes for requests that write (POST, PUT, PATCH, DELETE, and GET views marked :func:`writes_on_get`), CLI
+    commands, jobs and scheduled tasks; no for reading requests. A transaction that began with a plain (deferred)
+    BEGIN, read, and then writes must upgrade its read snapshot to a write lock; when another connection has
+    committed in between, SQLite refuses at once ("database is locked", SQLITE_BUSY_SNAPSHOT) and the busy
+    timeout cannot help. Beginning IMMEDIATE makes writers queue at BEGIN instead, where the busy timeout waits."""
+    if not has_request_context():
+        return True
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "civic_writes", False))
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL for concurrent readers, a busy timeout, writers beginning IMMEDIATE, and real
+    SAVEPOINT support.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; we let SQLAlchemy emit BEGIN, IMMEDIATE when
+    :func:`begins_immediate` says so (``conn.info["immediate"]`` = True or False overrides it for a connection).
     """
 
     @event.listens_for(engine, "connect")
@@ -96,7 +125,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - trivial wiring
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("immediate") else "BEGIN")
+        immediate = conn.info.get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if (begins_immediate() if immediate is None else immediate)
+                             else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -199,7 +199,11 @@ def _transaction(request, app, smtp_server):
         yield
         return
     connection = db.engine.connect()
+    # On SQLite the test's own transaction reads and writes alone: it begins deferred (not IMMEDIATE, see
+    # civic.db.begins_immediate), so that a test may still read the database through a second connection.
+    connection.info["immediate"] = False
     outer = connection.begin()
+    connection.info.pop("immediate")
     db.factory.configure(bind=connection, join_transaction_mode="create_savepoint")
     smtp_server.messages.clear()
     ctx = app.app_context()

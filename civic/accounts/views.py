@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from civic.accounts import forms, oidc, services
 from civic.accounts.models import User
-from civic.db import db
+from civic.db import db, writes_on_get
 from civic.errors import DomainError, TooManyAttempts
 from civic.extensions import limiter
 from civic.groups.services import groups_of
@@ -53,6 +53,7 @@ def check_email():
 
 
 @bp.get("/confirm/<token>")
+@writes_on_get
 def confirm(token: str):
     try:
         user = services.confirm_email(token)
@@ -118,6 +119,7 @@ def oidc_start():
 
 
 @bp.get("/sign-in/council/callback")
+@writes_on_get
 def oidc_callback():
     if not oidc.enabled():
         abort(404)
@@ -241,6 +243,7 @@ def change_email():
 
 
 @bp.get("/account/email/confirm/<token>")
+@writes_on_get
 def confirm_new_email(token: str):
     try:
         services.confirm_new_email(token)

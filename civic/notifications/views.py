@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from civic.db import writes_on_get
 from civic.errors import RuleViolation
 from civic.extensions import csrf
 from civic.notifications import forms, registry, services
@@ -27,6 +28,7 @@ def index():
 
 
 @bp.get("/<int:notification_id>")
+@writes_on_get
 @login_required
 def open_(notification_id: int):
     """Following a notification marks it read (like a letter opened) and goes where it points."""

@@ -153,3 +153,10 @@ def delete_people(user_ids: Iterable[int], *, audit_of: tuple[str, Iterable[int]
             db.session.execute(delete(AuditEntry).where(AuditEntry.object_type == object_type,
                                                         AuditEntry.object_id.in_(list(ids))))
         db.session.execute(delete(User).where(User.id.in_(list(user_ids))))
+
+
+def in_parallel(fn: Callable[..., Any], calls: Sequence[tuple], *, threads: int) -> list:
+    """Run ``fn(*call)`` for every call, ``threads`` at a time, with no app context (clients of a live server,
+    see ``tests/support/server.py``); returns what each returned, in the order of the calls."""
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda call: fn(*call), calls))
