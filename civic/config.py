@@ -111,6 +111,12 @@ def from_environment() -> dict:
         "MAP_TILE_URL": env.get("CIVIC_MAP_TILE_URL", ""),
         "MAP_TILE_ATTRIBUTION": env.get("CIVIC_MAP_TILE_ATTRIBUTION", ""),
         "RATELIMIT_STORAGE_URI": env.get("CIVIC_REDIS_URL") or "memory://",
+        # Redis down must not take the site down: each process counts in memory until Redis answers again
+        # (Flask-Limiter checks it with a growing interval), and any other storage error lets the request pass.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if env.get("CIVIC_REDIS_URL") else {},
         # Accounts.
         "PASSWORD_HASH_PROFILE": env.get("CIVIC_PASSWORD_HASH_PROFILE", "owasp"),
         "TOKEN_MAX_AGE_SECONDS": _int("CIVIC_TOKEN_MAX_AGE_SECONDS", 60 * 60 * 24),

@@ -30,6 +30,9 @@ __all__ = ["BACKENDS", "Job", "backend_name", "defer", "drain", "enqueue", "enqu
 def init_app(app: Flask) -> None:
     """Check the configuration at start-up, so a wrong CIVIC_JOB_QUEUE fails at once, not at the first mail."""
     backend_name(app.config)
+    from civic.jobs import tasks  # noqa: PLC0415 - the task module imports this package
+
+    tasks.register()
     if any(d < 0 for d in retry_delays(app.config)):
         raise ValueError("CIVIC_JOB_RETRY_DELAYS must not be negative")
 

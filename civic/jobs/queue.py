@@ -48,6 +48,8 @@ EXIT_DRAIN_SECONDS = 5.0
 RQ_FAILURE_TTL = 7 * 24 * 60 * 60
 #: What the RQ worker runs for each job (by its dotted path, so this module need not import the worker).
 RQ_RUNNER = "civic.worker.run_rq_job"
+#: How long connecting to Redis may take before enqueueing gives up (the job is then kept, see retry_unqueued).
+CONNECT_SECONDS = 2
 
 
 @dataclass
@@ -292,7 +294,8 @@ class RQQueue:
         from rq import Queue
 
         self.app = app
-        self.connection = Redis.from_url(app.config["REDIS_URL"])
+        # A Redis that does not answer costs a request at most this long before the job is kept as a failure.
+        self.connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=CONNECT_SECONDS)
         self.queue = Queue(app.config.get("JOB_QUEUE_NAME") or "civic", connection=self.connection)
 
     def submit(self, job: Job) -> None:
