@@ -1,7 +1,8 @@
 """The core's event bus: domains publish, the core (notifications, search) subscribes.
 
 Handlers run after the surrounding transaction commits (see :func:`publish`), so a
-rolled-back request or command never notifies anyone.
+rolled-back request or command never notifies anyone. Recorders (:func:`record_with`) run at publish time,
+inside the transaction, so what they write commits or rolls back with it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ signals = Namespace()
 event_signal = signals.signal("civic.event")
 
 _event_types: dict[str, str] = {}
+_recorders: list[Callable[[str, Any, dict[str, Any]], None]] = []
 
 
 def declare(name: str, description: str) -> None:
@@ -38,6 +40,8 @@ def publish(name: str, subject: Any, **data: Any) -> None:
     request, a CLI command or a job alike. Handlers that write commit their own transaction."""
     if name not in _event_types:
         raise ValueError(f"undeclared event type {name!r}")
+    for record in _recorders:
+        record(name, subject, data)
     after_commit(send, name, subject, data)
 
 
@@ -48,3 +52,10 @@ def send(name: str, subject: Any, data: dict[str, Any]) -> None:
 
 def subscribe(handler: Callable[..., Any]) -> None:
     event_signal.connect(handler, weak=False)
+
+
+def record_with(recorder: Callable[[str, Any, dict[str, Any]], None]) -> None:
+    """Call ``recorder(name, subject, data)`` when an event is published, inside the publishing transaction
+    (before its commit): what must not be lost is written there, in an outbox (notifications do). Idempotent."""
+    if recorder not in _recorders:
+        _recorders.append(recorder)

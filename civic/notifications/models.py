@@ -157,3 +157,19 @@ class DigestRun(Base):
 
 __all__ = ["AlertProgramme", "AlertWard", "DigestRun", "Follow", "Notification", "NotificationEvent",
            "NotificationPreference", "NotificationSettings", "EMAIL_CHOICES"]
+
+
+class NotificationOutbox(Base):
+    """An event still to be turned into notifications: written in the transaction that published it, deleted
+    in the transaction that delivered it (``civic/notifications/outbox.py``)."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(80))
+    #: JSON: {"subject": ..., "data": {...}}, rows as {"__row__": ["module:Class", id]}.
+    payload: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    tried_at: Mapped[datetime | None]

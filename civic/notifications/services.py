@@ -395,36 +395,30 @@ def handle(event_type: str, subject: Any = None, **data: Any) -> None:
     """Every builder for this event type makes a notice, in a savepoint of the current transaction.
 
     A failure is logged (raised under test, outside a request) and the caller carries on: it never reaches
-    the person whose action caused the event. Outside a request, a request context on BASE_URL lets builders
-    use url_for (paths, as in a request). Events reach it through :func:`on_event`; a seeder may call it
-    directly, inside its own transaction.
+    the person whose action caused the event. The demo seeder calls it directly, inside its own transaction;
+    published events reach :func:`make_notices` through the outbox (``civic/notifications/outbox.py``).
     """
-    builders = registry.builders(event_type)
-    if not builders:
-        return
-    in_request = has_request_context()
     try:
-        with (nullcontext() if in_request else current_app.test_request_context(base_url=_base_url())), \
-                db.session.begin_nested():
-            for build in builders:
-                notice = build(subject, **data)
-                if notice is not None:
-                    deliver(event_type, notice)
+        make_notices(event_type, subject, data)
     except Exception:  # noqa: BLE001 - see the docstring
-        if current_app.testing and not in_request:
+        if current_app.testing and not has_request_context():
             raise
         log.exception("could not make notifications for %s", event_type)
 
 
-def on_event(event_type: str, subject: Any = None, **data: Any) -> None:
-    """The subscriber. Events are sent after the commit that published them (:func:`civic.events.publish`), so
-    this runs in a transaction of its own, which it commits: what it queued (mail straight away) follows."""
-    try:
-        handle(event_type, subject, **data)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+def make_notices(event_type: str, subject: Any, data: dict[str, Any]) -> None:
+    """Every builder for this event type makes a notice, in a savepoint of the current transaction; raises
+    when one fails (the savepoint is then rolled back). Outside a request, a request context on BASE_URL lets
+    builders use url_for (paths, as in a request)."""
+    builders = registry.builders(event_type)
+    if not builders:
+        return
+    with (nullcontext() if has_request_context() else current_app.test_request_context(base_url=_base_url())), \
+            db.session.begin_nested():
+        for build in builders:
+            notice = build(subject, **data)
+            if notice is not None:
+                deliver(event_type, notice)
 
 
 # Hiding -----------------------------------------------------------------------------------------------------
@@ -580,4 +574,6 @@ def programmes() -> Sequence[Programme]:
 
 
 def subscribe_to_events() -> None:
-    events.subscribe(on_event)
+    from civic.notifications import outbox  # outbox imports this module
+
+    events.record_with(outbox.record)
