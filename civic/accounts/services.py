@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy, resources
@@ -20,7 +20,6 @@ from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, n
 from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation, TooManyAttempts
-from civic.verification.models import RegisterEntry
 
 NICKNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 
@@ -258,9 +257,9 @@ def delete_account(user: User, password: str | None) -> None:
     user.role_rows.clear()
     user.ward_id = None
     db.session.execute(delete(UserIdentity).where(UserIdentity.user_id == user.id))
-    # The resident may verify a new account later with the same register entry.
-    db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
-                       .values(claimed_by_id=None, claimed_at=None))
+    # The register entry this account verified with stays claimed by it: when the same resident verifies a new
+    # account with it, the deleted account's participation moves there (civic.verification.services), so one
+    # register entry never gives a second budget.
     lifecycle.run("deleted", user)
 
 
