@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -84,7 +84,7 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
     existing = by_email(email)
     if existing is not None:
         mail.send(email, "Someone tried to sign up with your email address", "account_exists",
-                  user=existing, reset_url=url_for("accounts.forgot_password", _external=True))
+                  user=existing, reset_url=mail.link("accounts.forgot_password"))
         return None
     user = User(display_name=display_name.strip(), nickname=nickname, email=email,
                 password_hash=password_hash)
@@ -102,7 +102,7 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
 def send_confirmation(user: User) -> None:
     token = tokens.make("confirm", {"uid": user.id, "email": user.email})
     mail.send(user.email, "Confirm your email address", "confirm",
-              user=user, url=url_for("accounts.confirm", token=token, _external=True))
+              user=user, url=mail.link("accounts.confirm", token=token))
 
 
 def confirm_email(token: str) -> User:
@@ -181,7 +181,7 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.make("reset", {"uid": user.id, "fp": tokens.fingerprint(user.password_hash)})
     mail.send(user.email, "Reset your password", "reset_password",
-              user=user, url=url_for("accounts.reset_password", token=token, _external=True))
+              user=user, url=mail.link("accounts.reset_password", token=token))
 
 
 def user_for_reset(token: str) -> User:
@@ -224,7 +224,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         return  # say nothing more: the address belongs to someone else and no link is sent
     token = tokens.make("email", {"uid": user.id, "email": new_email})
     mail.send(new_email, "Confirm your new email address", "confirm_new_email",
-              user=user, url=url_for("accounts.confirm_new_email", token=token, _external=True))
+              user=user, url=mail.link("accounts.confirm_new_email", token=token))
 
 
 def confirm_new_email(token: str) -> User:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_datetime
 from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -530,7 +530,7 @@ def decide(officer: User, req: VerificationRequest, approve: bool, reason: str) 
         subject = ("Your residency is verified" if approve
                    else "We could not verify your residency")
         mail.send(user.email, subject, "verification_decided", user=user, approved=approve, reason=reason,
-                  ward=req.ward, url=url_for("verification.start", _external=True))
+                  ward=req.ward, url=mail.link("verification.start"))
     events.publish("verification.decided", req, approved=approve, actor_id=officer.id)
 
 
