@@ -171,6 +171,12 @@ def sign_in(email: str, password: str, address: str) -> User:
     return user
 
 
+def sign_out(user: User) -> None:
+    """End the account's sessions on the server side: a copied ``session`` or ``remember_token`` cookie stops
+    working (the session token is part of both). Every other device of the account is signed out too."""
+    user.session_token = new_session_token()
+
+
 # Password reset and changes ------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -103,8 +104,11 @@ def sign_in():
 def sign_out():
     form = forms.EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.sign_out(current_user._get_current_object())
         _end_session()
-        flash("You are signed out.", "success")
+        flash(gettext("You are signed out. Any other browser or device signed in to your account is signed out "
+                      "too."), "success")
     return redirect(url_for("pages.home"))
 
 
