@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy, resources
-from civic.accounts import lifecycle, passwords, roles, tokens
+from civic.accounts import api_tokens, lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
@@ -203,6 +203,7 @@ def set_password(user: User, password: str) -> None:
         raise RuleViolation(msg, field="password")
     user.password_hash = passwords.hash_password(password)
     user.session_token = new_session_token()  # sign out every other session
+    api_tokens.revoke_all(user)  # and whatever a token lets act as the person: the page and the mail say so
 
 
 def reset_password(user: User, password: str) -> None:
