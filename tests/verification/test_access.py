@@ -49,6 +49,25 @@ def test_a_resident_cannot_see_a_request_or_decide_it(client_as):
     assert req.status == "pending"
 
 
+def test_a_resident_cannot_tell_whether_a_request_exists(client_as):
+    owner_client, _owner = client_as("resident")
+    owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
+                                               "statement": "Here."})
+    req = db.session.scalars(select(VerificationRequest)).one()
+    client, _resident = client_as("resident")
+    missing = req.id + 1000
+    assert client.get(f"/verify/requests/{req.id}").status_code == \
+        client.get(f"/verify/requests/{missing}").status_code == 403
+    decision = {"decision": "approve", "reason": "Me"}
+    assert client.post(f"/verify/requests/{req.id}/decide", data=decision).status_code == \
+        client.post(f"/verify/requests/{missing}/decide", data=decision).status_code == 403
+    # Withdrawing someone else's request is "not found", as for a request that does not exist.
+    assert client.post(f"/verify/request/{req.id}/withdraw").status_code == \
+        client.post(f"/verify/request/{missing}/withdraw").status_code == 404
+    db.session.refresh(req)
+    assert req.status == "pending"
+
+
 def test_the_queue_shows_pending_first_in_a_fixed_number_of_queries(client_as, count_queries, sectors):
     def make_requests(n: int, status: str = "pending"):
         for _ in range(n):
