@@ -3,18 +3,25 @@ same register entry finds their supports there, counted once (proposals/transfer
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
 
 from civic.accounts import services as accounts
 from civic.accounts.models import User
 from civic.audit import AuditEntry
-from civic.db import db
+from civic.db import db, utcnow
+from civic.spaces.models import Process
 from civic.verification import services as verification
-from civic.verification.models import RegisterEntry
+from civic.verification.models import RegisterEntry, RegisterUpload
 from proposals import supports
 from proposals.models import Proposal, Support, SupportBudget
-from tests.accounts.conftest import path_of
-from tests.conftest import PASSWORD
+from tests import factories
+from tests.factories import PASSWORD
+from tests.proposals import factories as proposals
+from tests.support.pages import path_of
+from tests.support.race import committed, delete_people, race, real_commits, tag
 
 ROSA = "W2 1AA", "27/03/1985"
 
@@ -165,3 +172,62 @@ def test_details_of_a_living_verified_account_stay_refused(client_as, make_user)
     assert verify(second).status_code == 200
     db.session.refresh(user)
     assert not user.is_verified
+
+
+# Racing on PostgreSQL -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.no_transaction
+def test_accounts_racing_for_a_deleted_account_s_entry_take_its_supports_once(app):
+    """Four new accounts try the deleted account's details at once: one takes the entry and the supports, the
+    others get the answer of details not in the register; the proposal's count never moves."""
+    with real_commits(app):
+        with committed(app):
+            now = utcnow()
+            ward = factories.ward_named("Little Venice")
+            process = proposals.process(phases=[factories.phase("Supports", now - timedelta(days=1),
+                                                                now + timedelta(days=1), "support")])
+            author, old, *racers = factories.people(6, prefix=f"racer_{tag()}")
+            proposal = proposals.proposal(process, author, title="A proposal raced over", commit=False)
+            upload = RegisterUpload(filename=f"race-{tag()}.csv")
+            db.session.add(upload)
+            db.session.flush()
+            db.session.add(RegisterEntry(lookup_hash=verification.lookup_hash("W2 1AA", date(1985, 3, 27)),
+                                         ward_id=ward.id, upload_id=upload.id))
+            db.session.flush()
+            verification.verify_with_register(old, *ROSA)
+            supports.support(old, proposal)
+            accounts.delete_account(old, None)
+            ids = {"process": process.id, "upload": upload.id, "proposal": proposal.id, "old": old.id,
+                   "racers": [r.id for r in racers], "people": [author.id, old.id, *(r.id for r in racers)]}
+
+        def claim(user_id: int) -> str:
+            try:
+                verification.verify_with_register(db.session.get(User, user_id), *ROSA)
+            except verification.NoMatch:
+                return "refused"
+            return "verified"
+
+        try:
+            outcomes = race(app, claim, [(uid,) for uid in ids["racers"]],
+                            before=lambda sql: sql.startswith("UPDATE register_entries")
+                            and "WHERE register_entries.id = " in sql)
+            assert sorted(outcomes) == ["refused"] * 3 + ["verified"]
+            winner = ids["racers"][outcomes.index("verified")]
+            with committed(app):
+                assert db.session.scalar(select(Proposal.supports_count)
+                                         .where(Proposal.id == ids["proposal"])) == 1
+                assert dict(db.session.execute(select(Support.user_id, Support.proposal_id)
+                                               .where(Support.process_id == ids["process"])).all()) == \
+                    {winner: ids["proposal"]}
+                assert dict(db.session.execute(select(SupportBudget.user_id, SupportBudget.used)
+                                               .where(SupportBudget.process_id == ids["process"])).all()) == \
+                    {winner: 1}
+                assert db.session.scalar(select(RegisterEntry.claimed_by_id)
+                                         .where(RegisterEntry.upload_id == ids["upload"])) == winner
+        finally:
+            with committed(app):
+                db.session.execute(delete(Process).where(Process.id == ids["process"]))
+                db.session.execute(delete(RegisterUpload).where(RegisterUpload.id == ids["upload"]))
+                delete_people(ids["people"], audit_of=("user", ids["people"]))
