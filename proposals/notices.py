@@ -37,8 +37,8 @@ def _authors(proposal: Proposal) -> list[int]:
 
 
 def _notice(proposal: Proposal, key: str, **extra: Any) -> Notice | None:
-    if proposal.hidden_at is not None or proposal.state == "draft":
-        return None
+    if proposal.hidden_at is not None or proposal.state == "draft" or not proposal.process.is_published:
+        return None  # nobody is told about what they may not see (an unpublished process is for officers)
     return Notice(key=f"proposal:{proposal.id}:{key}", title=proposal.title,
                   url=PROPOSAL.url(proposal), space=proposal.process.title,
                   resource=("proposal", proposal.id), subject=("proposal", proposal.id), **extra)
@@ -75,7 +75,7 @@ def _withdrawn(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Not
 
 
 def _invited(proposal: Proposal, user_id: int, actor_id: int | None = None, **_: Any) -> Notice | None:
-    if proposal.hidden_at is not None:
+    if proposal.hidden_at is not None or not proposal.process.is_published:
         return None
     return Notice(key=f"proposal:{proposal.id}:invite:{user_id}", title=proposal.title,
                   url=PROPOSAL.url(proposal), actor_id=actor_id,

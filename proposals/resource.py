@@ -33,7 +33,8 @@ def _may_comment(user: Any, proposal: Proposal) -> bool | str:
 
 
 def _comments_readable(proposal: Proposal) -> bool:
-    return proposal.is_visible
+    """Shown while the proposal is public: published or withdrawn, not hidden, in a published process."""
+    return proposal.is_visible and proposal.process.is_published
 
 
 def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:

@@ -168,7 +168,8 @@ def test_someone_else_cannot_publish_a_draft(client_as, make_user, make_process,
     author = make_user("resident")
     draft = make_proposal(process, author, state="draft")
     c, _ = client_as("resident")
-    assert c.post(f"/proposals/{draft.id}/publish").status_code == 403
+    # 404, as for a proposal that does not exist (was 403): the answer never tells that someone's draft exists
+    assert c.post(f"/proposals/{draft.id}/publish").status_code == 404
     db.session.refresh(draft)
     assert draft.state == "draft"
 
