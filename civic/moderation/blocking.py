@@ -4,8 +4,10 @@
   everywhere, cannot sign in, and shows as "Blocked participant". An officer lifts the block with a note.
 - The blocked person appeals once per block, WITHOUT signing in (email + password on the appeal form).
 - The author of hidden content appeals once per hiding decision (signed in).
-- An officer other than the one who acted decides: uphold or reverse, with a reason. Reversing lifts the
-  block (or unhides the content) in the same step; the appellant is told by email.
+- An officer other than the one who acted, and other than the appellant, decides: uphold or reverse, with a
+  reason. Nobody judges their own case: an officer never unhides their own content or dismisses its reports
+  (moderation services), decides their own appeal, or blocks an officer (nor themselves, nor an admin).
+  Reversing lifts the block (or unhides the content) in the same step; the appellant is told by email.
 Every officer action is written to the audit log.
 """
 
@@ -48,6 +50,9 @@ def _may_block(user: Any, target: Any) -> bool | str:
         return "You cannot block yourself."
     if target.is_admin:
         return "Administrators cannot be blocked."
+    if target.is_officer:
+        return ("Council officers cannot be blocked, by another officer or by an administrator. An administrator "
+                "can remove their officer role first.")
     return True
 
 
@@ -65,6 +70,9 @@ def _may_see_appeals(user: Any, _obj: Any) -> bool | str:
 def _may_decide(user: Any, appeal: Any) -> bool | str:
     if not user.is_officer:
         return "Only council officers can do that."
+    if appeal is not None and appeal.appellant_id == user.id:
+        return ("This appeal is your own, about your own content or account, so another officer must decide it. "
+                "Ask a colleague to review it.")
     if appeal is not None and acting_officer_id(appeal) == user.id:
         return ("You made the decision under appeal, so another officer must decide this appeal. "
                 "Ask a colleague to review it.")

@@ -126,8 +126,13 @@ def _appeal_page(appeal, form=None):
     acted_id = blocking.acting_officer_id(appeal)
     acted_by = db.session.get(User, acted_id) if acted_id else None
     decided_by = db.session.get(User, appeal.decided_by_id) if appeal.decided_by_id else None
+    try:
+        policy.require(current_user, "moderation.decide_appeal", appeal)
+        refusal = None
+    except PermissionDenied as e:  # why this officer may not decide it (their own decision, or their own appeal)
+        refusal = e.message
     return render_template("moderation/appeal_show.html", appeal=appeal, appellant=appellant, block=block,
-                           moderation=moderation, acted_by=acted_by, decided_by=decided_by,
+                           moderation=moderation, acted_by=acted_by, decided_by=decided_by, refusal=refusal,
                            form=form or forms.DecideAppealForm(formdata=None))
 
 

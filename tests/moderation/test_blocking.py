@@ -111,6 +111,25 @@ def test_officers_cannot_block_themselves_or_an_admin(client_as, make_user, who)
     assert target.blocked_at is None
 
 
+@pytest.mark.parametrize("actor", ["officer", "admin"])
+def test_nobody_blocks_an_officer(client_as, make_user, actor):
+    from civic.errors import PermissionDenied
+    from civic.moderation import blocking
+
+    c, me = client_as(actor)
+    target = make_user("officer")
+
+    response = block(c, target)
+
+    assert response.status_code == 403
+    assert "Council officers cannot be blocked" in main_text(response)
+    with pytest.raises(PermissionDenied, match="An administrator can remove their officer role first"):
+        blocking.block_user(me, target, JUSTIFICATION)
+    db.session.refresh(target)
+    assert target.blocked_at is None
+    assert db.session.scalar(select(Block).where(Block.user_id == target.id)) is None
+
+
 def test_the_admin_page_offers_the_block_form_to_officers(client_as, make_user):
     officer_client, _officer = client_as("officer")
     target = make_user()
