@@ -25,7 +25,7 @@ from civic.accounts import services as accounts
 from civic.accounts.models import SigninFailure, User, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
-from civic.errors import NotFound, PermissionDenied, RuleViolation, TooManyAttempts
+from civic.errors import NotFound, RuleViolation, TooManyAttempts
 from civic.moderation import services as moderation_services
 from civic.moderation.models import Appeal, Block, Moderation
 
@@ -198,13 +198,25 @@ def content_author_id(moderation: Moderation) -> int | None:
     return rt.moderation.author_id(obj)
 
 
+NO_DECISION = "We could not find that decision."
+
+
+def appealable_decision(user: Any, moderation_id: int) -> Moderation:
+    """A moderation decision about this person's own content; someone else's is NotFound, exactly as one that
+    does not exist, so the answer never tells whether a decision about someone else exists."""
+    moderation = db.session.get(Moderation, moderation_id)
+    if moderation is None or content_author_id(moderation) != getattr(user, "id", None):
+        raise NotFound(NO_DECISION)
+    return moderation
+
+
 def appeal_hidden_content(user: User, moderation: Moderation, statement: str) -> Appeal:
-    """The author of hidden content appeals the decision to hide it, once per decision."""
+    """The author of hidden content appeals the decision to hide it, once per decision (someone else's: NotFound)."""
     policy.require(user, "account.participate")
+    if content_author_id(moderation) != user.id:
+        raise NotFound(NO_DECISION)
     if moderation.hidden_at is None:
         raise RuleViolation("This content is not hidden, so there is nothing to appeal.")
-    if content_author_id(moderation) != user.id:
-        raise PermissionDenied("Only the author of this content can appeal the decision to hide it.")
     if db.session.scalar(select(Appeal.id).where(Appeal.moderation_id == moderation.id,
                                                  Appeal.appellant_id == user.id)) is not None:
         raise RuleViolation("You have already appealed this decision. An officer will reply by email.")

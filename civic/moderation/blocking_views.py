@@ -92,10 +92,8 @@ def appeal_block():
 @bp.route("/appeal/<int:moderation_id>", methods=["GET", "POST"])
 @login_required
 def appeal_content(moderation_id: int):
-    moderation = get_or_404(Moderation, moderation_id)
+    moderation = blocking.appealable_decision(current_user, moderation_id)
     form = forms.ContentAppealForm()
-    if blocking.content_author_id(moderation) != current_user.id:
-        raise PermissionDenied("Only the author of this content can appeal the decision to hide it.")
     if form.validate_on_submit():
         try:
             blocking.appeal_hidden_content(current_user, moderation, form.statement.data)

@@ -32,7 +32,7 @@ from civic.db import after_commit, db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.spaces import phases as phase_actions
 from civic.spaces.models import Phase, Process, ProcessWard, Programme, Ward
-from civic.uploads import delete_image, save_image
+from civic.uploads import delete_image, register_owner, save_image
 
 UK = ZoneInfo("Europe/London")
 
@@ -185,6 +185,15 @@ def wards() -> list[Ward]:
 def visible(user: Any, process: Process) -> bool:
     """Published processes are public; drafts only for officers."""
     return process.is_published or may_manage(user)
+
+
+def _banner_visible(name: str, user: Any) -> bool:
+    """A banner is served to those who may see its process (civic.uploads asks)."""
+    process = db.session.scalar(select(Process).where(Process.banner_path == name))
+    return process is not None and visible(user, process)
+
+
+register_owner("banners", _banner_visible)
 
 
 def get_by_slug(slug: str) -> Process:

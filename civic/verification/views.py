@@ -122,6 +122,7 @@ def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = No
 
 @bp.get("/requests/<int:request_id>")
 def show_request(request_id: int):
+    policy.require(current_user, "verification.decide")  # first: the answer never tells whether the request exists
     req = get_or_404(VerificationRequest, request_id)
     policy.require(current_user, "verification.decide", req)
     return _request_page(req)
@@ -129,6 +130,7 @@ def show_request(request_id: int):
 
 @bp.post("/requests/<int:request_id>/decide")
 def decide(request_id: int):
+    policy.require(current_user, "verification.decide")
     req = get_or_404(VerificationRequest, request_id)
     policy.require(current_user, "verification.decide", req)
     form = forms.DecisionForm()

@@ -223,7 +223,11 @@ def test_only_the_author_may_appeal_hidden_content(client_as, hidden_comment):
 
     response = c.post(f"/moderation/appeal/{moderation.id}", data={"statement": STATEMENT})
 
-    assert response.status_code == 403
+    # 404 (was 403), as for a decision that does not exist: the answer never tells that someone else's exists
+    assert response.status_code == 404
+    assert c.get(f"/moderation/appeal/{moderation.id}").status_code == 404
+    assert c.get(f"/moderation/appeal/{moderation.id + 1000}").status_code == 404
+    assert "Offensive" not in c.get(f"/moderation/appeal/{moderation.id}").get_data(as_text=True)
     assert db.session.scalar(select(Appeal).where(Appeal.moderation_id == moderation.id)) is None
 
 

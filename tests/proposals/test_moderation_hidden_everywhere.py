@@ -153,3 +153,53 @@ def test_no_notice_is_made_about_a_proposal_of_an_unpublished_process(make_user,
     for event_type, build in BUILDERS.items():
         assert build(proposal, user_id=proposal.author_id) is None, event_type
     assert notifications.page_for(proposal.author, 1)[1] == []
+
+
+def test_a_photo_is_served_only_to_those_who_see_its_proposal(client, app, make_user, make_process, make_proposal,
+                                                            signed_in, png_bytes, report_by):
+    """Uploads are served through the owning object's visibility: a hidden proposal's photo, a draft's, an
+    unpublished process's proposal's and banner are 404 for others, like a file that does not exist."""
+    from pathlib import Path
+
+    from civic.spaces import services as spaces
+
+    def stored(name: str) -> str:
+        path = Path(app.instance_path) / "uploads" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png_bytes())
+        return name
+
+    process = make_process(slug="photo-walk")
+    author, officer, resident = make_user("resident"), make_user("officer"), make_user("resident")
+    shown = make_proposal(process, author, photo_path=stored("proposals/shown-photo-walk.png"))
+    hidden = make_proposal(process, author, photo_path=stored("proposals/hidden-photo-walk.png"))
+    draft = make_proposal(process, author, state="draft", photo_path=stored("proposals/draft-photo-walk.png"))
+    process.banner_path = stored("banners/banner-photo-walk.png")
+    db.session.commit()
+    report_by(3, "proposal", hidden.id)  # hidden automatically
+    db.session.commit()
+
+    def status(who, name: str) -> int:
+        with who.get(f"/uploads/{name}") as response:
+            if response.status_code == 200:
+                assert "no-cache" in response.headers["Cache-Control"]
+                assert "private" in response.headers["Cache-Control"]
+            return response.status_code
+
+    others, own, officers = (client, signed_in(resident)), signed_in(author), signed_in(officer)
+    for who in others:
+        assert status(who, shown.photo_path) == 200
+        assert status(who, process.banner_path) == 200
+        assert status(who, hidden.photo_path) == 404
+        assert status(who, draft.photo_path) == 404
+        assert status(who, "proposals/no-such-photo.png") == 404
+        assert status(who, "elsewhere/unowned.png") == 404
+    for name in (hidden.photo_path, draft.photo_path):
+        assert status(own, name) == 200 and status(officers, name) == 200
+
+    spaces.unpublish(officer, process)
+    db.session.commit()
+    for who in (*others, own):
+        assert status(who, shown.photo_path) == 404
+        assert status(who, process.banner_path) == 404
+    assert status(officers, shown.photo_path) == 200 and status(officers, process.banner_path) == 200
