@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from civic.db import db
+from civic.notifications import services as notifications
 from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
 from proposals.models import Coauthor, Proposal
 from proposals.resource import PROPOSAL
@@ -83,7 +84,22 @@ def _invited(proposal: Proposal, user_id: int, actor_id: int | None = None, **_:
                   resource=("proposal", proposal.id))
 
 
+def _unpublished_process_hides_notices(process: Any, **_: Any) -> None:
+    """Nobody keeps a notice about what they may no longer see: unpublishing a process hides the notices about its
+    proposals and their comments (in notification centres and waiting digests). Makes no notice itself."""
+    for proposal_id in db.session.scalars(select(Proposal.id).where(Proposal.process_id == process.id)):
+        notifications.set_hidden("proposal", proposal_id, True)
+
+
+def _published_process_shows_notices(process: Any, **_: Any) -> None:
+    """Published (again): those notices come back, except where moderation hid their proposal or comment."""
+    for proposal_id in db.session.scalars(select(Proposal.id).where(Proposal.process_id == process.id)):
+        notifications.set_hidden("proposal", proposal_id, False)
+
+
 BUILDERS = {
+    "process.unpublished": _unpublished_process_hides_notices,
+    "process.published": _published_process_shows_notices,
     "proposal.published": _published,
     "proposal.answered": _answered,
     "proposal.threshold_reached": _threshold,

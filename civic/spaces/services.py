@@ -453,6 +453,7 @@ def update_process(actor: Any, process: Process, *, title: str, subtitle: str = 
 
 EVENTS = {
     "process.published": "An officer published a process (subject: the Process; actor_id)",
+    "process.unpublished": "An officer made a process a draft again (subject: the Process; actor_id)",
     "process.phase_started": "A phase of a published process began (subject: the Phase)",
 }
 for _name, _description in EVENTS.items():
@@ -473,7 +474,8 @@ def publish(actor: Any, process: Process) -> Process:
 
 
 def unpublish(actor: Any, process: Process) -> Process:
-    """Back to draft: residents no longer see it (their proposals and comments are kept)."""
+    """Back to draft: residents no longer see it, nor anything in it (kept, for officers only; domains' visibility
+    rules include the process, and ``process.unpublished`` lets them take their notices back)."""
     policy.require(actor, "process.manage", process)
     if not process.is_published:
         raise RuleViolation("This process is already a draft.")
@@ -481,6 +483,7 @@ def unpublish(actor: Any, process: Process) -> Process:
     db.session.flush()
     audit(actor, "process.unpublish", "process", process.id, label=process.title,
           before={"published": True}, after={"published": False})
+    events.publish("process.unpublished", process, actor_id=getattr(actor, "id", None))
     return process
 
 

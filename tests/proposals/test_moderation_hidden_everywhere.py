@@ -7,6 +7,7 @@ from sqlalchemy import update
 from civic.db import db
 from civic.moderation import services
 from proposals.models import Proposal
+from tests.support.pages import main_text
 
 HIDDEN_TITLE = "Banana slides on Harrow Road bridge"
 HIDDEN_COMMENT = "Nasty words about the neighbours at number nine"
@@ -151,8 +152,38 @@ def test_no_notice_is_made_about_a_proposal_of_an_unpublished_process(make_user,
     proposal = make_proposal(process, make_user("resident"), title=UNPUBLISHED_TITLE)
     assert isinstance(proposal.process, Process) and not proposal.process.is_published
     for event_type, build in BUILDERS.items():
-        assert build(proposal, user_id=proposal.author_id) is None, event_type
+        if event_type.startswith("proposal."):
+            assert build(proposal, user_id=proposal.author_id) is None, event_type
     assert notifications.page_for(proposal.author, 1)[1] == []
+
+
+def test_notices_about_an_unpublished_process_leave_the_notification_centre(make_user, make_process, make_proposal,
+                                                                            signed_in):
+    """Notices made while the process was public (a comment on a proposal its author follows) leave the
+    notification centre when the process is unpublished, and come back when it is published again."""
+    from civic.comments import services as comments
+    from civic.notifications import services as notifications
+    from civic.spaces import services as spaces
+
+    process = make_process(title=UNPUBLISHED_PROCESS)
+    author, commenter, officer = make_user("resident"), make_user("resident"), make_user("officer")
+    proposal = make_proposal(process, author, title=UNPUBLISHED_TITLE)
+    notifications.follow(author, "proposal", proposal.id)
+    comments.post_comment(commenter, "proposal", proposal.id, UNPUBLISHED_COMMENT)
+    db.session.commit()
+    page = main_text(signed_in(author).get("/notifications/"))
+    assert UNPUBLISHED_TITLE in page and UNPUBLISHED_PROCESS in page and notifications.unread_count(author) == 1
+
+    spaces.unpublish(officer, process)
+    db.session.commit()
+    page = main_text(signed_in(author).get("/notifications/"))
+    for w in (UNPUBLISHED_PROCESS, UNPUBLISHED_TITLE, UNPUBLISHED_COMMENT):
+        assert w not in page
+    assert notifications.unread_count(author) == 0
+
+    spaces.publish(officer, process)
+    db.session.commit()
+    assert UNPUBLISHED_TITLE in main_text(signed_in(author).get("/notifications/"))
 
 
 def test_a_photo_is_served_only_to_those_who_see_its_proposal(client, app, make_user, make_process, make_proposal,
