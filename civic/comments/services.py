@@ -177,6 +177,18 @@ def hidden_in_thread(comment: Comment) -> bool:
     return False
 
 
+def descendant_ids(comment_id: int) -> list[int]:
+    """Every reply below a comment, at any depth (one query per level, at most ``MAX_DEPTH``)."""
+    found: list[int] = []
+    level = [comment_id]
+    for _level in range(MAX_DEPTH):
+        level = list(db.session.scalars(select(Comment.id).where(Comment.parent_id.in_(level))))
+        if not level:
+            break
+        found.extend(level)
+    return found
+
+
 def get_comment(user: Any, comment_id: int) -> Comment:
     """A comment whose resource this person may see and whose comments are shown; else NotFound. A comment
     hidden by moderation, or below one, is not found either (as on its page, where the subtree is one
