@@ -38,6 +38,7 @@ def block_page(user_id: int):
 @bp.post("/users/<int:user_id>/block")
 @login_required
 def block(user_id: int):
+    policy.require(current_user, "moderation.block")  # first: the answer never tells whether the account exists
     target = get_or_404(User, user_id)
     policy.require(current_user, "moderation.block", target)
     form = forms.BlockForm()
@@ -55,6 +56,7 @@ def block(user_id: int):
 @bp.post("/users/<int:user_id>/unblock")
 @login_required
 def unblock(user_id: int):
+    policy.require(current_user, "moderation.unblock")
     target = get_or_404(User, user_id)
     policy.require(current_user, "moderation.unblock", target)
     form = forms.UnblockForm()

@@ -179,3 +179,14 @@ def test_residents_cannot_block_or_unblock(client_as, make_user, role):
     assert c.get(f"/moderation/users/{target.id}/block").status_code == 403
     assert c.post(f"/moderation/users/{target.id}/unblock", data={"note": "x"}).status_code == 403
     assert db.session.get(User, target.id).blocked_at is None
+
+
+@pytest.mark.parametrize("path", ["/admin/users/{}/roles", "/moderation/users/{}/block",
+                                  "/moderation/users/{}/unblock", "/verify/revoke/{}"])
+def test_routes_about_an_account_refuse_others_alike_whatever_the_id(client_as, make_user, path):
+    """Officers' and administrators' routes about an account refuse others before looking it up: the status
+    never tells whether an account with that id exists (was 404 for a missing id, 403 for an existing one)."""
+    someone = make_user()
+    c, _ = client_as("resident")
+    assert c.post(path.format(someone.id), data={}).status_code == 403
+    assert c.post(path.format(someone.id + 1000), data={}).status_code == 403

@@ -315,3 +315,14 @@ def test_someone_elses_draft_is_answered_like_a_proposal_that_does_not_exist(cli
         assert c.post(path.format(missing), data={}).status_code == 404, path
     db.session.refresh(draft)
     assert draft.state == "draft"
+
+
+
+def test_the_answer_route_refuses_residents_alike_whatever_the_id(client_as, make_user, make_process, make_proposal):
+    """The officers' answer route refuses others before it looks the proposal up, so the status never tells
+    whether a draft with that id exists (was 404 for a missing id, 403 for an existing one)."""
+    draft = make_proposal(make_process(), make_user("resident"), state="draft")
+    c, _ = client_as("resident")
+    for ident in (draft.id, draft.id + 1000):
+        assert c.get(f"/proposals/{ident}/answer").status_code == 403
+        assert c.post(f"/proposals/{ident}/answer", data={}).status_code == 403
