@@ -91,6 +91,16 @@ def geojson(slug: str):
     return maps.stream_geojson(services.geojson_features(process, f), limit=services.GEOJSON_LIMIT)
 
 
+def _visible_proposal(proposal_id: int) -> Proposal:
+    """The proposal, or 404 for one this person may not see (a draft or a hidden one not theirs, anything in an
+    unpublished process): "not yours" and "does not exist" get the same answer, so a 403 never tells that
+    someone's draft exists. Every route of a proposal starts here."""
+    proposal = get_or_404(Proposal, proposal_id)
+    if not visible(current_user, proposal):
+        abort(404)
+    return proposal
+
+
 # Creating, editing, publishing, withdrawing -----------------------------------------------------------------
 
 
@@ -267,16 +277,6 @@ def remove_coauthor(proposal_id: int, coauthor_id: int):
 
 
 # Supports ---------------------------------------------------------------------------------------------------
-
-
-def _visible_proposal(proposal_id: int) -> Proposal:
-    """The proposal, or 404 for one this person may not see (a draft or a hidden one not theirs, anything in an
-    unpublished process): "not yours" and "does not exist" get the same answer, so a 403 never tells that
-    someone's draft exists. Every route of a proposal starts here."""
-    proposal = get_or_404(Proposal, proposal_id)
-    if not visible(current_user, proposal):
-        abort(404)
-    return proposal
 
 
 def _back(proposal: Proposal, anchor: str):
