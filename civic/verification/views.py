@@ -173,6 +173,7 @@ def register():
 
 @bp.post("/revoke/<int:user_id>")
 def revoke(user_id: int):
+    policy.require(current_user, "verification.revoke")  # first: the answer never tells whether the account exists
     target = get_or_404(User, user_id)
     policy.require(current_user, "verification.revoke", target)
     back = safe_next(request.form.get("next"), url_for("admin.user", user_id=target.id))

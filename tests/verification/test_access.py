@@ -97,3 +97,19 @@ def test_the_queue_shows_pending_first_in_a_fixed_number_of_queries(client_as, c
     assert "Page 1 of 4 (64 in all)" in page
     last = client.get("/verify/requests?page=4").get_data(as_text=True).split("<tbody>")[1].split("</tbody>")[0]
     assert "Pending" not in last and last.count("Refused") == 2
+
+
+
+def test_the_answer_never_tells_whether_someone_elses_request_exists(client_as):
+    """Someone else's request and no request at all get the same answer: 404 where a request could be one's own
+    (withdrawing), 403 on the officers' pages whatever the id (was 404 for a missing one: it told which exist)."""
+    owner_client, owner = client_as("resident")
+    owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
+                                               "date_of_birth": "01/02/1980", "statement": "I live here."})
+    req = db.session.scalars(select(VerificationRequest).where(VerificationRequest.user_id == owner.id)).one()
+    other, _other = client_as("resident")
+    for ident in (req.id, req.id + 1000):
+        assert other.post(f"/verify/request/{ident}/withdraw").status_code == 404
+        assert other.post(f"/verify/requests/{ident}/decide", data={"decision": "approve"}).status_code == 403
+        assert other.get(f"/verify/requests/{ident}").status_code == 403
+    assert db.session.get(VerificationRequest, req.id).status == "pending"
