@@ -322,6 +322,7 @@ def main() -> bool:
         with tempfile.TemporaryDirectory(prefix="civic-bench-") as tmp:
             data = Path(tmp)
             env = {**os.environ, "CIVIC_INSTANCE_PATH": str(data), "CIVIC_DATABASE_URL": db_url,
+                   "CIVIC_BASE_URL": "http://127.0.0.1",
                    "CIVIC_MAIL_DIR": str(data / "mail"), "CIVIC_SECRET_KEY": secrets.token_urlsafe(32),
                    "CIVIC_BENCH_COUNT_QUERIES": "1"}
             env.pop("CIVIC_SMTP_HOST", None)

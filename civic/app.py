@@ -32,6 +32,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings)
+    # Start-up check: links in mail come from the configured address (a production start without it stops here).
+    app.config["BASE_URL"] = civic_config.base_url(app.config, debug=app.debug)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

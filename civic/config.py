@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
@@ -54,6 +55,41 @@ def _secret_key(instance: Path) -> str:
     return key
 
 
+#: The address ``make run`` serves: the base URL of the embedded mode (SQLite) when none is configured.
+EMBEDDED_BASE_URL = "http://127.0.0.1:5000"
+
+
+class ConfigurationError(RuntimeError):
+    """A setting a production start cannot do without; the message says which and how to set it."""
+
+
+def base_url(settings: dict, debug: bool = False) -> str:
+    """The site's public address for links in mail (``CIVIC_BASE_URL``).
+
+    Unset, it is ``<CIVIC_URL_SCHEME>://<CIVIC_SERVER_NAME>`` when a server name is set; otherwise only the
+    embedded mode (a SQLite database, as ``make run`` serves on 127.0.0.1), tests and debug runs fall back to
+    ``http://127.0.0.1:5000``. A production start (any other database) without it refuses to start: its mail
+    would otherwise carry links to a machine nobody can reach.
+    """
+    configured = (settings.get("BASE_URL") or "").strip().rstrip("/")
+    if configured:
+        parts = urlsplit(configured)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(
+                f"CIVIC_BASE_URL must be the site's public address, like https://civic.example.org (got "
+                f"{configured!r}).")
+        return configured
+    if settings.get("SERVER_NAME"):
+        return f"{settings.get('PREFERRED_URL_SCHEME') or 'http'}://{settings['SERVER_NAME']}"
+    embedded = str(settings.get("DATABASE_URL") or "").startswith("sqlite")
+    if embedded or settings.get("TESTING") or debug:
+        return EMBEDDED_BASE_URL
+    raise ConfigurationError(
+        "Civic will not start without its public address: set CIVIC_BASE_URL (for example "
+        "CIVIC_BASE_URL=https://civic.example.org). Every link in mail (confirmation, password reset, "
+        "notifications) is built from it, never from the request's Host header.")
+
+
 def from_environment() -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ
@@ -69,10 +105,9 @@ def from_environment() -> dict:
         # Requests for any other Host are refused (400): links built from the request stay ours.
         "TRUSTED_HOSTS": [h.strip() for h in (env.get("CIVIC_TRUSTED_HOSTS") or env.get("CIVIC_SERVER_NAME") or "")
                           .split(",") if h.strip()] or None,
-        # Links in mail built outside a request (jobs, digests): the site's public address.
-        "BASE_URL": (env.get("CIVIC_BASE_URL") or (
-            f"{env.get('CIVIC_URL_SCHEME', 'http')}://{env['CIVIC_SERVER_NAME']}" if env.get("CIVIC_SERVER_NAME")
-            else "http://127.0.0.1:5000")).rstrip("/"),
+        # Every link in mail: the site's public address, never the request's Host header. None when unset:
+        # create_app derives it from SERVER_NAME, or (embedded mode only) uses EMBEDDED_BASE_URL; see base_url().
+        "BASE_URL": (env.get("CIVIC_BASE_URL") or "").strip().rstrip("/") or None,
         # Cookies: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -74,8 +74,9 @@ class Domain:
     tasks: Sequence[schedule.Task] = ()
     #: Collections the ``/api/v1/`` index lists (:class:`civic.api.Collection`).
     api_collections: Sequence[api.Collection] = ()
-    #: Called in the same transaction when an account changes: ``{"deleted": fn(user), "blocked": fn(user)}``.
-    account_handlers: Mapping[str, Callable[[Any], None]] = field(default_factory=dict)
+    #: Called in the same transaction when an account changes: ``{"deleted": fn(user), "blocked": fn(user),
+    #: "transferred": fn(old_user, new_user)}`` (see :mod:`civic.accounts.lifecycle`).
+    account_handlers: Mapping[str, Callable[..., None]] = field(default_factory=dict)
     #: Loads its part of the demo data (idempotent), after the core's.
     seeder: Callable[[], None] | None = None
     #: Functions templates may call.

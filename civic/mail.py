@@ -26,6 +26,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
@@ -33,6 +34,17 @@ from civic import jobs
 from civic.db import after_commit
 
 log = logging.getLogger("civic.mail")
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute link for a message: the configured address (``CIVIC_BASE_URL``) and the endpoint's path.
+
+    Never ``url_for(..., _external=True)`` in mail: in a request that follows the ``Host`` header, which the
+    sender chooses (a password-reset link pointing at someone else's site).
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def build(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,

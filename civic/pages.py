@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask_login import current_user
 from sqlalchemy import select, text
 
 from civic.db import db
 from civic.spaces.models import Programme
-from civic.uploads import upload_root
+from civic.uploads import may_see, upload_root
 
 bp = Blueprint("pages", __name__)
 
@@ -30,8 +31,15 @@ def privacy():
 
 @bp.get("/uploads/<path:name>")
 def upload(name: str):
-    """Images people uploaded (already checked and re-encoded by civic.uploads)."""
-    response = send_from_directory(upload_root(), name, max_age=86400)
+    """Images people uploaded (already checked and re-encoded by civic.uploads), each served only to those who may
+    see the object it belongs to (a hidden proposal's photo is 404, as a missing file). Browsers keep them but ask
+    again every time (a cheap 304), so hiding takes effect at once; shared caches never keep them."""
+    if not may_see(name, current_user):
+        abort(404)
+    response = send_from_directory(upload_root(), name, max_age=0)
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    response.cache_control.public = False
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 

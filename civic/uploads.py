@@ -3,18 +3,26 @@
 Files are saved under ``instance/uploads/<folder>/`` with random names and served by
 ``pages.upload``. Only JPEG, PNG and WebP are accepted; everything is re-encoded, which drops
 EXIF (including GPS positions) and any payload hidden in the file.
+
+Serving asks the file's owner: each folder has an owner (:func:`register_owner`, e.g. proposals for
+``proposals/``, processes for ``banners/``) that says whether this person may see the file now — the owning
+object's own visibility, so a hidden proposal's photo or an unpublished process's banner is "not found" like a
+file that does not exist. A folder nobody owns is never served. A random name is not a secret.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
+from civic import registries
 from civic.errors import RuleViolation
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -60,3 +68,20 @@ def save_image(upload: FileStorage, folder: str, *, field: str = "photo") -> str
 def delete_image(name: str | None) -> None:
     if name:
         (upload_root() / name).unlink(missing_ok=True)
+
+
+#: folder -> ``may_see(name, user) -> bool``: whether this person may see the file ``folder/...`` now.
+_owners: dict[str, Callable[[str, Any], bool]] = {}
+
+
+def register_owner(folder: str, may_see: Callable[[str, Any], bool]) -> None:
+    """Declare who owns the files of ``folder``: ``may_see(name, user)`` looks up the object whose file ``name``
+    is and answers with that object's visibility (False when no object has it)."""
+    registries.put(_owners, folder, may_see, "upload folder")
+
+
+def may_see(name: str, user: Any) -> bool:
+    """Whether this file may be served to this person: its folder's owner decides; nobody's folder, nobody."""
+    folder, _sep, rest = name.partition("/")
+    owner = _owners.get(folder)
+    return bool(rest) and owner is not None and bool(owner(name, user))

@@ -32,6 +32,7 @@ bp = Blueprint("proposals_admin", __name__)
 @bp.route("/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(proposal_id: int):
+    policy.require(current_user, "proposal.answer")  # first: a 404 would tell a resident which drafts exist
     proposal = get_or_404(Proposal, proposal_id)
     policy.require(current_user, "proposal.answer", proposal)
     form = AnswerForm(data={"state": proposal.answer_state, "text": proposal.answer_text,

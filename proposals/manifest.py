@@ -14,6 +14,7 @@ from proposals import (
     notices,
     policy,
     search,
+    transfers,
     views,
 )
 from proposals.resource import PROPOSAL
@@ -46,5 +47,6 @@ DOMAIN = Domain(
     notice_builders=notices.BUILDERS,
     policy_rules=policy.RULES,
     api_collections=api.COLLECTIONS,
+    account_handlers={"transferred": transfers.transfer_supports},
     seeder=demo.seed,
 )

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from civic.db import db
+from civic.notifications import services as notifications
 from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
 from proposals.models import Coauthor, Proposal
 from proposals.resource import PROPOSAL
@@ -37,8 +38,8 @@ def _authors(proposal: Proposal) -> list[int]:
 
 
 def _notice(proposal: Proposal, key: str, **extra: Any) -> Notice | None:
-    if proposal.hidden_at is not None or proposal.state == "draft":
-        return None
+    if proposal.hidden_at is not None or proposal.state == "draft" or not proposal.process.is_published:
+        return None  # nobody is told about what they may not see (an unpublished process is for officers)
     return Notice(key=f"proposal:{proposal.id}:{key}", title=proposal.title,
                   url=PROPOSAL.url(proposal), space=proposal.process.title,
                   resource=("proposal", proposal.id), subject=("proposal", proposal.id), **extra)
@@ -75,7 +76,7 @@ def _withdrawn(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Not
 
 
 def _invited(proposal: Proposal, user_id: int, actor_id: int | None = None, **_: Any) -> Notice | None:
-    if proposal.hidden_at is not None:
+    if proposal.hidden_at is not None or not proposal.process.is_published:
         return None
     return Notice(key=f"proposal:{proposal.id}:invite:{user_id}", title=proposal.title,
                   url=PROPOSAL.url(proposal), actor_id=actor_id,
@@ -83,7 +84,22 @@ def _invited(proposal: Proposal, user_id: int, actor_id: int | None = None, **_:
                   resource=("proposal", proposal.id))
 
 
+def _unpublished_process_hides_notices(process: Any, **_: Any) -> None:
+    """Nobody keeps a notice about what they may no longer see: unpublishing a process hides the notices about its
+    proposals and their comments (in notification centres and waiting digests). Makes no notice itself."""
+    for proposal_id in db.session.scalars(select(Proposal.id).where(Proposal.process_id == process.id)):
+        notifications.set_hidden("proposal", proposal_id, True)
+
+
+def _published_process_shows_notices(process: Any, **_: Any) -> None:
+    """Published (again): those notices come back, except where moderation hid their proposal or comment."""
+    for proposal_id in db.session.scalars(select(Proposal.id).where(Proposal.process_id == process.id)):
+        notifications.set_hidden("proposal", proposal_id, False)
+
+
 BUILDERS = {
+    "process.unpublished": _unpublished_process_hides_notices,
+    "process.published": _published_process_shows_notices,
     "proposal.published": _published,
     "proposal.answered": _answered,
     "proposal.threshold_reached": _threshold,

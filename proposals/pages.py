@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from civic.db import db
 from civic.errors import NotFound
 from civic.groups.models import Group, Membership
+from civic.spaces.services import visible as space_visible
 from proposals.answers import answer_panel
 from proposals.coauthors import groups_to_name
 from proposals.endorsements import EndorsementPanel, endorse_refusal, endorsements_page
@@ -56,11 +57,12 @@ class ProposalView:
 def proposal_view(user: Any, proposal_id: int) -> ProposalView:
     """Everything the proposal page shows about the proposal itself, in a fixed number of queries.
 
-    Drafts are NotFound for anyone but their authors, invited co-authors and officers; a proposal hidden by
-    moderation is shown to others only as hidden."""
+    Drafts, and everything in an unpublished process, are NotFound for anyone but their authors, invited
+    co-authors and officers (an unpublished process: officers only); a proposal hidden by moderation is shown to
+    others only as hidden."""
     proposal = db.session.scalar(select(Proposal).where(Proposal.id == proposal_id)
                                  .options(selectinload(Proposal.categories)))
-    if proposal is None:
+    if proposal is None or not space_visible(user, proposal.process):  # an unpublished process: officers only
         raise NotFound("We could not find that proposal.")
     coauthors = list(db.session.scalars(select(Coauthor).where(Coauthor.proposal_id == proposal.id)
                                         .order_by(Coauthor.id)))

@@ -17,6 +17,7 @@ from civic.accounts.models import User
 from civic.errors import PermissionDenied, RuleViolation
 from civic.spaces.models import Process
 from civic.spaces.services import require_phase
+from civic.spaces.services import visible as space_visible
 from proposals.coauthors import coauthors_of
 from proposals.models import Coauthor, Proposal
 
@@ -77,7 +78,12 @@ RULES = {
 
 
 def visible(user: Any, proposal: Proposal) -> bool:
-    """Published (or withdrawn) and not hidden; otherwise only its authors and officers see it."""
+    """The one rule of who sees a proposal, wherever it is shown (pages, API, comments, reports, follows).
+
+    Its process first: the content of an unpublished process is for officers only, whoever wrote it. Then the
+    proposal: published (or withdrawn) and not hidden; otherwise only its authors and officers see it."""
+    if not space_visible(user, proposal.process):
+        return False
     return proposal.is_visible or policy.can(user, "proposal.view_draft", proposal)
 
 

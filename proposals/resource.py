@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from civic import uploads
+from civic.db import db
 from civic.errors import RuleViolation
 from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType
 from civic.spaces.services import require_phase
@@ -33,12 +37,23 @@ def _may_comment(user: Any, proposal: Proposal) -> bool | str:
 
 
 def _comments_readable(proposal: Proposal) -> bool:
-    return proposal.is_visible
+    """Shown while the proposal is public: published or withdrawn, not hidden, in a published process."""
+    return proposal.is_visible and proposal.process.is_published
 
 
 def _set_hidden(proposal: Proposal, hidden_at: datetime | None) -> None:
     """Moderation hides (a time) or restores (None) the proposal."""
     proposal.hidden_at = hidden_at
+
+
+def _photo_visible(name: str, user: Any) -> bool:
+    """A proposal's photo is served to those who see the proposal (civic.uploads asks): not once it is hidden,
+    nor while it is a draft or its process is unpublished, except to those who still see the proposal."""
+    proposal = db.session.scalar(select(Proposal).where(Proposal.photo_path == name))
+    return proposal is not None and visible(user, proposal)
+
+
+uploads.register_owner("proposals", _photo_visible)
 
 
 PROPOSAL = ResourceType(

@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from civic import events, maps, policy, uploads
 from civic.accounts.models import User
 from civic.db import after_commit, after_rollback, db, utcnow
-from civic.errors import NotFound, PermissionDenied, RuleViolation
+from civic.errors import PermissionDenied, RuleViolation
 from civic.spaces.models import Process, Ward
 from civic.spaces.services import require_phase
 from proposals.answers import ANSWER_LABELS
@@ -41,13 +41,6 @@ ALT_MAX = 300
 
 
 # Proposals and their choices --------------------------------------------------------------------------------
-
-
-def get_proposal(proposal_id: int) -> Proposal:
-    proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound("We could not find that proposal.")
-    return proposal
 
 
 def wards_for(process: Process) -> list[Ward]:

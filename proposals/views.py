@@ -91,6 +91,16 @@ def geojson(slug: str):
     return maps.stream_geojson(services.geojson_features(process, f), limit=services.GEOJSON_LIMIT)
 
 
+def _visible_proposal(proposal_id: int) -> Proposal:
+    """The proposal, or 404 for one this person may not see (a draft or a hidden one not theirs, anything in an
+    unpublished process): "not yours" and "does not exist" get the same answer, so a 403 never tells that
+    someone's draft exists. Every route of a proposal starts here."""
+    proposal = get_or_404(Proposal, proposal_id)
+    if not visible(current_user, proposal):
+        abort(404)
+    return proposal
+
+
 # Creating, editing, publishing, withdrawing -----------------------------------------------------------------
 
 
@@ -132,7 +142,7 @@ def new(slug: str):
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(proposal_id: int):
-    proposal = services.get_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id)
     policy.require(current_user, "proposal.edit", proposal)
     refusal = services.edit_refusal(proposal)
     if refusal:
@@ -156,7 +166,7 @@ def edit(proposal_id: int):
 
 def _posted(proposal_id: int, act: Callable[[Proposal], str | None]):
     """Run a button's service call; ``act`` returns the success message. Rules' refusals are flashed."""
-    proposal = services.get_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id)
     form = forms.ActionForm()
     if not form.validate_on_submit():
         flash("The form expired. Please try again.", "error")
@@ -184,7 +194,7 @@ def publish(proposal_id: int):
 @bp.route("/proposals/<int:proposal_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(proposal_id: int):
-    proposal = services.get_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id)
     policy.require(current_user, "proposal.withdraw", proposal)
     form = forms.ActionForm()
     if request.method == "POST" and form.validate_on_submit():
@@ -209,7 +219,7 @@ def withdraw(proposal_id: int):
 @bp.post("/proposals/<int:proposal_id>/coauthors")
 @login_required
 def invite_coauthor(proposal_id: int):
-    proposal = services.get_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id)
     policy.require(current_user, "proposal.coauthors", proposal)
     form = forms.CoauthorForm()
     ok, row = attempt(form, lambda: coauthors.invite_coauthor(current_user, proposal, form.nickname.data))
@@ -222,7 +232,7 @@ def invite_coauthor(proposal_id: int):
 @bp.post("/proposals/<int:proposal_id>/coauthors/group")
 @login_required
 def name_group(proposal_id: int):
-    proposal = services.get_proposal(proposal_id)
+    proposal = _visible_proposal(proposal_id)
     policy.require(current_user, "proposal.coauthors", proposal)
     form = forms.GroupCoauthorForm()
     form.group.choices = [(str(g.id), g.name) for g in coauthors.groups_to_name(
@@ -267,14 +277,6 @@ def remove_coauthor(proposal_id: int, coauthor_id: int):
 
 
 # Supports ---------------------------------------------------------------------------------------------------
-
-
-def _visible_proposal(proposal_id: int) -> Proposal:
-    """The proposal, or 404 for a draft or hidden one that this person may not see."""
-    proposal = get_or_404(Proposal, proposal_id)
-    if not visible(current_user, proposal):
-        abort(404)
-    return proposal
 
 
 def _back(proposal: Proposal, anchor: str):

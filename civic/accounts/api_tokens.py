@@ -4,8 +4,9 @@ A person creates a named token in "my account"; it is shown once (``civic_`` + 4
 only its SHA-256 digest is stored. A JSON API authenticates a request either by
 ``Authorization: Bearer civic_...`` or by the browser session; a write with the session must carry the
 CSRF token in an ``X-CSRFToken`` header, a write with a bearer token needs none (no cookie is involved, so a
-forged cross-site request cannot carry it). A token stops working when it is revoked, or when its owner is
-blocked or deletes the account.
+forged cross-site request cannot carry it). A token stops working when it is revoked, when its owner changes
+or resets the password (every token is revoked then: :func:`revoke_all`), or is blocked or deletes the account.
+Creating one asks for the current password (see :func:`create_token`).
 
 A domain's API blueprint gets this through :func:`civic.api.blueprint` (which calls :func:`protect_api`).
 """
@@ -14,29 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
-from wtforms import StringField
+from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 
 from civic import policy
+from civic.accounts import oidc, passwords
 from civic.accounts.models import ApiToken, User
 from civic.db import Page, begins_immediate, db, paginate, utcnow
 from civic.errors import NotFound, RuleViolation
-from civic.extensions import csrf
+from civic.extensions import csrf, limiter
 from civic.web import form_error, json_error, page_arg
 
 PREFIX = "civic_"
 NAME_MAX = 80
 #: Active tokens one person may hold at once.
 MAX_ACTIVE = 20
+#: An account without a password may create tokens this long after signing in (with its OpenID provider).
+FRESH_SIGN_IN_MINUTES = 10
+FRESH_SIGN_IN = timedelta(minutes=FRESH_SIGN_IN_MINUTES)
 #: ``last_used_at`` is written at most this often per token (one UPDATE per minute, not per request).
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -49,14 +56,28 @@ def digest(token: str) -> str:
 # Services ---------------------------------------------------------------------------------------------------
 
 
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """A new token for ``user``: the row and the token itself, which is never stored and shown only now."""
+def create_token(user: User, name: str, password: str | None, *,
+                 recently_signed_in: bool = False) -> tuple[ApiToken, str]:
+    """A new token for ``user``: the row and the token itself, which is never stored and shown only now.
+
+    The person proves it is them: with their current ``password``, or, for an account without one (signed in
+    with the council's OpenID provider only), by having signed in within the last ``FRESH_SIGN_IN``
+    (``recently_signed_in``, which the view reads from the session). A stolen session alone cannot mint a
+    token that outlives it.
+    """
     policy.require(user, "account.api_tokens")
     name = " ".join((name or "").split())
     if not name:
         raise RuleViolation("Give the token a name, for example the script or app that will use it.", field="name")
     if len(name) > NAME_MAX:
         raise RuleViolation(f"Use at most {NAME_MAX} characters for the name.", field="name")
+    if user.password_hash:
+        if not passwords.verify(user.password_hash, password or ""):
+            raise RuleViolation(gettext("Your password is not right."), field="password")
+    elif not recently_signed_in:
+        raise RuleViolation(gettext(
+            "Your account has no password here, so sign in again with your council account first: you can then "
+            "create a token for %(minutes)d minutes.", minutes=FRESH_SIGN_IN_MINUTES))
     active = db.session.scalar(select(func.count()).select_from(ApiToken)
                                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))) or 0
     if active >= MAX_ACTIVE:
@@ -67,6 +88,12 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     return token, raw
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every token of the person (their password changed or was reset). How many were working."""
+    return db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              .values(revoked_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 
 def tokens_of(user: User, page: int = 1, per_page: int = 20) -> Page:
@@ -172,6 +199,8 @@ class TokenForm(FlaskForm):
         InputRequired("Give the token a name, for example the script or app that will use it."),
         Length(max=NAME_MAX, message=f"Use at most {NAME_MAX} characters for the name.")],
         description="So you recognise it later, for example “Ward newsletter script”.")
+    password = PasswordField(lazy_gettext("Your password"),
+                             description=lazy_gettext("To make sure it is you: a token can act as you."))
 
 
 class RevokeForm(FlaskForm):
@@ -183,8 +212,8 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
 def _render(form: TokenForm, new_token: str | None = None, new_name: str | None = None, status: int = 200):
     page = tokens_of(current_user, page_arg())
-    return render_template("accounts/tokens.html", form=form, page=page,
-                           new_token=new_token, new_name=new_name), status
+    return render_template("accounts/tokens.html", form=form, page=page, new_token=new_token, new_name=new_name,
+                           fresh_minutes=FRESH_SIGN_IN_MINUTES, oidc_enabled=oidc.enabled()), status
 
 
 @bp.get("/")
@@ -193,13 +222,21 @@ def index():
     return _render(TokenForm(formdata=None))
 
 
+def _recently_signed_in() -> bool:
+    """Whether this session signed in (password or OpenID) within FRESH_SIGN_IN (see accounts.views)."""
+    at = session.get("signed_in_at")
+    return isinstance(at, int | float) and 0 <= time.time() - at <= FRESH_SIGN_IN.total_seconds()
+
+
 @bp.post("/")
 @login_required
+@limiter.limit("20 per hour")
 def create():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            token, raw = create_token(current_user, form.name.data)
+            token, raw = create_token(current_user, form.name.data, form.password.data,
+                                      recently_signed_in=_recently_signed_in())
         except RuleViolation as e:
             form_error(form, e)
         else:

@@ -10,17 +10,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
-from sqlalchemy import delete, func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy, resources
-from civic.accounts import lifecycle, passwords, roles, tokens
+from civic.accounts import api_tokens, lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation, TooManyAttempts
-from civic.verification.models import RegisterEntry
 
 NICKNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 
@@ -85,7 +84,7 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
     existing = by_email(email)
     if existing is not None:
         mail.send(email, "Someone tried to sign up with your email address", "account_exists",
-                  user=existing, reset_url=url_for("accounts.forgot_password", _external=True))
+                  user=existing, reset_url=mail.link("accounts.forgot_password"))
         return None
     user = User(display_name=display_name.strip(), nickname=nickname, email=email,
                 password_hash=password_hash)
@@ -103,7 +102,7 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
 def send_confirmation(user: User) -> None:
     token = tokens.make("confirm", {"uid": user.id, "email": user.email})
     mail.send(user.email, "Confirm your email address", "confirm",
-              user=user, url=url_for("accounts.confirm", token=token, _external=True))
+              user=user, url=mail.link("accounts.confirm", token=token))
 
 
 def confirm_email(token: str) -> User:
@@ -172,6 +171,12 @@ def sign_in(email: str, password: str, address: str) -> User:
     return user
 
 
+def sign_out(user: User) -> None:
+    """End the account's sessions on the server side: a copied ``session`` or ``remember_token`` cookie stops
+    working (the session token is part of both). Every other device of the account is signed out too."""
+    user.session_token = new_session_token()
+
+
 # Password reset and changes ------------------------------------------------------------------------------
 
 
@@ -182,7 +187,7 @@ def request_password_reset(email: str) -> None:
         return
     token = tokens.make("reset", {"uid": user.id, "fp": tokens.fingerprint(user.password_hash)})
     mail.send(user.email, "Reset your password", "reset_password",
-              user=user, url=url_for("accounts.reset_password", token=token, _external=True))
+              user=user, url=mail.link("accounts.reset_password", token=token))
 
 
 def user_for_reset(token: str) -> User:
@@ -198,6 +203,7 @@ def set_password(user: User, password: str) -> None:
         raise RuleViolation(msg, field="password")
     user.password_hash = passwords.hash_password(password)
     user.session_token = new_session_token()  # sign out every other session
+    api_tokens.revoke_all(user)  # and whatever a token lets act as the person: the page and the mail say so
 
 
 def reset_password(user: User, password: str) -> None:
@@ -225,7 +231,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
         return  # say nothing more: the address belongs to someone else and no link is sent
     token = tokens.make("email", {"uid": user.id, "email": new_email})
     mail.send(new_email, "Confirm your new email address", "confirm_new_email",
-              user=user, url=url_for("accounts.confirm_new_email", token=token, _external=True))
+              user=user, url=mail.link("accounts.confirm_new_email", token=token))
 
 
 def confirm_new_email(token: str) -> User:
@@ -258,9 +264,9 @@ def delete_account(user: User, password: str | None) -> None:
     user.role_rows.clear()
     user.ward_id = None
     db.session.execute(delete(UserIdentity).where(UserIdentity.user_id == user.id))
-    # The resident may verify a new account later with the same register entry.
-    db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
-                       .values(claimed_by_id=None, claimed_at=None))
+    # The register entry this account verified with stays claimed by it: when the same resident verifies a new
+    # account with it, the deleted account's participation moves there (civic.verification.services), so one
+    # register entry never gives a second budget.
     lifecycle.run("deleted", user)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -22,6 +25,8 @@ def _start_session(user: User, remember: bool = False) -> None:
     session.clear()
     login_user(user, remember=remember)
     session.permanent = False
+    # When this session proved who it is: an account without a password creates API tokens only shortly after.
+    session["signed_in_at"] = int(time.time())
 
 
 def _end_session() -> None:
@@ -104,8 +109,11 @@ def sign_in():
 def sign_out():
     form = forms.EmptyForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.sign_out(current_user._get_current_object())
         _end_session()
-        flash("You are signed out.", "success")
+        flash(gettext("You are signed out. Any other browser or device signed in to your account is signed out "
+                      "too."), "success")
     return redirect(url_for("pages.home"))
 
 
@@ -168,7 +176,8 @@ def reset_password(token: str):
             form_error(form, e)
         else:
             _end_session()
-            flash("Your password is changed. Sign in with your new password.", "success")
+            flash(gettext("Your password is changed. Every device was signed out and your API tokens were "
+                          "revoked. Sign in with your new password."), "success")
             return redirect(url_for("accounts.sign_in", email=user.email))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -220,7 +229,8 @@ def change_password():
             # Pass the user itself, not the ``current_user`` proxy (which would then point at itself).
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             _start_session(current_user._get_current_object(), remember=remembered)
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(gettext("Your password is changed. Other devices have been signed out and your API tokens "
+                          "revoked."), "success")
             return redirect(url_for("accounts.account"))
     return _account_with(password_form=form)
 

@@ -74,6 +74,7 @@ def _user_page(target: User, role_form: forms.RoleForm | None = None):
 
 @bp.post("/users/<int:user_id>/roles")
 def change_role(user_id: int):
+    policy.require(current_user, "roles.grant")  # first: the answer never tells whether the account exists
     target = get_or_404(User, user_id)
     policy.require(current_user, "roles.grant", target)
     form = forms.RoleForm()

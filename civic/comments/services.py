@@ -19,7 +19,9 @@ Decisions:
   SQL. :func:`set_vote` sets a person's vote to up, down or none and is idempotent, so a double click (or
   twenty parallel clicks) counts once; the page's buttons toggle by posting "none" from a pressed button.
   :func:`vote` is the toggle for callers that do not know the current state (the JSON API).
-- A comment hidden by moderation (``hidden_at``) is shown, with its whole subtree, as one placeholder.
+- A comment hidden by moderation (``hidden_at``) is shown, with its whole subtree, as one placeholder; every
+  read and write of a comment in that subtree (its reply page, a vote, a reply, an edit, a report) is refused
+  as for the hidden comment itself (:func:`hidden_in_thread`): 404 on the pages.
 """
 
 from __future__ import annotations
@@ -159,10 +161,40 @@ def target_of(user: Any, comment: Comment) -> Target:
     return target(user, comment.resource_type, comment.resource_id)
 
 
+def hidden_in_thread(comment: Comment) -> bool:
+    """Hidden by moderation, itself or through any comment above it: a hidden comment takes its whole subtree
+    with it, for every read and write (at most ``MAX_DEPTH`` lookups, from the session's identity map when the
+    thread is loaded)."""
+    current: Comment | None = comment
+    for _level in range(MAX_DEPTH + 1):
+        if current is None:
+            return False
+        if current.hidden_at is not None:
+            return True
+        if current.parent_id is None:
+            return False
+        current = db.session.get(Comment, current.parent_id)
+    return False
+
+
+def descendant_ids(comment_id: int) -> list[int]:
+    """Every reply below a comment, at any depth (one query per level, at most ``MAX_DEPTH``)."""
+    found: list[int] = []
+    level = [comment_id]
+    for _level in range(MAX_DEPTH):
+        level = list(db.session.scalars(select(Comment.id).where(Comment.parent_id.in_(level))))
+        if not level:
+            break
+        found.extend(level)
+    return found
+
+
 def get_comment(user: Any, comment_id: int) -> Comment:
-    """A comment whose resource this person may see and whose comments are shown; else NotFound."""
+    """A comment whose resource this person may see and whose comments are shown; else NotFound. A comment
+    hidden by moderation, or below one, is not found either (as on its page, where the subtree is one
+    placeholder)."""
     comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.hidden_at is not None:
+    if comment is None or hidden_in_thread(comment):
         raise NotFound(NOT_FOUND)
     found = _find(user, comment.resource_type, comment.resource_id)
     if found is None or not found.readable:
@@ -234,7 +266,7 @@ def check_reply(user: User, parent: Comment) -> Target:
     policy.require(user, "account.participate")
     where = target_of(user, parent)
     _require_open(where, user)
-    if parent.hidden_at is not None:
+    if hidden_in_thread(parent):
         raise RuleViolation("This comment was hidden by moderation, so it cannot be answered.")
     if parent.deleted_at is not None:
         raise RuleViolation("This comment was deleted, so it cannot be answered.")
@@ -265,7 +297,7 @@ def check_change(user: User, comment: Comment, action: str = "edit") -> Target:
     """May this person edit (or delete) ``comment`` now? Others' comments: PermissionDenied (403)."""
     policy.require(user, f"comment.{action}", comment)
     verb = "edited" if action == "edit" else "deleted"
-    if comment.hidden_at is not None:
+    if hidden_in_thread(comment):
         raise RuleViolation(f"This comment was hidden by moderation, so it cannot be {verb}.")
     if comment.deleted_at is not None:
         raise RuleViolation("This comment is already deleted." if action == "delete"
@@ -342,8 +374,9 @@ def set_vote(user: User, comment: Comment, value: int) -> int:
     if value not in (1, -1, 0):
         raise RuleViolation("Vote up, down or take your vote back.", field="vote")
     policy.require(user, "comment.vote", comment)
-    if comment.deleted_at is not None or comment.hidden_at is not None:
-        raise RuleViolation("This comment was deleted, so it cannot be voted on." if comment.hidden_at is None
+    hidden = hidden_in_thread(comment)
+    if comment.deleted_at is not None or hidden:
+        raise RuleViolation("This comment was deleted, so it cannot be voted on." if not hidden
                             else "This comment was hidden by moderation.")
     _require_open(target_of(user, comment), user)
     try:
@@ -692,7 +725,7 @@ def _comment_title(comment: Comment) -> str:
 
 
 def _comment_visible(user: Any, comment: Comment) -> bool:
-    return comment.deleted_at is None and comment.hidden_at is None and _find(
+    return comment.deleted_at is None and not hidden_in_thread(comment) and _find(
         user, comment.resource_type, comment.resource_id) is not None
 
 

@@ -4,8 +4,10 @@
   everywhere, cannot sign in, and shows as "Blocked participant". An officer lifts the block with a note.
 - The blocked person appeals once per block, WITHOUT signing in (email + password on the appeal form).
 - The author of hidden content appeals once per hiding decision (signed in).
-- An officer other than the one who acted decides: uphold or reverse, with a reason. Reversing lifts the
-  block (or unhides the content) in the same step; the appellant is told by email.
+- An officer other than the one who acted, and other than the appellant, decides: uphold or reverse, with a
+  reason. Nobody judges their own case: an officer never unhides their own content or dismisses its reports
+  (moderation services), decides their own appeal, or blocks an officer (nor themselves, nor an admin).
+  Reversing lifts the block (or unhides the content) in the same step; the appellant is told by email.
 Every officer action is written to the audit log.
 """
 
@@ -23,7 +25,7 @@ from civic.accounts import services as accounts
 from civic.accounts.models import SigninFailure, User, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
-from civic.errors import NotFound, PermissionDenied, RuleViolation, TooManyAttempts
+from civic.errors import NotFound, RuleViolation, TooManyAttempts
 from civic.moderation import services as moderation_services
 from civic.moderation.models import Appeal, Block, Moderation
 
@@ -48,6 +50,9 @@ def _may_block(user: Any, target: Any) -> bool | str:
         return "You cannot block yourself."
     if target.is_admin:
         return "Administrators cannot be blocked."
+    if target.is_officer:
+        return ("Council officers cannot be blocked, by another officer or by an administrator. An administrator "
+                "can remove their officer role first.")
     return True
 
 
@@ -65,6 +70,9 @@ def _may_see_appeals(user: Any, _obj: Any) -> bool | str:
 def _may_decide(user: Any, appeal: Any) -> bool | str:
     if not user.is_officer:
         return "Only council officers can do that."
+    if appeal is not None and appeal.appellant_id == user.id:
+        return ("This appeal is your own, about your own content or account, so another officer must decide it. "
+                "Ask a colleague to review it.")
     if appeal is not None and acting_officer_id(appeal) == user.id:
         return ("You made the decision under appeal, so another officer must decide this appeal. "
                 "Ask a colleague to review it.")
@@ -190,13 +198,25 @@ def content_author_id(moderation: Moderation) -> int | None:
     return rt.moderation.author_id(obj)
 
 
+NO_DECISION = "We could not find that decision."
+
+
+def appealable_decision(user: Any, moderation_id: int) -> Moderation:
+    """A moderation decision about this person's own content; someone else's is NotFound, exactly as one that
+    does not exist, so the answer never tells whether a decision about someone else exists."""
+    moderation = db.session.get(Moderation, moderation_id)
+    if moderation is None or content_author_id(moderation) != getattr(user, "id", None):
+        raise NotFound(NO_DECISION)
+    return moderation
+
+
 def appeal_hidden_content(user: User, moderation: Moderation, statement: str) -> Appeal:
-    """The author of hidden content appeals the decision to hide it, once per decision."""
+    """The author of hidden content appeals the decision to hide it, once per decision (someone else's: NotFound)."""
     policy.require(user, "account.participate")
+    if content_author_id(moderation) != user.id:
+        raise NotFound(NO_DECISION)
     if moderation.hidden_at is None:
         raise RuleViolation("This content is not hidden, so there is nothing to appeal.")
-    if content_author_id(moderation) != user.id:
-        raise PermissionDenied("Only the author of this content can appeal the decision to hide it.")
     if db.session.scalar(select(Appeal.id).where(Appeal.moderation_id == moderation.id,
                                                  Appeal.appellant_id == user.id)) is not None:
         raise RuleViolation("You have already appealed this decision. An officer will reply by email.")

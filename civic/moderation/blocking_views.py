@@ -38,6 +38,7 @@ def block_page(user_id: int):
 @bp.post("/users/<int:user_id>/block")
 @login_required
 def block(user_id: int):
+    policy.require(current_user, "moderation.block")  # first: the answer never tells whether the account exists
     target = get_or_404(User, user_id)
     policy.require(current_user, "moderation.block", target)
     form = forms.BlockForm()
@@ -55,6 +56,7 @@ def block(user_id: int):
 @bp.post("/users/<int:user_id>/unblock")
 @login_required
 def unblock(user_id: int):
+    policy.require(current_user, "moderation.unblock")
     target = get_or_404(User, user_id)
     policy.require(current_user, "moderation.unblock", target)
     form = forms.UnblockForm()
@@ -92,10 +94,8 @@ def appeal_block():
 @bp.route("/appeal/<int:moderation_id>", methods=["GET", "POST"])
 @login_required
 def appeal_content(moderation_id: int):
-    moderation = get_or_404(Moderation, moderation_id)
+    moderation = blocking.appealable_decision(current_user, moderation_id)
     form = forms.ContentAppealForm()
-    if blocking.content_author_id(moderation) != current_user.id:
-        raise PermissionDenied("Only the author of this content can appeal the decision to hide it.")
     if form.validate_on_submit():
         try:
             blocking.appeal_hidden_content(current_user, moderation, form.statement.data)
@@ -126,8 +126,13 @@ def _appeal_page(appeal, form=None):
     acted_id = blocking.acting_officer_id(appeal)
     acted_by = db.session.get(User, acted_id) if acted_id else None
     decided_by = db.session.get(User, appeal.decided_by_id) if appeal.decided_by_id else None
+    try:
+        policy.require(current_user, "moderation.decide_appeal", appeal)
+        refusal = None
+    except PermissionDenied as e:  # why this officer may not decide it (their own decision, or their own appeal)
+        refusal = e.message
     return render_template("moderation/appeal_show.html", appeal=appeal, appellant=appellant, block=block,
-                           moderation=moderation, acted_by=acted_by, decided_by=decided_by,
+                           moderation=moderation, acted_by=acted_by, decided_by=decided_by, refusal=refusal,
                            form=form or forms.DecideAppealForm(formdata=None))
 
 

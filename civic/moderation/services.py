@@ -20,7 +20,7 @@ from civic import events, policy, resources
 from civic.accounts.models import User
 from civic.audit import AuditEntry, audit
 from civic.db import Page, db, paginate, utcnow
-from civic.errors import NotFound, RuleViolation
+from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.moderation.models import REPORT_REASONS, Appeal, Block, Moderation, Report
 from civic.resources import ResourceType
 
@@ -207,6 +207,31 @@ def _officer_target(officer: User, resource_type: str, resource_id: int) -> tupl
     return rt, obj
 
 
+OWN_CONTENT = ("This is your own content, so another officer must decide whether to {what}. "
+               "Ask a colleague to review it.")
+
+
+#: What an officer may not do to their own content, in the refusal's words.
+OWN_CONTENT_ACTIONS = {"unhide": "show it again", "dismiss": "dismiss the reports on it"}
+
+
+def own_content_refusal(officer: Any, rt: ResourceType, obj: Any, action: str) -> str | None:
+    """Nobody judges their own case: why this officer may not ``action`` ("unhide", "dismiss") this content, which
+    is their own; None when they may (anyone may hide their own content)."""
+    if action not in OWN_CONTENT_ACTIONS:
+        return None
+    author_id = rt.moderation.author_id(obj) if rt.moderation is not None else getattr(obj, "author_id", None)
+    if author_id is not None and author_id == getattr(officer, "id", None):
+        return OWN_CONTENT.format(what=OWN_CONTENT_ACTIONS[action])
+    return None
+
+
+def _not_own(officer: User, rt: ResourceType, obj: Any, action: str) -> None:
+    refusal = own_content_refusal(officer, rt, obj, action)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+
+
 def _note(note: str | None) -> str:
     note = (note or "").strip()
     if not note:
@@ -247,8 +272,10 @@ def _dismiss_reports(mod: Moderation) -> None:
 
 def unhide(officer: User, resource_type: str, resource_id: int, note: str, *,
            appeal_id: int | None = None) -> Moderation:
-    """An officer shows hidden content again; its reports are settled so it is not hidden again by them."""
+    """An officer shows hidden content again; its reports are settled so it is not hidden again by them.
+    Never their own content (PermissionDenied): another officer decides."""
     rt, obj = _officer_target(officer, resource_type, resource_id)
+    _not_own(officer, rt, obj, "unhide")
     note = _note(note)
     mod = moderation_of(rt.name, obj.id)
     if mod is None or mod.hidden_at is None:
@@ -267,8 +294,9 @@ def unhide(officer: User, resource_type: str, resource_id: int, note: str, *,
 
 
 def dismiss(officer: User, resource_type: str, resource_id: int, note: str) -> Moderation:
-    """An officer dismisses the open reports: the content stays as it is."""
+    """An officer dismisses the open reports: the content stays as it is. Never on their own content."""
     rt, obj = _officer_target(officer, resource_type, resource_id)
+    _not_own(officer, rt, obj, "dismiss")
     note = _note(note)
     mod = moderation_of(rt.name, obj.id)
     if mod is None or mod.reports_count == 0:

@@ -107,6 +107,7 @@ def _act(action: str, resource_type: str, resource_id: int):
     reports = services.open_reports(mod)
     return render_template("moderation/act.html", form=form, action=action, label=label, heading=heading, rt=rt,
                            obj=obj, mod=mod, reports=reports, title=services.title_of(rt, obj),
+                           refusal=services.own_content_refusal(current_user, rt, obj, action),
                            url=services.url_of(rt, obj), reasons=services.REASONS)
 
 

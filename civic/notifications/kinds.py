@@ -122,6 +122,9 @@ def _comment_deleted(comment: Any, **_: Any) -> None:
 
 def _moderated(mod: Moderation, hidden: bool, kind_key: str, stamp: str | None = None) -> Notice | None:
     services.set_hidden(mod.resource_type, mod.resource_id, hidden)
+    if mod.resource_type == "comment":  # its replies go (and come back) with it, as in the thread
+        for reply_id in comments.descendant_ids(mod.resource_id):
+            services.set_hidden("comment", reply_id, hidden)
     rt = resources.find(mod.resource_type)
     obj = db.session.get(rt.model, mod.resource_id) if rt is not None else None
     author_id = getattr(obj, "author_id", None)

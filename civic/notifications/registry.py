@@ -104,12 +104,16 @@ def register_kind(k: Kind) -> Kind:
     return k
 
 
+def _name(fn: Builder) -> tuple[str, str]:
+    return getattr(fn, "__module__", ""), getattr(fn, "__qualname__", repr(fn))
+
+
 def on(event_type: str) -> Callable[[Builder], Builder]:
     """Register a builder for an event type (declared with :func:`civic.events.declare`)."""
 
     def decorator(fn: Builder) -> Builder:
         existing = _builders.setdefault(event_type, [])
-        if all(getattr(b, "__qualname__", b) != getattr(fn, "__qualname__", fn) for b in existing):
+        if all(_name(b) != _name(fn) for b in existing):  # the same function again (another app), not a namesake
             existing.append(fn)
         return fn
 

@@ -32,7 +32,7 @@ from civic.db import after_commit, db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.spaces import phases as phase_actions
 from civic.spaces.models import Phase, Process, ProcessWard, Programme, Ward
-from civic.uploads import delete_image, save_image
+from civic.uploads import delete_image, register_owner, save_image
 
 UK = ZoneInfo("Europe/London")
 
@@ -185,6 +185,15 @@ def wards() -> list[Ward]:
 def visible(user: Any, process: Process) -> bool:
     """Published processes are public; drafts only for officers."""
     return process.is_published or may_manage(user)
+
+
+def _banner_visible(name: str, user: Any) -> bool:
+    """A banner is served to those who may see its process (civic.uploads asks)."""
+    process = db.session.scalar(select(Process).where(Process.banner_path == name))
+    return process is not None and visible(user, process)
+
+
+register_owner("banners", _banner_visible)
 
 
 def get_by_slug(slug: str) -> Process:
@@ -444,6 +453,7 @@ def update_process(actor: Any, process: Process, *, title: str, subtitle: str = 
 
 EVENTS = {
     "process.published": "An officer published a process (subject: the Process; actor_id)",
+    "process.unpublished": "An officer made a process a draft again (subject: the Process; actor_id)",
     "process.phase_started": "A phase of a published process began (subject: the Phase)",
 }
 for _name, _description in EVENTS.items():
@@ -464,7 +474,8 @@ def publish(actor: Any, process: Process) -> Process:
 
 
 def unpublish(actor: Any, process: Process) -> Process:
-    """Back to draft: residents no longer see it (their proposals and comments are kept)."""
+    """Back to draft: residents no longer see it, nor anything in it (kept, for officers only; domains' visibility
+    rules include the process, and ``process.unpublished`` lets them take their notices back)."""
     policy.require(actor, "process.manage", process)
     if not process.is_published:
         raise RuleViolation("This process is already a draft.")
@@ -472,6 +483,7 @@ def unpublish(actor: Any, process: Process) -> Process:
     db.session.flush()
     audit(actor, "process.unpublish", "process", process.id, label=process.title,
           before={"published": True}, after={"published": False})
+    events.publish("process.unpublished", process, actor_id=getattr(actor, "id", None))
     return process
 
 

@@ -5,6 +5,10 @@ HMAC-SHA256(pepper, "POSTCODE|YYYY-MM-DD"), with the pepper from ``REGISTER_PEPP
 (or the secret key). A register entry verifies one account at most: the UNIQUE
 ``claimed_by_id`` and a conditional ``UPDATE ... WHERE claimed_by_id IS NULL`` keep
 that true when two accounts try the same details at the same moment.
+
+An entry stays claimed when its account is deleted. When the same resident verifies a new account with it, the
+entry passes to the new account and the deleted account's participation moves with it (the ``"transferred"``
+account event, :mod:`civic.accounts.lifecycle`): one register entry never gives a second budget.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_datetime
 from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from civic import events, mail, policy
-from civic.accounts import roles
+from civic.accounts import lifecycle, roles
 from civic.accounts.models import User, UserRole
 from civic.audit import audit
 from civic.db import db, utcnow
@@ -275,18 +279,20 @@ def uploads_query() -> Select:
 
 # Self-service ---------------------------------------------------------------------------------------------
 
-ALREADY_CLAIMED = ("These details have already been used to verify another account. "
-                   "If this is wrong, ask for a manual check.")
 NO_MATCH = ("We could not find these details in the residents register. Check them and try again, "
             "or ask for a manual check.")
+#: Details that verified another (living) account get the answer of details not in the register: saying
+#: "already used" would tell anyone who knows a postcode and a date of birth that this person has a verified
+#: account. The officer of a manual check sees the difference (``register_check``).
+ALREADY_CLAIMED = NO_MATCH
 
 
 class NoMatch(RuleViolation):
     """The details are not in the register: the person may ask for a manual check."""
 
 
-class AlreadyClaimed(RuleViolation):
-    """The details verified another account."""
+class AlreadyClaimed(NoMatch):
+    """The details verified another account (answered as :class:`NoMatch`)."""
 
 
 def _attempt_window() -> timedelta:
@@ -330,21 +336,7 @@ def verify_with_register(user: User, postcode: str, date_of_birth: str | date) -
     db.session.flush()
     if entry is None:
         raise NoMatch(NO_MATCH)
-    if entry.claimed_by_id is not None and entry.claimed_by_id != user.id:
-        raise AlreadyClaimed(ALREADY_CLAIMED)
-    if entry.claimed_by_id is None:
-        # A stale claim by this account (none should exist) would break the UNIQUE: release it first.
-        db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
-                           .values(claimed_by_id=None, claimed_at=None)
-                           .execution_options(synchronize_session=False))
-        won = db.session.execute(
-            update(RegisterEntry)
-            .where(RegisterEntry.id == entry.id, RegisterEntry.claimed_by_id.is_(None))
-            .values(claimed_by_id=user.id, claimed_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        if won != 1:  # another account claimed it between our read and our write
-            raise AlreadyClaimed(ALREADY_CLAIMED)
-        db.session.expire(entry)
+    previous = claim_entry(entry, user)
     before = _state(user)
     _grant_verified(user, entry.ward_id, None)
     _close_pending_request(user, "Verified with the residents register.")
@@ -352,7 +344,47 @@ def verify_with_register(user: User, postcode: str, date_of_birth: str | date) -
     # The register, not a person, decided: the entry has no actor (and the log never blocks deleting the user).
     audit(None, "verification.match", "user", user.id, label=f"@{user.nickname}", before=before,
           after=_state(user), reason="Matched an entry in the residents register.")
+    if previous is not None:
+        _transfer(previous, user)
     return ward
+
+
+def claim_entry(entry: RegisterEntry, user: User) -> User | None:
+    """Claim ``entry`` for ``user``: free, already theirs, or claimed by a deleted account (whose participation
+    then moves to ``user``: the caller runs :func:`_transfer`). Returns that deleted account, or None.
+
+    Raises AlreadyClaimed when another account that still exists holds it, or took it a moment ago.
+    """
+    holder_id = entry.claimed_by_id
+    if holder_id == user.id:
+        return None
+    previous = None
+    if holder_id is not None:
+        previous = db.session.get(User, holder_id)
+        if previous is None or previous.deleted_at is None:
+            raise AlreadyClaimed(ALREADY_CLAIMED)
+    # A stale claim by this account (none should exist) would break the UNIQUE: release it first.
+    db.session.execute(update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
+                       .values(claimed_by_id=None, claimed_at=None)
+                       .execution_options(synchronize_session=False))
+    held = RegisterEntry.claimed_by_id.is_(None) if holder_id is None else RegisterEntry.claimed_by_id == holder_id
+    won = db.session.execute(
+        update(RegisterEntry).where(RegisterEntry.id == entry.id, held)
+        .values(claimed_by_id=user.id, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if won != 1:  # another account claimed it between our read and our write
+        raise AlreadyClaimed(ALREADY_CLAIMED)
+    db.session.expire(entry)
+    return previous
+
+
+def _transfer(previous: User, user: User) -> None:
+    """Move what the deleted account ``previous`` did as this resident to ``user`` (each domain's handler)."""
+    lifecycle.run("transferred", previous, user)
+    audit(None, "verification.transfer", "user", user.id, label=f"@{user.nickname}",
+          before={"account": previous.id}, after={"account": user.id},
+          reason="The register entry had verified an account that was deleted since: its participation "
+                 "(supports and their budgets) moved to this account.")
 
 
 # Manual requests ------------------------------------------------------------------------------------------
@@ -480,17 +512,25 @@ def decide(officer: User, req: VerificationRequest, approve: bool, reason: str) 
     db.session.refresh(req)
     user = req.user
     before = {"status": "pending", **_state(user)}
+    previous = None
     if approve:
         _grant_verified(user, req.ward_id, officer)
+        check = register_check(req)
+        if check is not None and check.claimed_by is not None and check.claimed_by.deleted_at is not None:
+            # The resident's register entry verified an account of theirs that was deleted: it passes to this
+            # account with its participation, as in self-service (no second budget).
+            previous = claim_entry(check.entry, user)
     # Logged against the person, so it shows in their history beside roles and revocations.
     audit(officer, f"verification.{'approve' if approve else 'refuse'}", "user", user.id,
           label=f"@{user.nickname} (request {req.id})", before={"request": req.id, **before},
           after={"request": req.id, "status": status, **_state(user)}, reason=reason)
+    if previous is not None:
+        _transfer(previous, user)
     if user.email:
         subject = ("Your residency is verified" if approve
                    else "We could not verify your residency")
         mail.send(user.email, subject, "verification_decided", user=user, approved=approve, reason=reason,
-                  ward=req.ward, url=url_for("verification.start", _external=True))
+                  ward=req.ward, url=mail.link("verification.start"))
     events.publish("verification.decided", req, approved=approve, actor_id=officer.id)
 
 
@@ -517,8 +557,8 @@ def revoke(admin: User, user: User, reason: str) -> None:
 
 
 def release_register_entry(user: User) -> bool:
-    """Free the register entry this account used (on revocation, or when the account is deleted), so the
-    same resident can verify another account. True when there was one."""
+    """Free the register entry this account used (on revocation), so the same resident can verify another
+    account. True when there was one. (A deleted account keeps its claim: see :func:`claim_entry`.)"""
     return db.session.execute(
         update(RegisterEntry).where(RegisterEntry.claimed_by_id == user.id)
         .values(claimed_by_id=None, claimed_at=None).execution_options(synchronize_session=False)).rowcount > 0

@@ -120,17 +120,23 @@ def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = No
         register=services.register_check(req))
 
 
-@bp.get("/requests/<int:request_id>")
-def show_request(request_id: int):
+def _request_for_officer(request_id: int) -> VerificationRequest:
+    """The request, for officers only: the role is checked before the lookup, so a resident gets the same 403
+    for a request that exists and for one that does not (403 against 404 would tell whether it exists)."""
+    policy.require(current_user, "verification.decide")
     req = get_or_404(VerificationRequest, request_id)
     policy.require(current_user, "verification.decide", req)
-    return _request_page(req)
+    return req
+
+
+@bp.get("/requests/<int:request_id>")
+def show_request(request_id: int):
+    return _request_page(_request_for_officer(request_id))
 
 
 @bp.post("/requests/<int:request_id>/decide")
 def decide(request_id: int):
-    req = get_or_404(VerificationRequest, request_id)
-    policy.require(current_user, "verification.decide", req)
+    req = _request_for_officer(request_id)
     form = forms.DecisionForm()
     decision = request.form.get("decision")
     if decision not in ("approve", "refuse"):
@@ -167,6 +173,7 @@ def register():
 
 @bp.post("/revoke/<int:user_id>")
 def revoke(user_id: int):
+    policy.require(current_user, "verification.revoke")  # first: the answer never tells whether the account exists
     target = get_or_404(User, user_id)
     policy.require(current_user, "verification.revoke", target)
     back = safe_next(request.form.get("next"), url_for("admin.user", user_id=target.id))

@@ -232,3 +232,42 @@ def test_sign_out_also_forgets_a_remembered_device(client, make_user):
 
     assert not is_signed_in(client)
     assert client.get_cookie("remember_token", domain="civic.test") is None
+
+
+def copied_cookies(client) -> dict[str, str]:
+    return {name: client.get_cookie(name, domain="civic.test").value for name in ("session", "remember_token")
+            if client.get_cookie(name, domain="civic.test") is not None}
+
+
+def browser_with(client, cookies: dict[str, str]):
+    other = client.application.test_client()
+    for name, value in cookies.items():
+        other.set_cookie(name, value, domain="civic.test")
+    return other
+
+
+@pytest.mark.parametrize("kept", [("session",), ("remember_token",), ("session", "remember_token")])
+def test_sign_out_ends_the_session_on_the_server_a_copied_cookie_no_longer_works(client, make_user, kept):
+    user = make_user()
+    sign_in(client, user.email, remember="y")
+    cookies = {name: value for name, value in copied_cookies(client).items() if name in kept}
+    assert set(cookies) == set(kept)
+    assert is_signed_in(browser_with(client, cookies))  # the copy works while the session lives
+
+    client.post("/sign-out")
+
+    assert not is_signed_in(client)
+    assert not is_signed_in(browser_with(client, cookies))
+    # Signing in again opens a new session that works.
+    sign_in(client, user.email)
+    assert is_signed_in(client)
+
+
+def test_sign_out_says_other_devices_are_signed_out_too(app, client, make_user):
+    user = make_user()
+    phone = app.test_client()
+    sign_in(client, user.email)
+    sign_in(phone, user.email)
+    client.post("/sign-out")
+    assert "Any other browser or device signed in to your account is signed out too." in main_text(client.get("/"))
+    assert not is_signed_in(phone)

@@ -432,3 +432,27 @@ def test_a_thread_loads_in_a_fixed_number_of_queries(people, group, count_querie
     assert (small.total, large.total) == (5, 60)
     assert sum(1 for n in large.comments for _ in [n]) < 60  # some are replies: it is a tree
     assert many.count == few.count <= 5, many.statements
+
+
+def test_the_services_refuse_every_write_below_a_hidden_comment(people, post, group):
+    ann, bob = people(2)
+    hidden = post(bob, "Rude words")
+    below = post(ann, "Replying to rude words", parent=hidden)
+    deeper = post(bob, "Deeper", parent=below)
+    db.session.execute(update(Comment).where(Comment.id == hidden.id).values(hidden_at=utcnow()))
+    db.session.commit()
+    db.session.expire_all()
+
+    for comment in (below, deeper):
+        assert services.hidden_in_thread(comment)
+        with pytest.raises(NotFound):
+            services.get_comment(ann, comment.id)
+    with pytest.raises(RuleViolation, match="hidden by moderation"):
+        services.reply(ann, deeper, "Still answering")
+    with pytest.raises(RuleViolation, match="hidden by moderation"):
+        services.set_vote(ann, deeper, 1)
+    with pytest.raises(RuleViolation, match="hidden by moderation"):
+        services.edit_comment(ann, below, "New words")
+    with pytest.raises(RuleViolation, match="hidden by moderation"):
+        services.delete_comment(ann, below)
+    assert not services.hidden_in_thread(post(ann, "Elsewhere"))

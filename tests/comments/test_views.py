@@ -290,3 +290,41 @@ def test_the_threads_order_links_survive_url_fors_own_names_in_the_query(client_
     response = client.get(f"/comments/test_group/{group.id}?endpoint=x&resource_id=999&order=newest")
     assert response.status_code == 200
     assert "endpoint=x" not in response.text and "resource_id=999" not in response.text
+
+
+def test_replies_under_a_hidden_comment_are_gone_like_the_comment_itself(client_as, group, people, post):
+    """Hiding a comment takes its whole subtree: every read and write of a reply below it is 404, as for the
+    hidden comment itself, and nothing is written."""
+    from sqlalchemy import func, update
+
+    from civic.db import utcnow
+
+    client, me = client_as("resident")
+    (other,) = people(1)
+    hidden = post(other, "Rude words")
+    mine = post(me, "My reply under the rude words", parent=hidden)
+    theirs = post(other, "Their answer to my reply", parent=mine)
+    db.session.execute(update(Comment).where(Comment.id == hidden.id).values(hidden_at=utcnow()))
+    db.session.commit()
+    db.session.expire_all()
+    votes_before = db.session.scalar(select(func.count()).select_from(CommentVote))
+    comments_before = db.session.scalar(select(func.count()).select_from(Comment))
+
+    for below in (mine, theirs):
+        for url in (f"/comments/{below.id}/reply", f"/comments/{below.id}/edit", f"/comments/{below.id}/delete",
+                    f"/moderation/report/comment/{below.id}"):
+            assert client.get(url).status_code == 404, url
+        for url, data in ((f"/comments/{below.id}/reply", {"body": "Still answering", "alignment": "0"}),
+                          (f"/comments/{below.id}/vote", {"vote": "up"}),
+                          (f"/comments/{below.id}/edit", {"body": "Changed words", "alignment": "0"}),
+                          (f"/comments/{below.id}/delete", {})):
+            assert client.post(url, data=data).status_code == 404, url
+    assert client.get(f"/comments/{hidden.id}/reply").status_code == 404  # the hidden comment itself, alike
+
+    assert db.session.scalar(select(func.count()).select_from(CommentVote)) == votes_before
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == comments_before
+    db.session.expire_all()
+    assert db.session.get(Comment, mine.id).body == "My reply under the rude words"
+    assert db.session.get(Comment, mine.id).deleted_at is None
+    page = client.get(page_of(group)).get_data(as_text=True)
+    assert "My reply under the rude words" not in page and "Their answer" not in page

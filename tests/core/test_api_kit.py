@@ -11,6 +11,7 @@ from flask import Flask
 from civic import api
 from civic.accounts import api_tokens
 from civic.db import db
+from tests.factories import PASSWORD
 
 
 def test_a_collection_is_registered_once_and_a_different_one_under_its_name_fails():
@@ -34,7 +35,7 @@ def test_the_index_lists_every_collection_and_skips_one_this_app_cannot_build(cl
 
 def test_me_is_the_cores_and_says_who_is_signed_in(client, make_user):
     user = make_user("resident")
-    _row, raw = api_tokens.create_token(user, "Script")
+    _row, raw = api_tokens.create_token(user, "Script", PASSWORD)
     db.session.commit()
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200 and response.json["nickname"] == user.nickname
@@ -100,7 +101,7 @@ def test_anonymous_reads_are_open_to_any_site_but_not_signed_in_ones_nor_writes(
     assert client.get("/api/v1/").headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in client.get("/api/v1/me").headers  # a 401
     user = make_user("resident")
-    _row, raw = api_tokens.create_token(user, "Script")
+    _row, raw = api_tokens.create_token(user, "Script", PASSWORD)
     db.session.commit()
     signed = client.get("/api/v1/", headers={"Authorization": f"Bearer {raw}"})
     assert signed.status_code == 200 and "Access-Control-Allow-Origin" not in signed.headers

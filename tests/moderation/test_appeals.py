@@ -223,7 +223,11 @@ def test_only_the_author_may_appeal_hidden_content(client_as, hidden_comment):
 
     response = c.post(f"/moderation/appeal/{moderation.id}", data={"statement": STATEMENT})
 
-    assert response.status_code == 403
+    # 404 (was 403), as for a decision that does not exist: the answer never tells that someone else's exists
+    assert response.status_code == 404
+    assert c.get(f"/moderation/appeal/{moderation.id}").status_code == 404
+    assert c.get(f"/moderation/appeal/{moderation.id + 1000}").status_code == 404
+    assert "Offensive" not in c.get(f"/moderation/appeal/{moderation.id}").get_data(as_text=True)
     assert db.session.scalar(select(Appeal).where(Appeal.moderation_id == moderation.id)) is None
 
 
@@ -262,3 +266,66 @@ def test_the_appeal_form_cannot_be_used_to_guess_passwords(app, client, blocked)
     assert response.status_code == 429
     assert "Too many failed attempts" in main_text(response)
     assert db.session.scalar(select(Appeal).where(Appeal.appellant_id == target.id)) is None
+
+
+@pytest.fixture
+def officers_hidden_comment(make_user, client_as):
+    """(officer client, officer author, moderation row, comment): an officer's own comment, hidden by a colleague
+    after reports that are still open."""
+    author_client, author = client_as("officer")
+    colleague = make_user("officer")
+    comment = Comment(resource_type="proposal", resource_id=999999, author_id=author.id, body="My own words",
+                      hidden_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    moderation = Moderation(resource_type="comment", resource_id=comment.id, hidden_at=comment.hidden_at,
+                            hidden_by_id=colleague.id, hidden_reason="Offensive", status="open", reports_count=2)
+    db.session.add(moderation)
+    db.session.commit()
+    return author_client, author, moderation, comment
+
+
+def test_an_officer_cannot_unhide_or_dismiss_reports_on_their_own_content(officers_hidden_comment):
+    from civic.errors import PermissionDenied
+    from civic.moderation import services
+
+    c, author, moderation, comment = officers_hidden_comment
+    page = c.get(f"/moderation/comment/{comment.id}/unhide")
+    assert "your own content, so another officer must decide whether to show it again" in main_text(page)
+    assert 'name="note"' not in page.get_data(as_text=True)  # no form to send
+    for action in ("unhide", "dismiss"):
+        response = c.post(f"/moderation/comment/{comment.id}/{action}", data={"note": "It was fine."})
+        assert response.status_code == 403, action
+        assert "your own content, so another officer must decide" in main_text(response)
+    with pytest.raises(PermissionDenied, match="another officer must decide"):
+        services.unhide(author, "comment", comment.id, "It was fine.")
+    with pytest.raises(PermissionDenied, match="dismiss the reports"):
+        services.dismiss(author, "comment", comment.id, "It was fine.")
+    db.session.refresh(comment)
+    db.session.refresh(moderation)
+    assert comment.hidden_at is not None and moderation.hidden_at is not None and moderation.reports_count == 2
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action.in_(
+        ("moderation.unhide", "moderation.dismiss")))) is None
+
+
+def test_an_officer_cannot_decide_their_own_appeal(client_as, officers_hidden_comment):
+    c, author, moderation, comment = officers_hidden_comment
+    assert c.post(f"/moderation/appeal/{moderation.id}", data={"statement": STATEMENT}).status_code == 200
+    a = only_appeal(author)
+
+    page = c.get(f"/moderation/appeals/{a.id}")
+    response = c.post(f"/moderation/appeals/{a.id}", data={"outcome": "reverse", "reason": "I was right."})
+
+    assert "This appeal is your own" in main_text(page) and 'name="reason"' not in page.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "This appeal is your own, about your own content or account, so another officer must decide it" in \
+        main_text(response)
+    db.session.refresh(a)
+    db.session.refresh(comment)
+    assert a.status == "pending" and comment.hidden_at is not None
+
+    colleague_client, _colleague = client_as("officer")
+    done = colleague_client.post(f"/moderation/appeals/{a.id}", data={"outcome": "reverse", "reason": "Fair."})
+    assert done.status_code == 302
+    db.session.refresh(comment)
+    assert comment.hidden_at is None and only_appeal(author).status == "reversed"

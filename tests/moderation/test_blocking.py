@@ -111,6 +111,25 @@ def test_officers_cannot_block_themselves_or_an_admin(client_as, make_user, who)
     assert target.blocked_at is None
 
 
+@pytest.mark.parametrize("actor", ["officer", "admin"])
+def test_nobody_blocks_an_officer(client_as, make_user, actor):
+    from civic.errors import PermissionDenied
+    from civic.moderation import blocking
+
+    c, me = client_as(actor)
+    target = make_user("officer")
+
+    response = block(c, target)
+
+    assert response.status_code == 403
+    assert "Council officers cannot be blocked" in main_text(response)
+    with pytest.raises(PermissionDenied, match="An administrator can remove their officer role first"):
+        blocking.block_user(me, target, JUSTIFICATION)
+    db.session.refresh(target)
+    assert target.blocked_at is None
+    assert db.session.scalar(select(Block).where(Block.user_id == target.id)) is None
+
+
 def test_the_admin_page_offers_the_block_form_to_officers(client_as, make_user):
     officer_client, _officer = client_as("officer")
     target = make_user()
@@ -160,3 +179,14 @@ def test_residents_cannot_block_or_unblock(client_as, make_user, role):
     assert c.get(f"/moderation/users/{target.id}/block").status_code == 403
     assert c.post(f"/moderation/users/{target.id}/unblock", data={"note": "x"}).status_code == 403
     assert db.session.get(User, target.id).blocked_at is None
+
+
+@pytest.mark.parametrize("path", ["/admin/users/{}/roles", "/moderation/users/{}/block",
+                                  "/moderation/users/{}/unblock", "/verify/revoke/{}"])
+def test_routes_about_an_account_refuse_others_alike_whatever_the_id(client_as, make_user, path):
+    """Officers' and administrators' routes about an account refuse others before looking it up: the status
+    never tells whether an account with that id exists (was 404 for a missing id, 403 for an existing one)."""
+    someone = make_user()
+    c, _ = client_as("resident")
+    assert c.post(path.format(someone.id), data={}).status_code == 403
+    assert c.post(path.format(someone.id + 1000), data={}).status_code == 403

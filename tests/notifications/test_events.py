@@ -65,3 +65,22 @@ def test_phase_notice_is_skipped_for_unpublished_processes(make_process):
     process = make_process(published=False)
     phase = db.session.scalars(select(Phase).where(Phase.process_id == process.id)).first()
     assert kinds._phase_started(phase) is None
+
+
+def test_two_builders_with_the_same_name_in_different_modules_are_both_kept():
+    from civic.notifications import registry
+
+    def make(module: str):
+        def _published(subject, **_):
+            return None
+        _published.__module__ = module
+        return _published
+
+    first, second = make("domain_a.notices"), make("domain_b.notices")
+    registry.on("test.same_name")(first)
+    registry.on("test.same_name")(second)
+    registry.on("test.same_name")(first)  # the same one again: kept once
+    try:
+        assert registry.builders("test.same_name") == [first, second]
+    finally:
+        registry.unregister(builders={"test.same_name": [first, second]})

@@ -11,10 +11,11 @@ from civic.accounts import api_tokens
 from civic.comments.models import Comment
 from civic.db import db, utcnow
 from proposals.models import Proposal, Support
+from tests.factories import PASSWORD
 
 
 def bearer(user) -> dict[str, str]:
-    _row, raw = api_tokens.create_token(user, "Tests")
+    _row, raw = api_tokens.create_token(user, "Tests", PASSWORD)
     db.session.commit()
     return {"Authorization": f"Bearer {raw}"}
 

@@ -13,10 +13,11 @@ from civic.accounts.models import ApiToken
 from civic.db import db, utcnow
 from civic.extensions import limiter
 from proposals.models import Support
+from tests.factories import PASSWORD
 
 
 def token_for(user, name: str = "Script") -> str:
-    _row, raw = api_tokens.create_token(user, name)
+    _row, raw = api_tokens.create_token(user, name, PASSWORD)
     db.session.commit()
     return raw
 

@@ -10,6 +10,7 @@ import pytest
 
 from civic.accounts import api_tokens
 from civic.db import db
+from tests.factories import PASSWORD
 
 ODD = ["_external=1", "_external=0", "_method=x", "_scheme=x", "_anchor=x"]
 
@@ -54,7 +55,7 @@ def test_a_process_proposals(client, process, odd):
 @pytest.mark.parametrize("odd", [*ODD, "proposal_id=1", "proposal_id="])
 def test_a_proposals_comments(client, make_proposal, make_user, process, odd):
     proposal = make_proposal(process, make_user("resident"), title="A proposal with a conversation here")
-    _row, raw = api_tokens.create_token(make_user("resident"), "Tests")
+    _row, raw = api_tokens.create_token(make_user("resident"), "Tests", PASSWORD)
     db.session.commit()
     path = f"/api/v1/proposals/{proposal.id}/comments"
     for words in ("The first comment here", "The second comment here"):

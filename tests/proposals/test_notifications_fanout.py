@@ -279,3 +279,25 @@ def test_a_new_proposal_in_my_ward_is_an_area_alert(client_as, make_user, make_p
     draft = make_proposal(process, author, state="draft", ward="Church Street")
     client.post(f"/proposals/{draft.id}/publish")
     assert kinds_of(watcher) == ["area_proposal"] and kinds_of(elsewhere) == []
+
+
+def test_hiding_a_comment_hides_the_notices_about_the_replies_below_it(client_as, make_user, process, make_proposal):
+    """The replies under a hidden comment are hidden with it everywhere, notification centres included."""
+    proposal = make_proposal(process, make_user())
+    first_client, first = client_as("resident")
+    comment(first_client, proposal, "A comment that an officer will hide.")
+    hidden = last_comment()
+    second_client, _second = client_as("resident")
+    comment(second_client, proposal, "A reply that goes with it.", parent=hidden)
+    [reply_notice] = told(first, kind="reply")
+    assert event_of(reply_notice).hidden is False
+
+    officer_client, _ = client_as("officer")
+    officer_client.post(f"/moderation/comment/{hidden.id}/hide", data={"note": "Rude."})
+    db.session.expire_all()
+    assert event_of(reply_notice).hidden is True
+    assert [item.id for item in services.page_for(first, 1)[1] if item.id == reply_notice.id] == []
+
+    officer_client.post(f"/moderation/comment/{hidden.id}/unhide", data={"note": "Fine after all."})
+    db.session.expire_all()
+    assert event_of(reply_notice).hidden is False

@@ -168,7 +168,8 @@ def test_someone_else_cannot_publish_a_draft(client_as, make_user, make_process,
     author = make_user("resident")
     draft = make_proposal(process, author, state="draft")
     c, _ = client_as("resident")
-    assert c.post(f"/proposals/{draft.id}/publish").status_code == 403
+    # 404, as for a proposal that does not exist (was 403): the answer never tells that someone's draft exists
+    assert c.post(f"/proposals/{draft.id}/publish").status_code == 404
     db.session.refresh(draft)
     assert draft.state == "draft"
 
@@ -290,3 +291,38 @@ def test_categories_must_belong_to_the_process(client_as, make_process, ward_id,
     assert response.status_code == 200
     assert "There is a problem" in response.text
     assert proposals_of(user) == []
+
+
+def test_someone_elses_draft_is_answered_like_a_proposal_that_does_not_exist(client_as, make_user, make_process,
+                                                                              make_proposal):
+    """Every route of a proposal answers 404 for a draft that is not the person's own, exactly as for a proposal
+    that does not exist (was 403 on edit, publish, withdraw and co-authors): nothing tells that the draft exists."""
+    process = make_process()
+    draft = make_proposal(process, make_user("resident"), state="draft", title="A private draft about quinces")
+    missing = draft.id + 1000
+    c, _ = client_as("resident")
+    gets = ("/proposals/{}", "/proposals/{}/edit", "/proposals/{}/withdraw", "/api/v1/proposals/{}",
+            "/api/v1/proposals/{}/comments", "/comments/proposal/{}", "/moderation/report/proposal/{}")
+    posts = ("/proposals/{}/edit", "/proposals/{}/publish", "/proposals/{}/withdraw", "/proposals/{}/coauthors",
+             "/proposals/{}/coauthors/group", "/proposals/{}/coauthors/accept", "/proposals/{}/coauthors/decline",
+             "/proposals/{}/coauthors/1/remove", "/proposals/{}/support", "/proposals/{}/unsupport",
+             "/proposals/{}/endorse", "/proposals/{}/unendorse", "/comments/proposal/{}")
+    for path in gets:
+        assert c.get(path.format(draft.id)).status_code == c.get(path.format(missing)).status_code == 404, path
+        assert "quinces" not in c.get(path.format(draft.id)).text, path
+    for path in posts:
+        assert c.post(path.format(draft.id), data={}).status_code == 404, path
+        assert c.post(path.format(missing), data={}).status_code == 404, path
+    db.session.refresh(draft)
+    assert draft.state == "draft"
+
+
+
+def test_the_answer_route_refuses_residents_alike_whatever_the_id(client_as, make_user, make_process, make_proposal):
+    """The officers' answer route refuses others before it looks the proposal up, so the status never tells
+    whether a draft with that id exists (was 404 for a missing id, 403 for an existing one)."""
+    draft = make_proposal(make_process(), make_user("resident"), state="draft")
+    c, _ = client_as("resident")
+    for ident in (draft.id, draft.id + 1000):
+        assert c.get(f"/proposals/{ident}/answer").status_code == 403
+        assert c.post(f"/proposals/{ident}/answer", data={}).status_code == 403

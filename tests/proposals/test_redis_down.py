@@ -27,7 +27,7 @@ process = proposals.process(phases=[factories.open_phase()])
 author = factories.user("verified", email="author@example.org")
 proposal = proposals.proposal(process, author, title="Benches along the canal towpath")
 factories.user("resident", email="reporter@example.org")
-token = create_token(factories.user("verified"), "script")[1]
+token = create_token(factories.user("verified"), "script", factories.PASSWORD)[1]
 db.session.commit()
 print(json.dumps({"proposal": proposal.id, "slug": process.slug, "token": token}))
 """

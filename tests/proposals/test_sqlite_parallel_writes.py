@@ -26,7 +26,7 @@ from tests.proposals import factories as proposals
 process = proposals.process(phases=[factories.open_phase()], support_limit=0)
 author, *people = factories.people({PEOPLE} + 1, prefix="writer", roles=[roles.VERIFIED])
 made = [proposals.proposal(process, author, commit=False) for _ in range({PROPOSALS})]
-tokens = [create_token(person, "parallel writes")[1] for person in people]
+tokens = [create_token(person, "parallel writes", None, recently_signed_in=True)[1] for person in people]
 db.session.commit()
 print(json.dumps({{"tokens": tokens, "proposals": [p.id for p in made]}}))
 """

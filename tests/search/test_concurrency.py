@@ -91,7 +91,7 @@ def test_processes_writing_at_once_lose_nothing(app, real_commits, tmp_path):
         from civic.search import services
         app = create_app({{"DATABASE_URL": {app.config["DATABASE_URL"]!r}, "SEARCH_DIR": {app.config["SEARCH_DIR"]!r},
                            "SEARCH_DRAIN": "request", "INSTANCE_PATH": {str(tmp_path / "instance")!r},
-                           "SECRET_KEY": "x"}})
+                           "SECRET_KEY": "x", "BASE_URL": "http://civic.test"}})
         worker = int(sys.argv[1])
         with app.app_context():
             for j in range(10):

@@ -49,6 +49,25 @@ def test_a_resident_cannot_see_a_request_or_decide_it(client_as):
     assert req.status == "pending"
 
 
+def test_a_resident_cannot_tell_whether_a_request_exists(client_as):
+    owner_client, _owner = client_as("resident")
+    owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
+                                               "statement": "Here."})
+    req = db.session.scalars(select(VerificationRequest)).one()
+    client, _resident = client_as("resident")
+    missing = req.id + 1000
+    assert client.get(f"/verify/requests/{req.id}").status_code == \
+        client.get(f"/verify/requests/{missing}").status_code == 403
+    decision = {"decision": "approve", "reason": "Me"}
+    assert client.post(f"/verify/requests/{req.id}/decide", data=decision).status_code == \
+        client.post(f"/verify/requests/{missing}/decide", data=decision).status_code == 403
+    # Withdrawing someone else's request is "not found", as for a request that does not exist.
+    assert client.post(f"/verify/request/{req.id}/withdraw").status_code == \
+        client.post(f"/verify/request/{missing}/withdraw").status_code == 404
+    db.session.refresh(req)
+    assert req.status == "pending"
+
+
 def test_the_queue_shows_pending_first_in_a_fixed_number_of_queries(client_as, count_queries, sectors):
     def make_requests(n: int, status: str = "pending"):
         for _ in range(n):
@@ -78,3 +97,19 @@ def test_the_queue_shows_pending_first_in_a_fixed_number_of_queries(client_as, c
     assert "Page 1 of 4 (64 in all)" in page
     last = client.get("/verify/requests?page=4").get_data(as_text=True).split("<tbody>")[1].split("</tbody>")[0]
     assert "Pending" not in last and last.count("Refused") == 2
+
+
+
+def test_the_answer_never_tells_whether_someone_elses_request_exists(client_as):
+    """Someone else's request and no request at all get the same answer: 404 where a request could be one's own
+    (withdrawing), 403 on the officers' pages whatever the id (was 404 for a missing one: it told which exist)."""
+    owner_client, owner = client_as("resident")
+    owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
+                                               "date_of_birth": "01/02/1980", "statement": "I live here."})
+    req = db.session.scalars(select(VerificationRequest).where(VerificationRequest.user_id == owner.id)).one()
+    other, _other = client_as("resident")
+    for ident in (req.id, req.id + 1000):
+        assert other.post(f"/verify/request/{ident}/withdraw").status_code == 404
+        assert other.post(f"/verify/requests/{ident}/decide", data={"decision": "approve"}).status_code == 403
+        assert other.get(f"/verify/requests/{ident}").status_code == 403
+    assert db.session.get(VerificationRequest, req.id).status == "pending"

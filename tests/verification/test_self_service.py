@@ -8,11 +8,11 @@ from civic.accounts import roles
 from civic.audit import AuditEntry
 from civic.db import db, utcnow
 from civic.verification.models import RegisterEntry, VerificationAttempt, VerificationRequest
+from tests.support.pages import main_text
 from tests.verification.conftest import ward
 
 ROSA = ("W2 1AA", "1985-03-27", "Little Venice")
-ALREADY_USED = ("These details have already been used to verify another account. "
-                "If this is wrong, ask for a manual check.")
+NO_MATCH = "We could not find these details in the residents register."
 
 
 def attempts(user) -> int:
@@ -84,11 +84,27 @@ def test_details_used_by_another_account_are_refused(client_as, register):
     second_client, second = client_as("resident")
     response = try_details(second_client)
     assert response.status_code == 200
-    assert ALREADY_USED in response.get_data(as_text=True)
+    assert NO_MATCH in response.get_data(as_text=True)
     db.session.refresh(second)
     assert not second.is_verified and second.ward_id is None
     assert db.session.scalars(select(RegisterEntry.claimed_by_id)).one() == first.id
     assert attempts(second) == 1  # the refused attempt still counts
+
+
+def test_details_of_a_verified_account_are_answered_like_details_not_in_the_register(client_as, register):
+    """Whoever knows a postcode and a date of birth cannot learn whether that person has a verified account."""
+    register(ROSA)
+    owner, _ = client_as("resident")
+    assert try_details(owner).status_code == 302  # Rosa's details now verify an account
+    prober, other_prober = client_as("resident")[0], client_as("resident")[0]
+
+    claimed = try_details(prober)                                # Rosa's: in the register, claimed
+    missing = try_details(other_prober, "W2 1AA", "28/03/1985")  # nobody's: not in the register
+
+    assert claimed.status_code == missing.status_code == 200
+    assert main_text(claimed) == main_text(missing)  # word for word (what was typed is in the inputs)
+    assert NO_MATCH in main_text(claimed) and "Ask for a manual check" in main_text(claimed)
+    assert "already" not in main_text(claimed).lower()
 
 
 def test_attempts_are_limited_per_day(client_as, register, app):
