@@ -32,6 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings)
+    from civic.request_cycle import URL_CONVERTERS  # before any route: ids stop at 2**31 - 1, no NUL in paths
+
+    app.url_map.converters.update(URL_CONVERTERS)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
