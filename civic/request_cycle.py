@@ -5,8 +5,8 @@ Malformed input is dealt with here, once, before any view sees it (docs/architec
 
 - path arguments: ``<int:...>`` stops at 2**31 - 1 and text arguments (``<slug>``, ``<path:...>``) never hold
   a NUL byte, so such an address is a 404 (:data:`URL_CONVERTERS`, registered by ``create_app``);
-- query strings and form fields: NUL bytes are stripped (:class:`CivicRequest`), so pasted text is kept, not
-  refused by the database;
+- form fields: NUL bytes are stripped (:class:`CivicRequest`), so pasted text is kept, not refused by the
+  database; in a query string a NUL byte stays as the text ``%00`` (:class:`QueryArgs`);
 - JSON bodies: NUL bytes are stripped, and a lone surrogate or nesting deeper than :data:`JSON_DEPTH` is a 400
   naming the problem; the site's own pages take web forms, so JSON sent to them is a 415.
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Flask, Response, abort, g, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -29,6 +29,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
+from werkzeug.utils import cached_property
 
 from civic import api, policy, resources
 from civic.accounts import roles
@@ -89,19 +90,29 @@ URL_CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextCo
                   "path": NulFreePathConverter}
 
 
-def _without_nul(value):
-    return value.replace("\x00", "") if isinstance(value, str) else value
+def _without_nul(value, instead: str = ""):
+    return value.replace("\x00", instead) if isinstance(value, str) else value
 
 
 class NulFreeMultiDict(ImmutableMultiDict):
-    """The query string's and the form's fields with NUL bytes taken out of names and values (a resident who
-    pastes text with one keeps the text; PostgreSQL refuses NUL in text)."""
+    """A form's fields with NUL bytes taken out of names and values: a resident who pastes text with one keeps
+    the text (PostgreSQL refuses NUL in text)."""
+
+    nul = ""
 
     def __init__(self, mapping=None) -> None:
         if mapping is None:
             super().__init__()
         else:
-            super().__init__([(_without_nul(k), _without_nul(v)) for k, v in iter_multi_items(mapping)])
+            super().__init__([(_without_nul(k, self.nul), _without_nul(v, self.nul))
+                              for k, v in iter_multi_items(mapping)])
+
+
+class QueryArgs(NulFreeMultiDict):
+    """The query string's arguments with a NUL byte left as the text ``%00``, as Werkzeug leaves bytes that are
+    not UTF-8: an address holds nothing to keep, and a search for it still says what it found."""
+
+    nul = "%00"
 
 
 class CheckedJSONProvider(DefaultJSONProvider):
@@ -139,9 +150,14 @@ def _checked(value, depth: int):
 
 
 class CivicRequest(Request):
-    """Flask's request with NUL bytes taken out of the query string and the form."""
+    """Flask's request without NUL bytes in the form or the query string."""
 
     parameter_storage_class = NulFreeMultiDict
+
+    @cached_property
+    def args(self) -> QueryArgs:  # Werkzeug's own parsing, into QueryArgs
+        return QueryArgs(parse_qsl(self.query_string.decode(), keep_blank_values=True,
+                                   errors="werkzeug.url_quote"))
 
 
 def init_app(app: Flask) -> None:
