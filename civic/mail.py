@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email.header import Header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -144,7 +144,7 @@ def deliver(msg: Message) -> bool:
 def _deliver(raw: bytes) -> None:
     cfg = current_app.config
     head = BytesHeaderParser(policy=WIRE).parsebytes(raw)  # the headers, read only to address and log it
-    to, subject = str(head["To"] or ""), str(head["Subject"] or "")
+    to, subject = (str(make_header(decode_header(str(head[name] or "")))) for name in ("To", "Subject"))
     if cfg["SMTP_HOST"]:
         _send_smtp(raw, head, cfg)
         log.info("mail sent to %s: %s", to, subject)

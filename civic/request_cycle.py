@@ -24,6 +24,7 @@ from flask import Flask, Response, abort, g, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask.wrappers import Request
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
@@ -129,7 +130,8 @@ class CheckedJSONProvider(DefaultJSONProvider):
 
 
 def _json_nested() -> BadRequest:
-    return BadRequest(f"The JSON is nested too deeply: at most {JSON_DEPTH} levels of arrays and objects.")
+    return BadRequest(_("The JSON is nested too deeply: at most %(depth)d levels of arrays and objects.",
+                        depth=JSON_DEPTH))
 
 
 def _checked(value, depth: int):
@@ -137,8 +139,8 @@ def _checked(value, depth: int):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise BadRequest("The JSON holds a broken character: a lone surrogate (such as \\ud800) that is "
-                             "not half of a pair. Send the text as it was written, in UTF-8.") from None
+            raise BadRequest(_("The JSON holds a broken character: a lone surrogate (such as \\ud800) that is "
+                               "not half of a pair. Send the text as it was written, in UTF-8.")) from None
         return _without_nul(value)
     if isinstance(value, dict | list):
         if depth >= JSON_DEPTH:
@@ -172,7 +174,7 @@ def init_app(app: Flask) -> None:
         # any type). Only the API (/api/v1) takes JSON.
         if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS") \
                 and not request.path.startswith(api.PREFIX + "/"):
-            abort(415, description="This address takes a web form, not JSON. The API is at /api/v1/.")
+            abort(415, description=_("This address takes a web form, not JSON. The API is at /api/v1/."))
 
     @app.after_request
     def _commit_and_headers(response: Response) -> Response:
