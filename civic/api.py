@@ -34,7 +34,7 @@ from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
 from civic.extensions import limiter
-from civic.web import json_error
+from civic.web import MAX_ID, digits, json_error
 
 PREFIX = "/api/v1"
 PER_PAGE = 20
@@ -145,6 +145,16 @@ def int_arg(name: str, default: int, *, low: int = 1, high: int = 100_000) -> in
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadInput(f"“{name}” must be a whole number from {low} to {high:,}.", field=name)
     return int(raw)
+
+
+def id_value(raw: Any) -> int | None:
+    """An id sent in a body: a JSON whole number or its ASCII digits, from 1 to :data:`civic.web.MAX_ID`; else
+    None (the caller raises :class:`BadInput` naming the field). ``true`` is not 1, ``"²"`` is not 2, and
+    99999999999 is no row's id (PostgreSQL's "integer out of range")."""
+    if isinstance(raw, bool):
+        return None
+    number = raw if isinstance(raw, int) else digits(raw.strip()) if isinstance(raw, str) else None
+    return number if number is not None and 1 <= number <= MAX_ID else None
 
 
 def choice_arg(name: str, choices: Sequence[str], default: str | None = None) -> str | None:

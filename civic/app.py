@@ -34,6 +34,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     # Start-up check: links in mail come from the configured address (a production start without it stops here).
     app.config["BASE_URL"] = civic_config.base_url(app.config, debug=app.debug)
+    from civic.request_cycle import URL_CONVERTERS  # before any route: ids stop at 2**31 - 1, no NUL in paths
+
+    app.url_map.converters.update(URL_CONVERTERS)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -11,6 +11,12 @@ that admins can see and retry on ``/admin/jobs``.
 Delivery is SMTP when ``CIVIC_SMTP_HOST`` is set; otherwise (the embedded
 default) each message is written as an ``.eml`` file under ``instance/mail/``
 and logged, so a new user can confirm an account without a mail server.
+
+Headers on the wire (what mail providers read, docs/notifications.md): the message's bytes are made once, by
+:func:`build`, and delivered unchanged (never parsed and written again, which would fold a long
+``List-Unsubscribe`` into RFC 2047 encoded words). ``List-Unsubscribe``, ``Message-ID`` and the like are plain
+ASCII, folded only between the entries of a list; a non-ASCII display name in ``From`` or ``To`` is an encoded
+word beside a plain address; a non-ASCII ``Subject`` is encoded words. Lines end in CRLF.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from email import message_from_bytes
-from email import policy as email_policy
-from email.header import Header
-from email.message import EmailMessage, Message
+from email.header import Header, decode_header, make_header
+from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid
+from email.parser import BytesHeaderParser
+from email.policy import Compat32
+from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +40,33 @@ from civic import jobs
 from civic.db import after_commit
 
 log = logging.getLogger("civic.mail")
+
+#: Headers written as they are: an address in angle brackets or a list of them, a token. Folding one inside a
+#: URL, or between its name and its value, or encoding it (RFC 2047), makes it unreadable to the mail providers
+#: that require one-click unsubscribe (RFC 8058), so such a header is folded only after a list's commas.
+AS_WRITTEN = frozenset({"list-unsubscribe", "list-unsubscribe-post", "message-id", "in-reply-to", "references"})
+LINE = 78  # the line length RFC 5322 recommends; no line is ever longer than 998
+
+
+class WirePolicy(Compat32):
+    """The ``compat32`` policy of the fast MIME classes, with CRLF line ends and the headers of
+    :data:`AS_WRITTEN` written as they are."""
+
+    def _fold(self, name, value, sanitize):
+        if name.lower() not in AS_WRITTEN or not isinstance(value, str):
+            return super()._fold(name, value, sanitize)
+        lines = [f"{name}: "]
+        for n, entry in enumerate(value.split(", ")):
+            if n and len(lines[-1]) + len(entry) + 2 > LINE:
+                lines[-1] += ","
+                lines.append(" ")
+            elif n:
+                lines[-1] += ", "
+            lines[-1] += entry
+        return self.linesep.join(lines) + self.linesep
+
+
+WIRE = WirePolicy(linesep="\r\n")
 
 
 def link(endpoint: str, **values) -> str:
@@ -56,23 +89,40 @@ def build(to: str, subject: str, template: str, *, headers: dict[str, str] | Non
     10,000 digests; header values with a line break are refused (no header injection).
     """
     context.setdefault("site_name", current_app.config["SITE_NAME"])
-    msg = MIMEMultipart("alternative")
-    msg["From"] = _header(current_app.config["MAIL_FROM"])
-    msg["To"] = _header(to)
+    msg = MIMEMultipart("alternative", policy=WIRE)
+    msg["From"] = _address(current_app.config["MAIL_FROM"])
+    msg["To"] = _address(to)
     msg["Subject"] = _header(subject)
     msg["Message-ID"] = make_msgid(domain="civic.localhost")
     msg["Date"] = formatdate(localtime=False)
     for name, value in (headers or {}).items():
-        msg[name] = _header(value)
-    msg.attach(MIMEText(render_template(f"mail/{template}.txt", **context), "plain", "utf-8"))
-    msg.attach(MIMEText(render_template(f"mail/{template}.html", **context), "html", "utf-8"))
+        msg[name] = _header(value, name)
+    msg.attach(MIMEText(render_template(f"mail/{template}.txt", **context), "plain", "utf-8", policy=WIRE))
+    msg.attach(MIMEText(render_template(f"mail/{template}.html", **context), "html", "utf-8", policy=WIRE))
     return msg
 
 
-def _header(value: str) -> str | Header:
+def _header(value: str, name: str = "") -> str | Header:
     if "\r" in value or "\n" in value:
         raise ValueError("a mail header must not contain a line break")
+    if name.lower() in AS_WRITTEN and not value.isascii():
+        raise ValueError(f"the {name} header must be plain ASCII (a URL is written with %-escapes)")
     return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(value: str) -> str:
+    """``Name <address>`` with a non-ASCII name as an encoded word, the address itself left plain."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("a mail header must not contain a line break")
+    name, address = parseaddr(value)
+    if not address or value.isascii():
+        return value
+    return formataddr((name, address), charset="utf-8")
+
+
+def as_bytes(msg: Message) -> bytes:
+    """The message as it goes on the wire (and into an ``.eml`` file): CRLF line ends, headers as built."""
+    return msg.as_bytes(policy=WIRE)
 
 
 def send(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,
@@ -85,35 +135,40 @@ def send(to: str, subject: str, template: str, *, headers: dict[str, str] | None
 
 def queue(msg: Message) -> None:
     """Hand the message to the job queue now (after a commit, or from a job that sends what is committed)."""
-    jobs.enqueue(deliver_job, bytes(msg), description=f"Mail to {msg['To']}: {msg['Subject']}")
+    jobs.enqueue(deliver_job, as_bytes(msg), description=f"Mail to {msg['To']}: {msg['Subject']}")
 
 
 def deliver_job(raw: bytes) -> None:
-    """The job: send one message (its bytes). Raises when it cannot, so that the queue tries again."""
-    _deliver(message_from_bytes(raw, policy=email_policy.default))
+    """The job: send one message (its bytes, unchanged). Raises when it cannot, so that the queue tries again."""
+    _deliver(raw)
 
 
-def deliver(msg: EmailMessage) -> bool:
+def deliver(msg: Message) -> bool:
     """Send one message now; False (logged) when it could not be sent."""
     try:
-        _deliver(msg)
+        _deliver(as_bytes(msg))
         return True
     except (OSError, smtplib.SMTPException):
         log.exception("could not send mail to %s: %s", msg["To"], msg["Subject"])
         return False
 
 
-def _deliver(msg: EmailMessage) -> None:
+def _deliver(raw: bytes) -> None:
     cfg = current_app.config
+    head = BytesHeaderParser(policy=WIRE).parsebytes(raw)  # the headers, read only to address and log it
+    to, subject = (str(make_header(decode_header(str(head[name] or "")))) for name in ("To", "Subject"))
     if cfg["SMTP_HOST"]:
-        _send_smtp(msg, cfg)
-        log.info("mail sent to %s: %s", msg["To"], msg["Subject"])
+        _send_smtp(raw, head, cfg)
+        log.info("mail sent to %s: %s", to, subject)
     else:
-        path = _save_eml(msg, Path(cfg["MAIL_DIR"]))
-        log.info("mail to %s saved as %s (no SMTP server configured)", msg["To"], path)
+        path = _save_eml(raw, head, Path(cfg["MAIL_DIR"]))
+        log.info("mail to %s saved as %s (no SMTP server configured)", to, path)
 
 
-def _send_smtp(msg: EmailMessage, cfg) -> None:
+def _send_smtp(raw: bytes, head: Message, cfg) -> None:
+    sender = parseaddr(str(head["From"] or ""))[1]
+    recipients = [address for _name, address in getaddresses([str(v) for v in head.get_all("To", [])
+                                                                + head.get_all("Cc", [])]) if address]
     host, port = cfg["SMTP_HOST"], cfg["SMTP_PORT"]
     if cfg["SMTP_SSL"]:
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=10, context=ssl.create_default_context())
@@ -124,12 +179,12 @@ def _send_smtp(msg: EmailMessage, cfg) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if cfg["SMTP_USERNAME"]:
             smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"] or "")
-        smtp.send_message(msg)
+        smtp.sendmail(sender, recipients, raw)  # the bytes as built: nothing parsed and written again
 
 
-def _save_eml(msg: EmailMessage, folder: Path) -> Path:
+def _save_eml(raw: bytes, head: Message, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    stem = msg["Message-ID"].strip("<>").split("@")[0]
+    stem = str(head["Message-ID"]).strip().strip("<>").split("@")[0]
     path = folder / f"{stem}.eml"
-    path.write_bytes(bytes(msg))
+    path.write_bytes(raw)
     return path

@@ -1,6 +1,15 @@
 """The request cycle, wired by :func:`civic.app.create_app`: one transaction per request (commit below 400,
 roll back otherwise), security headers (CSP), error pages in HTML or JSON, template filters and globals.
 
+Malformed input is dealt with here, once, before any view sees it (docs/architecture.md, "Malformed input"):
+
+- path arguments: ``<int:...>`` stops at 2**31 - 1 and text arguments (``<slug>``, ``<path:...>``) never hold
+  a NUL byte, so such an address is a 404 (:data:`URL_CONVERTERS`, registered by ``create_app``);
+- form fields: NUL bytes are stripped (:class:`CivicRequest`), so pasted text is kept, not refused by the
+  database; in a query string a NUL byte stays as the text ``%00`` (:class:`QueryArgs`);
+- JSON bodies: NUL bytes are stripped, and a lone surrogate or nesting deeper than :data:`JSON_DEPTH` is a 400
+  naming the problem; the site's own pages take web forms, so JSON sent to them is a 415.
+
 The helpers that views import (``wants_json``, ``json_error``, ``attempt`` ...) are in :mod:`civic.web`, which
 imports nothing of the core's packages, so any view may use them.
 """
@@ -9,21 +18,27 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, abort, g, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from flask.wrappers import Request
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
+from werkzeug.utils import cached_property
 
-from civic import policy, resources
+from civic import api, policy, resources
 from civic.accounts import roles
 from civic.db import db
 from civic.errors import DomainError
 from civic.groups.services import is_organiser
 from civic.text import render_markdown
-from civic.web import json_error, link_args, wants_json
+from civic.web import MAX_ID, json_error, link_args, wants_json
 
 log = logging.getLogger("civic")
 
@@ -44,9 +59,122 @@ def content_security_policy(app: Flask) -> str:
     return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {origin}")
 
 
+# Malformed input ---------------------------------------------------------------------------------------------
+
+JSON_DEPTH = 32  # no API body nests deeper than 3; Python's parser gives up (RecursionError) near 1,000
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>``: a row's id, from 0 to :data:`civic.web.MAX_ID`; a larger number does not match (404)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class TextConverter(UnicodeConverter):
+    """``<name>`` (``<string:name>``): one path segment without a NUL byte (one is a 404)."""
+
+    def __init__(self, map, minlength: int = 1, maxlength: int | None = None, length: int | None = None) -> None:
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+
+
+class NulFreePathConverter(PathConverter):
+    """``<path:name>``: several segments, without a NUL byte."""
+
+    regex = "[^/\\x00][^\\x00]*?"
+
+
+#: Registered by ``create_app`` before any route, so every blueprint's rules use them.
+URL_CONVERTERS = {"int": IdConverter, "default": TextConverter, "string": TextConverter,
+                  "path": NulFreePathConverter}
+
+
+def _without_nul(value, instead: str = ""):
+    return value.replace("\x00", instead) if isinstance(value, str) else value
+
+
+class NulFreeMultiDict(ImmutableMultiDict):
+    """A form's fields with NUL bytes taken out of names and values: a resident who pastes text with one keeps
+    the text (PostgreSQL refuses NUL in text)."""
+
+    nul = ""
+
+    def __init__(self, mapping=None) -> None:
+        if mapping is None:
+            super().__init__()
+        else:
+            super().__init__([(_without_nul(k, self.nul), _without_nul(v, self.nul))
+                              for k, v in iter_multi_items(mapping)])
+
+
+class QueryArgs(NulFreeMultiDict):
+    """The query string's arguments with a NUL byte left as the text ``%00``, as Werkzeug leaves bytes that are
+    not UTF-8: an address holds nothing to keep, and a search for it still says what it found."""
+
+    nul = "%00"
+
+
+class CheckedJSONProvider(DefaultJSONProvider):
+    """The app's JSON (``request.get_json()`` reads with it): NUL bytes stripped from strings; a lone surrogate
+    (which no database and no page can hold) or nesting deeper than :data:`JSON_DEPTH` is a 400 naming the
+    problem (a ``BadRequest``, so ``get_json(silent=True)`` does not hide it)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise _json_nested() from None
+        return _checked(value, 0)
+
+
+def _json_nested() -> BadRequest:
+    return BadRequest(_("The JSON is nested too deeply: at most %(depth)d levels of arrays and objects.",
+                        depth=JSON_DEPTH))
+
+
+def _checked(value, depth: int):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRequest(_("The JSON holds a broken character: a lone surrogate (such as \\ud800) that is "
+                               "not half of a pair. Send the text as it was written, in UTF-8.")) from None
+        return _without_nul(value)
+    if isinstance(value, dict | list):
+        if depth >= JSON_DEPTH:
+            raise _json_nested()
+        if isinstance(value, list):
+            return [_checked(v, depth + 1) for v in value]
+        return {_checked(k, depth + 1): _checked(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+class CivicRequest(Request):
+    """Flask's request without NUL bytes in the form or the query string."""
+
+    parameter_storage_class = NulFreeMultiDict
+
+    @cached_property
+    def args(self) -> QueryArgs:  # Werkzeug's own parsing, into QueryArgs
+        return QueryArgs(parse_qsl(self.query_string.decode(), keep_blank_values=True,
+                                   errors="werkzeug.url_quote"))
+
+
 def init_app(app: Flask) -> None:
     """The request cycle: the transaction, security headers, error pages, template filters and globals."""
     csp = content_security_policy(app)
+    app.request_class = CivicRequest
+    app.json = CheckedJSONProvider(app)
+
+    @app.before_request
+    def _pages_take_forms() -> None:
+        # The site's pages read web forms; Flask-WTF would read a JSON body as the form's fields (any shape,
+        # any type). Only the API (/api/v1) takes JSON.
+        if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS") \
+                and not request.path.startswith(api.PREFIX + "/"):
+            abort(415, description=_("This address takes a web form, not JSON. The API is at /api/v1/."))
 
     @app.after_request
     def _commit_and_headers(response: Response) -> Response:
@@ -105,6 +233,7 @@ def init_app(app: Flask) -> None:
                                     "home page."),
             403: ("You cannot see this page", "You do not have permission to see this page."),
             405: ("That did not work", "This address does not accept that kind of request."),
+            415: ("That did not work", error.description or ""),
             413: ("File too large", "What you sent is too large. The largest upload we accept is "
                                     f"{app.config['MAX_CONTENT_LENGTH'] // (1024 * 1024)} MB."),
             429: ("Too many requests", "You have made too many requests. Please wait a minute and try again."),

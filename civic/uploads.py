@@ -8,6 +8,10 @@ Serving asks the file's owner: each folder has an owner (:func:`register_owner`,
 ``proposals/``, processes for ``banners/``) that says whether this person may see the file now — the owning
 object's own visibility, so a hidden proposal's photo or an unpublished process's banner is "not found" like a
 file that does not exist. A folder nobody owns is never served. A random name is not a secret.
+
+Decompression bombs (a small file of huge dimensions: a 186 KB PNG can hold 64 megapixels, over half a
+gigabyte once decoded) are refused by their pixel count, read from the file's header before any pixel is
+decoded: at most :data:`MAX_PIXELS` (40 megapixels). Pillow's own guard stays on behind it, at twice that.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
@@ -28,7 +33,9 @@ from civic.errors import RuleViolation
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 1600
 ACCEPTED = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs
+MAX_PIXELS = 40_000_000  # 40 megapixels: more than any phone camera; checked before decoding
+# Pillow's own guard, behind ours: it warns above this and refuses above twice this when a file is opened.
+Image.MAX_IMAGE_PIXELS = 2 * MAX_PIXELS
 
 
 def upload_root() -> Path:
@@ -43,19 +50,22 @@ def save_image(upload: FileStorage, folder: str, *, field: str = "photo") -> str
     if not data:
         raise RuleViolation("The file is empty. Choose an image.", field=field)
     try:
-        with Image.open(BytesIO(data)) as probe:
+        with Image.open(BytesIO(data), formats=list(ACCEPTED)) as probe:  # the header only: no pixel decoded
             kind = probe.format
+            _refuse_bombs(probe.size, field)
             probe.verify()
         if kind not in ACCEPTED:
             raise RuleViolation("Choose a JPEG, PNG or WebP image.", field=field)
-        with Image.open(BytesIO(data)) as image:
+        with Image.open(BytesIO(data), formats=[kind]) as image:
             image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             if kind == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             clean = Image.new(image.mode, image.size)
             clean.paste(image)  # a fresh image carries no metadata
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # the warning, when made an error
+        raise _too_large(field) from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise RuleViolation("This file is not an image we can read. Choose a JPEG, PNG or WebP image.",
                             field=field) from None
     name = f"{folder}/{secrets.token_urlsafe(12)}.{ACCEPTED[kind]}"
@@ -63,6 +73,21 @@ def save_image(upload: FileStorage, folder: str, *, field: str = "photo") -> str
     path.parent.mkdir(parents=True, exist_ok=True)
     clean.save(path, format=kind, **({"quality": 85, "optimize": True} if kind == "JPEG" else {}))
     return name
+
+
+def _refuse_bombs(size: tuple[int, int], field: str) -> None:
+    width, height = size
+    if width * height > MAX_PIXELS:
+        raise _too_large(field, width, height)
+
+
+def _too_large(field: str, width: int | None = None, height: int | None = None) -> RuleViolation:
+    limit = _("Choose an image of at most %(limit)d megapixels (for example 7,000 × 5,000 pixels) or make "
+              "it smaller first.", limit=MAX_PIXELS // 1_000_000)
+    if width is None or height is None:
+        return RuleViolation(_("This image has too many pixels.") + " " + limit, field=field)
+    return RuleViolation(_("This image is %(width)s × %(height)s pixels, too many to accept.",
+                           width=f"{width:,}", height=f"{height:,}") + " " + limit, field=field)
 
 
 def delete_image(name: str | None) -> None:

@@ -53,9 +53,19 @@ def link_args() -> dict[str, str]:
     return {k: v for k, v in request.args.items() if not k.startswith("_") and k not in own}
 
 
+#: The largest id a row can have: PostgreSQL's ``integer``. A larger number in a path is a 404 (the ``int`` URL
+#: converter, :mod:`civic.request_cycle`), in the API a 400 (:func:`civic.api.id_value`), never the database's
+#: "integer out of range".
+MAX_ID = 2**31 - 1
+
+
 def digits(raw: object) -> int | None:
-    """The number written in ASCII digits, or None: ``"²".isdigit()`` is true but ``int("²")`` fails."""
-    return int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None
+    """The number written in ASCII digits, from 0 to :data:`MAX_ID`, or None: ``"²".isdigit()`` is true but
+    ``int("²")`` fails, and a larger number is no row's id (PostgreSQL: "integer out of range")."""
+    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw)
+    return number if number <= MAX_ID else None
 
 
 def page_arg() -> int:

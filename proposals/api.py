@@ -32,7 +32,6 @@ from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process
 from civic.text import render_markdown
-from civic.web import digits
 from proposals import categories, exports, services, supports
 from proposals import listing as proposal_listing
 from proposals import settings as proposal_settings
@@ -301,8 +300,7 @@ def post_comment(proposal_id: int):
 
 
 def _parent(user: Any, proposal: Proposal, raw: Any):
-    ident = raw if isinstance(raw, int) and not isinstance(raw, bool) else digits(raw.strip()) \
-        if isinstance(raw, str) else None
+    ident = api.id_value(raw)
     if ident is None:
         raise BadInput("“parent_id” must be the id of a comment on this proposal.", field="parent_id")
     try:
@@ -310,5 +308,5 @@ def _parent(user: Any, proposal: Proposal, raw: Any):
     except NotFound:
         parent = None
     if parent is None or parent.resource_type != "proposal" or parent.resource_id != proposal.id:
-        raise BadInput(f"There is no comment {int(raw)} on this proposal to reply to.", field="parent_id")
+        raise BadInput(f"There is no comment {ident} on this proposal to reply to.", field="parent_id")
     return parent

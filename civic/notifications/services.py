@@ -53,6 +53,7 @@ from civic.notifications.models import (
 )
 from civic.notifications.registry import AreaWatchers, Followers, Notice, Users
 from civic.spaces.models import Programme, Ward
+from civic.web import MAX_ID
 
 log = logging.getLogger("civic.notifications")
 
@@ -231,11 +232,13 @@ def save_alerts(user: User, *, ward_ids: Iterable[int], programme_ids: Iterable[
     """Replace the person's area alert. A point needs a radius; wards or a point are needed to switch it on."""
     ward_ids = sorted(set(ward_ids))
     programme_ids = sorted(set(programme_ids))
-    known_wards = set(db.session.scalars(select(Ward.id).where(Ward.id.in_(ward_ids)))) if ward_ids else set()
+    # A number above the largest id is no row's (and PostgreSQL would refuse it as "integer out of range").
+    known_wards = set(db.session.scalars(select(Ward.id).where(Ward.id.in_(
+        [i for i in ward_ids if 0 < i <= MAX_ID])))) if ward_ids else set()
     if set(ward_ids) - known_wards:
         raise RuleViolation("Choose wards from the list.", field="wards")
-    known_progs = (set(db.session.scalars(select(Programme.id).where(Programme.id.in_(programme_ids))))
-                   if programme_ids else set())
+    known_progs = (set(db.session.scalars(select(Programme.id).where(Programme.id.in_(
+        [i for i in programme_ids if 0 < i <= MAX_ID])))) if programme_ids else set())
     if set(programme_ids) - known_progs:
         raise RuleViolation("Choose programmes from the list.", field="programmes")
     if (latitude is None) != (longitude is None):

@@ -13,6 +13,8 @@ from civic.db import db, utcnow
 from civic.errors import RuleViolation
 from proposals import services, similar
 from tests.proposals.factories import form, proposals_of
+from tests.support.images import huge_png
+from tests.support.pages import field_error, input_value
 
 
 def test_anonymous_is_sent_to_sign_in(client, make_process):
@@ -280,6 +282,18 @@ def test_a_file_that_is_not_an_image_is_refused(client_as, make_process, ward_id
     assert "This file is not an image we can read." in response.text
     assert proposals_of(user) == []
     assert not list((Path(current_app.instance_path) / "uploads").glob("proposals/*.pdf"))
+
+
+def test_a_decompression_bomb_is_refused_beside_the_photo_and_the_text_is_kept(client_as, make_process, ward_id):
+    process = make_process()
+    c, user = client_as("resident")
+    response = c.post(f"/processes/{process.slug}/proposals/new", data=form(
+        ward_id, photo=(BytesIO(huge_png(8000, 8000)), "market.png"), photo_alt="A photo"))
+    assert response.status_code == 200
+    assert field_error(response, "photo").startswith("This image is 8,000 × 8,000 pixels, too many to accept. "
+                                                     "Choose an image of at most 40 megapixels")
+    assert input_value(response, "title") == "More street trees along Church Street"
+    assert proposals_of(user) == []
 
 
 def test_categories_must_belong_to_the_process(client_as, make_process, ward_id, categories_of):
