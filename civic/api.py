@@ -19,13 +19,15 @@ its own (proposals: ``processes``; search: ``search``). Registering the same col
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import ColumnElement, Select
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
@@ -41,6 +43,9 @@ PER_PAGE = 20
 PER_PAGE_MAX = 100
 WRITE_LIMIT = "60 per minute"
 READ_METHODS = frozenset({"GET", "HEAD"})
+#: What a cross-site script may send on a public read (its preflight is answered for these alone).
+CORS_REQUEST_HEADERS = frozenset({"if-none-match", "if-modified-since", "accept", "accept-language"})
+CURSOR_SALT = "civic.api.cursor"
 
 
 class NotSignedIn(DomainError):
@@ -61,12 +66,59 @@ def _not_signed_in(error: NotSignedIn):
     return response, status
 
 
+def _preflight_for_public_read() -> bool:
+    """An ``OPTIONS`` preflight asking to ``GET`` without credentials' headers (a write's is refused)."""
+    method = (request.headers.get("Access-Control-Request-Method") or "").upper()
+    asked = {h.strip().lower() for h in (request.headers.get("Access-Control-Request-Headers") or "").split(",")
+             if h.strip()}
+    return method in READ_METHODS and asked <= CORS_REQUEST_HEADERS
+
+
 def _read_only_cors(response):
-    """Any site may read what anyone may read: an anonymous, successful GET. Never a write, never a person's."""
+    """Any site may read what anyone may read: an anonymous, successful GET (or 304), and the preflight of
+    one. Never a write, never a person's (a token or a session), never a preflight asking for a write or an
+    ``Authorization`` header."""
+    if request.method == "OPTIONS":
+        if _preflight_for_public_read() and request.url_rule is not None \
+                and READ_METHODS & set(request.url_rule.methods or ()):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = ", ".join(sorted(CORS_REQUEST_HEADERS))
+            response.headers["Access-Control-Max-Age"] = "86400"
+        return response
     if (request.method in READ_METHODS and getattr(g, "api_auth", None) is None
-            and "Authorization" not in request.headers and response.status_code < 400):
+            and "Authorization" not in request.headers and (response.status_code < 400 or response.status_code == 304)):
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link"
     return response
+
+
+def _conditional(response):
+    """An anonymous read's validators: a strong ``ETag`` (a digest of the body), ``Last-Modified`` when the
+    view named one (:func:`last_modified`), and ``304 Not Modified`` for a client that already has it.
+
+    A person's read (token or session) is theirs: no validators, ``Cache-Control: private, no-store``."""
+    if request.method not in READ_METHODS or response.status_code != 200 or response.is_streamed:
+        return response
+    response.vary.update(("Authorization", "Cookie"))
+    if getattr(g, "api_auth", None) is not None or "Authorization" in request.headers or api_user() is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    response.headers["Cache-Control"] = "public, no-cache"  # keep it, but ask again (a 304 is cheap)
+    stamp = getattr(g, "api_last_modified", None)
+    if stamp is not None:
+        response.last_modified = stamp.replace(microsecond=0)
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def last_modified(value: datetime | None) -> None:
+    """Tell the API when what this read shows last changed (for ``Last-Modified``; the latest call wins)."""
+    if value is None:
+        return
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    current = getattr(g, "api_last_modified", None)
+    g.api_last_modified = value if current is None or value > current else current
 
 
 def blueprint(name: str, import_name: str) -> Blueprint:
@@ -81,6 +133,7 @@ def setup(bp: Blueprint) -> None:
     protect_api(bp)
     bp.register_error_handler(NotSignedIn, _not_signed_in)
     bp.after_request(_read_only_cors)
+    bp.after_request(_conditional)  # runs first (Flask runs after_request functions in reverse)
 
 
 # The index's collections ------------------------------------------------------------------------------------
@@ -187,6 +240,132 @@ def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def order_arg(choices: Sequence[str], default: str | None = None) -> str | None:
+    """``order`` (or its alias ``sort``), one of ``choices``; anything else, or the two disagreeing, is a 400."""
+    order, sort = choice_arg("order", choices), choice_arg("sort", choices)
+    if order and sort and order != sort:
+        raise BadInput("Send “order” or “sort”, not two different orders.", field="sort")
+    return order or sort or default
+
+
+def datetime_arg(name: str) -> datetime | None:
+    """An ISO 8601 time (``2026-11-26``, ``2026-11-26T10:00:00Z``, ``...+01:00``; without a zone: UTC) as
+    an aware UTC datetime; anything else is a 400 naming it."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw[:64])
+    except ValueError:
+        raise BadInput(f"“{name}” must be a time in ISO 8601, like 2026-11-26T10:00:00Z.", field=name) from None
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def slug_arg(name: str, known: Callable[[str], bool], what: str) -> str | None:
+    """A slug that must name something (``known(slug)``); an unknown one is a 400 naming the argument, never
+    an empty list or the unfiltered one."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not known(raw):
+        raise BadInput(f"“{raw[:100]}” is not {what}.", field=name)
+    return raw
+
+
+# Cursors (keyset pages) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page starts: after an id (the next page) or before one (the previous page); neither:
+    the first page."""
+
+    after: int | None = None
+    before: int | None = None
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT)
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """An opaque, signed cursor (a client cannot make one up or edit one)."""
+    return _serializer().dumps(["a", cursor.after] if cursor.after is not None else ["b", cursor.before])
+
+
+def cursor_arg() -> Cursor | None:
+    """``cursor`` from the query string: None when absent (offset pages), the first page when empty, else the
+    cursor a ``next``/``prev`` link carried; an edited or made-up one is a 400 naming ``cursor``."""
+    if "cursor" not in request.args:
+        return None
+    raw = (request.args.get("cursor") or "").strip()
+    if not raw:
+        return Cursor()
+    try:
+        side, ident = _serializer().loads(raw[:200])
+    except (BadSignature, ValueError, TypeError):
+        side, ident = None, None
+    if side not in ("a", "b") or isinstance(ident, bool) or not isinstance(ident, int) or not 0 <= ident <= MAX_ID:
+        raise BadInput("“cursor” is not one this API gave: follow a “next” or “prev” link, or send cursor= "
+                       "(empty) for the first page.", field="cursor")
+    return Cursor(after=ident) if side == "a" else Cursor(before=ident)
+
+
+@dataclass
+class KeysetPage:
+    items: list[Any]
+    next: Cursor | None
+    prev: Cursor | None
+
+
+def keyset(items_after: Callable[[Cursor, int], list[Any]], cursor: Cursor, per_page: int,
+           key: Callable[[Any], int] = lambda item: item.id) -> KeysetPage:
+    """One keyset page: ``items_after(cursor, n)`` returns up to ``n`` items in ascending id order after
+    ``cursor.after`` (or the last ``n`` before ``cursor.before``); one more than a page is asked for, to know
+    whether another page follows."""
+    rows = items_after(cursor, per_page + 1)
+    if cursor.before is not None:
+        more_before = len(rows) > per_page
+        rows = rows[-per_page:] if more_before else rows
+        prev = Cursor(before=key(rows[0])) if more_before and rows else None
+        nxt = Cursor(after=key(rows[-1])) if rows else Cursor(after=cursor.before - 1)
+        return KeysetPage(rows, nxt, prev)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    nxt = Cursor(after=key(rows[-1])) if more else None
+    prev = Cursor(before=key(rows[0])) if cursor.after is not None and rows else (
+        Cursor(before=cursor.after + 1) if cursor.after is not None else None)
+    return KeysetPage(rows, nxt, prev)
+
+
+def keyset_query(stmt: Select, id_column: ColumnElement[int]) -> Callable[[Cursor, int], list[Any]]:
+    """:func:`keyset`'s reader for a ``select()``: ids ascending, whatever order ``stmt`` had."""
+    def read(cursor: Cursor, n: int) -> list[Any]:
+        from civic.db import db
+        stmt_ = stmt.order_by(None)
+        if cursor.before is not None:
+            rows = db.session.scalars(stmt_.where(id_column < cursor.before).order_by(id_column.desc())
+                                      .limit(n)).unique().all()
+            return list(reversed(rows))
+        if cursor.after is not None:
+            stmt_ = stmt_.where(id_column > cursor.after)
+        return list(db.session.scalars(stmt_.order_by(id_column.asc()).limit(n)).unique().all())
+    return read
+
+
+def keyset_list(items: Sequence[Any], key: Callable[[Any], int] = lambda item: item.id
+                ) -> Callable[[Cursor, int], list[Any]]:
+    """:func:`keyset`'s reader for a list already in memory."""
+    ordered = sorted(items, key=key)
+
+    def read(cursor: Cursor, n: int) -> list[Any]:
+        if cursor.before is not None:
+            return [i for i in ordered if key(i) < cursor.before][-n:]
+        return [i for i in ordered if cursor.after is None or key(i) > cursor.after][:n]
+    return read
+
+
 # Answering --------------------------------------------------------------------------------------------------
 
 
@@ -203,14 +382,39 @@ def page_url(page: int, **replace: Any) -> str:
     return f"{path}?{urlencode(pairs)}"
 
 
+def cursor_url(cursor: Cursor) -> str:
+    """This request's address with another cursor (``page`` dropped: a cursor wins over a page)."""
+    path = url_for(request.endpoint or "", **(request.view_args or {}), _external=True)
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "page")]
+    pairs.append(("cursor", encode_cursor(cursor)))
+    return f"{path}?{urlencode(pairs)}"
+
+
 def envelope(items: list[Any], page: int, per_page: int, total: int, *, keep: Sequence[str] = (),
              **extra: Any) -> dict[str, Any]:
-    """A page of a list; ``next`` (or None on the last page) keeps the request's query string, and the
-    ``extra`` values named in ``keep`` (e.g. a random order's ``seed``)."""
-    next_url = None
-    if page * per_page < total:
-        next_url = page_url(page + 1, **{k: extra[k] for k in keep if k in extra})
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "next": next_url, **extra}
+    """A page of a list; ``next`` (or None on the last page) and ``prev`` (None on the first) keep the
+    request's query string, and the ``extra`` values named in ``keep`` (e.g. a random order's ``seed``)."""
+    kept = {k: extra[k] for k in keep if k in extra}
+    next_url = page_url(page + 1, **kept) if page * per_page < total else None
+    prev_url = page_url(min(page - 1, max(1, -(-total // per_page))), **kept) if page > 1 else None
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "next": next_url,
+            "prev": prev_url, **extra}
+
+
+def keyset_envelope(page: KeysetPage, per_page: int, **extra: Any) -> dict[str, Any]:
+    """A keyset page: ``next``/``prev`` carry signed cursors (None when there is nothing that way now)."""
+    return {"items": page.items, "per_page": per_page, "cursor": True,
+            "next": cursor_url(page.next) if page.next else None,
+            "prev": cursor_url(page.prev) if page.prev else None, **extra}
+
+
+def listed(body: dict[str, Any]) -> Response:
+    """A list's JSON with its ``next``/``prev`` also in an RFC 8288 ``Link`` header."""
+    response = jsonify(body)
+    links = [f'<{body[rel]}>; rel="{rel}"' for rel in ("next", "prev") if body.get(rel)]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response
 
 
 def slice_page(items: Sequence[Any], page: int, per_page: int) -> list[Any]:

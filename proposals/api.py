@@ -20,17 +20,37 @@ import secrets
 from typing import Any
 
 from flask import jsonify, request, url_for
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from civic import api
 from civic.accounts.api_tokens import api_user
-from civic.api import BadInput, choice_arg, envelope, int_arg, iso, paging, payload, require_user, write_limit
+from civic.api import (
+    BadInput,
+    choice_arg,
+    cursor_arg,
+    datetime_arg,
+    envelope,
+    int_arg,
+    iso,
+    keyset,
+    keyset_envelope,
+    keyset_list,
+    keyset_query,
+    listed,
+    order_arg,
+    paging,
+    payload,
+    require_user,
+    slug_arg,
+    write_limit,
+)
 from civic.comments import services as comments
 from civic.db import db, paginate
 from civic.errors import NotFound
 from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
-from civic.spaces.models import Phase, Process
+from civic.spaces.models import Phase, Process, Programme, Ward
 from civic.text import render_markdown
 from proposals import categories, exports, services, supports
 from proposals import listing as proposal_listing
@@ -45,6 +65,8 @@ COLLECTIONS = (api.Collection("processes", "proposals_api.processes",
                               "Published participatory processes; each links to its proposals and their comments."),)
 
 COMMENTS_PER_PAGE = 50
+#: The list page's orders, and ``id`` (oldest first by id: the order cursors follow).
+API_ORDERS = (*proposal_listing.ORDERS, "id")
 ALIGNMENT_WORDS = {"in_favour": 1, "neutral": 0, "against": -1}
 
 
@@ -156,20 +178,46 @@ def _comment_json(node: comments.Node) -> dict[str, Any]:
 # Processes --------------------------------------------------------------------------------------------------
 
 
+#: The processes' orders: ``published`` (newest first, the default) or ``id`` (the order cursors follow).
+PROCESS_ORDERS = ("published", "id")
+
+
+def _exists(column: Any) -> Any:
+    return lambda slug: db.session.scalar(select(column.class_.id).where(column == slug).limit(1)) is not None
+
+
 @bp.get("/processes")
 def processes():
-    """Published processes, newest first; ``status`` (active, upcoming, past), ``programme``, ``ward`` (slugs)."""
+    """Published processes, newest first; ``status`` (active, upcoming, past), ``programme``, ``ward`` (slugs),
+    ``updated_since``; offset pages (``page``) or keyset pages (``cursor``, in id order)."""
     status = choice_arg("status", spaces.STATUSES)
-    programme = (request.args.get("programme") or "").strip() or None
-    ward = (request.args.get("ward") or "").strip() or None
-    page, per_page = paging()
+    programme = slug_arg("programme", lambda slug: db.session.scalar(
+        select(Programme.id).where(Programme.slug == slug)) is not None, "a programme's slug")
+    ward = slug_arg("ward", lambda slug: db.session.scalar(
+        select(Ward.id).where(Ward.slug == slug)) is not None, "a ward's slug")
+    since = datetime_arg("updated_since")
+    cursor = cursor_arg()
+    order = order_arg(PROCESS_ORDERS, "id" if cursor is not None else "published")
+    if cursor is not None and order != "id":
+        raise BadInput("Cursor pages come in id order: leave “order” out or send order=id.", field="order")
     if status:
         stmt = spaces.list_query(None, which=status, programme_slug=programme, ward_slug=ward)
     else:
         stmt = spaces._filtered(None, programme_slug=programme, ward_slug=ward) \
             .order_by(Process.published_at.desc(), Process.id.desc())
+    if since is not None:
+        # A process keeps no "updated" time: its publication (or creation) is the best there is (docs/api.md).
+        stmt = stmt.where(or_(Process.published_at >= since, Process.created_at >= since))
+    if cursor is not None:
+        kpage = keyset(keyset_query(stmt, Process.id), cursor, (per_page := paging()[1]))
+        kpage.items = [process_json(p) for p in kpage.items]
+        return listed(keyset_envelope(kpage, per_page, order="id"))
+    if order == "id":
+        stmt = stmt.order_by(None).order_by(Process.id)
+    page, per_page = paging()
     result = paginate(stmt, page, per_page)
-    return jsonify(envelope([process_json(p) for p in result.items], result.page, per_page, result.total))
+    return listed(envelope([process_json(p) for p in result.items], result.page, per_page, result.total,
+                           order=order))
 
 
 def _process(slug: str) -> Process:
@@ -184,10 +232,14 @@ def process(slug: str):
 
 @bp.get("/processes/<slug>/proposals")
 def process_proposals(slug: str):
-    """The process's public proposals, with the list page's filters, orders and pages."""
+    """The process's public proposals, with the list page's filters, orders and pages; ``updated_since``;
+    keyset pages in id order with ``cursor``."""
     process = _process(slug)
     page, per_page = paging()
-    order = choice_arg("order", tuple(proposal_listing.ORDERS), "random")
+    cursor = cursor_arg()
+    order = order_arg(API_ORDERS, "id" if cursor is not None else "random")
+    if cursor is not None and order != "id":
+        raise BadInput("Cursor pages come in id order: leave “order” out or send order=id.", field="order")
     state = choice_arg("state", tuple(proposal_listing.STATE_FILTERS))
     ward_arg = (request.args.get("ward") or "").strip()
     ward_id = None
@@ -199,18 +251,22 @@ def process_proposals(slug: str):
     category = (request.args.get("category") or "").strip() or None
     if category and category not in {c.slug for c in categories.categories_for(process)}:
         raise BadInput(f"“{category}” is not a category of this process.", field="category")
+    filters = proposal_listing.Filters(q=api.text_arg("q"), ward_id=ward_id, state=state,
+                                       category=category, order=order, updated_since=datetime_arg("updated_since"))
+    if cursor is not None:
+        kpage, total, located = proposal_listing.keyset_listing(process, filters, cursor, per_page)
+        kpage.items = [proposal_json(p) for p in kpage.items]
+        return listed(keyset_envelope(kpage, per_page, total=total, order=order, located=located))
     extra: dict[str, Any] = {}
     seed = 0
     if order == "random":
         seed = int_arg("seed", secrets.randbelow(2**31), low=0, high=2**62)
         extra["seed"] = seed  # send it back with the next page to keep the same order
-    filters = proposal_listing.Filters(q=api.text_arg("q"), ward_id=ward_id, state=state,
-                               category=category, order=order)
     listing = proposal_listing.listing(process, filters, page, per_page, seed=seed)
     # The service shows the last page for a page past the end; a client expects an empty page there.
     items = [proposal_json(p) for p in listing.page.items] if listing.page.page == page else []
-    return jsonify(envelope(items, page, per_page, listing.page.total, keep=("seed",), order=order,
-                            located=listing.located, **extra))
+    return listed(envelope(items, page, per_page, listing.page.total, keep=("seed",), order=order,
+                           located=listing.located, **extra))
 
 
 # Proposals --------------------------------------------------------------------------------------------------
@@ -260,19 +316,38 @@ def unsupport(proposal_id: int):
 
 @bp.get("/proposals/<int:proposal_id>/comments")
 def proposal_comments(proposal_id: int):
-    """The conversation: top-level comments a page at a time, each with its replies nested."""
+    """The conversation: top-level comments a page at a time, each with its replies nested; ``updated_since``
+    keeps the threads with something new; ``cursor``: keyset pages of the top-level comments in id order."""
     proposal = _visible_proposal(proposal_id)
-    order = choice_arg("order", tuple(comments.ORDERS), "oldest")
+    cursor = cursor_arg()
+    order = order_arg(tuple(comments.ORDERS), "oldest")
+    if cursor is not None and order != "oldest":
+        raise BadInput("Cursor pages come in id order (oldest first): leave “order” out or send order=oldest.",
+                       field="order")
     page, per_page = paging(COMMENTS_PER_PAGE)
+    since = datetime_arg("updated_since")
     thread = comments.thread("proposal", proposal.id, api_user(), order=order)
     if not thread.readable:
         raise NotFound("Comments are not shown for this proposal.")
-    roots = thread.comments
+    roots = thread.comments if since is None else [n for n in thread.comments if _changed_since(n, since)]
+    extra = {"order": order, "comments_count": thread.total, "may_comment": thread.may_comment is True,
+             "why_not": None if thread.may_comment is True else thread.may_comment}
+    if cursor is not None:
+        kpage = keyset(keyset_list(roots, key=lambda n: n.comment.id), cursor, per_page,
+                       key=lambda n: n.comment.id)
+        kpage.items = [_comment_json(n) for n in kpage.items]
+        return listed(keyset_envelope(kpage, per_page, total=len(roots), **extra))
     pages = max(1, math.ceil(len(roots) / per_page))
     items = [_comment_json(n) for n in api.slice_page(roots, page, per_page)] if page <= pages else []
-    return jsonify(envelope(items, page, per_page, len(roots), order=order, comments_count=thread.total,
-                             may_comment=thread.may_comment is True,
-                             why_not=None if thread.may_comment is True else thread.may_comment))
+    return listed(envelope(items, page, per_page, len(roots), **extra))
+
+
+def _changed_since(node: comments.Node, since: Any) -> bool:
+    """Whether the comment or a reply under it was written, edited, deleted or hidden at ``since`` or later."""
+    c = node.comment
+    if any(t is not None and t >= since for t in (c.created_at, c.edited_at, c.deleted_at, c.hidden_at)):
+        return True
+    return any(_changed_since(r, since) for r in node.replies)
 
 
 @bp.post("/proposals/<int:proposal_id>/comments")

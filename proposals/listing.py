@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Select, cast, func, literal, or_, select
 
 from civic import search
+from civic.api import Cursor, KeysetPage, keyset, keyset_query
 from civic.db import Page, db
 from civic.spaces.models import Process
 from proposals.answers import ANSWER_LABELS
@@ -35,11 +37,13 @@ class Filters:
     ward_id: int | None = None
     state: str | None = None  # an answer state, or "withdrawn"
     category: str | None = None  # a Category slug of the process
-    order: str = "random"
+    order: str = "random"  # one of ORDERS, or "id" (the API's: oldest first by id)
+    #: Changed at this time or later: published, edited, answered, past the threshold or withdrawn.
+    updated_since: datetime | None = None
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.ward_id or self.state or self.category)
+        return bool(self.q or self.ward_id or self.state or self.category or self.updated_since)
 
 
 def conditions(process: Process, f: Filters) -> list[ColumnElement[bool]]:
@@ -58,6 +62,11 @@ def conditions(process: Process, f: Filters) -> list[ColumnElement[bool]]:
             select(ProposalCategoryLink.proposal_id)
             .join(Category, Category.id == ProposalCategoryLink.category_id)
             .where(Category.process_id == process.id, Category.slug == f.category)))
+    if f.updated_since is not None:
+        since = f.updated_since
+        where.append(or_(*(column >= since for column in (
+            Proposal.updated_at, Proposal.published_at, Proposal.answered_at, Proposal.threshold_reached_at,
+            Proposal.withdrawn_at))))
     q = " ".join((f.q or "").split()).lower()
     if q:
         # The platform's search (stemming: "cycling" finds "cycle lane"), and the words as written, so the list
@@ -94,6 +103,8 @@ def _ordered(stmt: Select, order: str, seed: int) -> Select:
         return stmt.order_by(Proposal.supports_count.desc(), Proposal.id.desc())
     if order == "newest":
         return stmt.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+    if order == "id":
+        return stmt.order_by(Proposal.id)
     if order == "most_commented":
         return stmt.order_by(Proposal.comments_count.desc(), Proposal.id.desc())
     return stmt.order_by(random_order(seed), Proposal.id)
@@ -118,3 +129,18 @@ def listing(process: Process, f: Filters, page: int = 1, per_page: int = PER_PAG
     by_id = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
     items = [by_id[i] for i in ids if i in by_id]
     return Listing(Page(items=items, page=page, per_page=per_page, total=total), located)
+
+
+def keyset_listing(process: Process, f: Filters, cursor: Cursor, per_page: int = PER_PAGE
+                   ) -> tuple[KeysetPage, int, int]:
+    """A keyset page of the filtered set in id order (stable while proposals and comments are added), with the
+    set's size and how many have a point; a fixed number of queries, like :func:`listing`."""
+    where = conditions(process, f)
+    total, located = db.session.execute(
+        select(func.count(), func.count(Proposal.latitude)).select_from(Proposal).where(*where)).one()
+    page = keyset(keyset_query(select(Proposal.id).where(*where), Proposal.id), cursor, per_page,
+                  key=lambda ident: ident)
+    ids = page.items
+    by_id = {p.id: p for p in db.session.scalars(select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
+    page.items = [by_id[i] for i in ids if i in by_id]
+    return page, total, located
