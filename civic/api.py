@@ -251,15 +251,22 @@ def order_arg(choices: Sequence[str], default: str | None = None) -> str | None:
 def datetime_arg(name: str) -> datetime | None:
     """An ISO 8601 time (``2026-11-26``, ``2026-11-26T10:00:00Z``, ``...+01:00``; without a zone: UTC) as
     an aware UTC datetime; anything else is a 400 naming it."""
-    raw = (request.args.get(name) or "").strip()
+    return parse_datetime(name, request.args.get(name))
+
+
+def parse_datetime(name: str, raw: str | None) -> datetime | None:
+    """:func:`datetime_arg` for a value already read (an export's query string)."""
+    raw = (raw or "").strip()
     if not raw:
         return None
     try:
-        value = datetime.fromisoformat(raw[:64])
-    except ValueError:
+        if len(raw) > 40 or not raw.isascii() or not raw[:4].isdigit():
+            raise ValueError(raw)
+        value = datetime.fromisoformat(raw)
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise BadInput(f"“{name}” must be a time in ISO 8601, like 2026-11-26T10:00:00Z.", field=name) from None
-    value = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def slug_arg(name: str, known: Callable[[str], bool], what: str) -> str | None:

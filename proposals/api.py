@@ -52,7 +52,7 @@ from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process, Programme, Ward
 from civic.text import render_markdown
-from proposals import categories, exports, services, supports
+from proposals import categories, exports, supports
 from proposals import listing as proposal_listing
 from proposals import settings as proposal_settings
 from proposals.models import Proposal
@@ -240,19 +240,7 @@ def process_proposals(slug: str):
     order = order_arg(API_ORDERS, "id" if cursor is not None else "random")
     if cursor is not None and order != "id":
         raise BadInput("Cursor pages come in id order: leave “order” out or send order=id.", field="order")
-    state = choice_arg("state", tuple(proposal_listing.STATE_FILTERS))
-    ward_arg = (request.args.get("ward") or "").strip()
-    ward_id = None
-    if ward_arg:
-        ward_id = next((w.id for w in services.wards_for(process) if ward_arg in (w.slug, str(w.id))), None)
-        if ward_id is None:
-            raise BadInput(f"“{ward_arg}” is not a ward of this process. Use a ward's slug, like “church-street”.",
-                           field="ward")
-    category = (request.args.get("category") or "").strip() or None
-    if category and category not in {c.slug for c in categories.categories_for(process)}:
-        raise BadInput(f"“{category}” is not a category of this process.", field="category")
-    filters = proposal_listing.Filters(q=api.text_arg("q"), ward_id=ward_id, state=state,
-                                       category=category, order=order, updated_since=datetime_arg("updated_since"))
+    filters = exports.filters_from(request.args, process, order=order)  # 400 naming a filter it cannot use
     if cursor is not None:
         kpage, total, located = proposal_listing.keyset_listing(process, filters, cursor, per_page)
         kpage.items = [proposal_json(p) for p in kpage.items]

@@ -6,7 +6,8 @@ What is generic (streaming, file names, the licence and attribution headers, rea
 ``/processes/<slug>/proposals/export.csv`` (``proposals.export_csv``) and ``.../export.json``
 (``proposals.export_json``) are open to everyone and published under the Open Government Licence v3.0. They
 hold the same proposals as the public list (published, not hidden; never drafts), narrowed by the same
-filters as the list page (``q``, ``ward``, ``state``, ``category``), in id order.
+filters as the API (``q``, ``ward``, ``state``, ``category``, ``updated_since``), in id order; a filter value
+it does not understand is a 400 naming it (JSON or plain text), never every row as if filtered.
 
 Only public fields leave: never an author's or supporter's identity, email address or anything else about a
 person. Rows are read ``yield_per`` at a time (a server-side cursor on PostgreSQL) and written out as they
@@ -18,18 +19,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import request, url_for
+from flask import Response, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from civic.api import iso
+from civic.api import BadInput, iso, parse_datetime
 from civic.db import db
 from civic.exports import OPEN_GOVERNMENT_LICENCE, download_name, json_array, open_data, stream_csv, stream_json
 from civic.extensions import limiter
 from civic.spaces import services as spaces
 from civic.spaces.models import Process, Ward
+from civic.web import json_error, wants_json
+from proposals import categories, services
 from proposals import listing as proposal_listing
-from proposals import services
 from proposals.models import Category, Proposal, ProposalCategoryLink
 from proposals.views import bp
 
@@ -42,18 +45,36 @@ BATCH = 500
 EXPORT_LIMIT = "30 per minute"
 
 
-def filters_from(args: Any, process: Process) -> proposal_listing.Filters:
-    """The list page's filters from a query string; anything unknown is ignored (as on the list page)."""
+def filters_from(args: Any, process: Process, *, order: str = "random") -> proposal_listing.Filters:
+    """The list's filters from a query string, checked as the API checks them: an unknown ward, state or
+    category, or a time that is not ISO 8601, is :class:`civic.api.BadInput` naming the parameter (never the
+    whole list as if it were filtered). The API's proposals list reads its filters here too."""
     ward = (args.get("ward") or "").strip()
     ward_id = None
     if ward:
-        wards = services.wards_for(process)
-        ward_id = next((w.id for w in wards if str(w.id) == ward or w.slug == ward), None)
-    state = args.get("state") or None
-    if state not in proposal_listing.STATE_FILTERS:
-        state = None
+        ward_id = next((w.id for w in services.wards_for(process) if ward in (w.slug, str(w.id))), None)
+        if ward_id is None:
+            raise BadInput(_("“%(ward)s” is not a ward of this process. Use a ward's slug, like “church-street”.",
+                             ward=ward[:100]), field="ward")
+    state = (args.get("state") or "").strip() or None
+    if state is not None and state not in proposal_listing.STATE_FILTERS:
+        raise BadInput(_("“state” must be one of: %(states)s.",
+                         states=", ".join(proposal_listing.STATE_FILTERS)), field="state")
     category = (args.get("category") or "").strip() or None
-    return proposal_listing.Filters(q=(args.get("q") or "")[:100], ward_id=ward_id, state=state, category=category)
+    if category and category not in {c.slug for c in categories.categories_for(process)}:
+        raise BadInput(_("“%(category)s” is not a category of this process.", category=category[:100]),
+                       field="category")
+    return proposal_listing.Filters(q=(args.get("q") or "").strip()[:100], ward_id=ward_id, state=state,
+                                    category=category, order=order,
+                                    updated_since=parse_datetime("updated_since", args.get("updated_since")))
+
+
+def _refused(error: BadInput):
+    """A filter the export does not understand: 400, in JSON for a client that asks for it (and for the JSON
+    export), else in plain text."""
+    if wants_json() or request.path.endswith(".json"):
+        return json_error(error.message, 400, error.field)
+    return Response(f"{error.message}\n", status=400, mimetype="text/plain")
 
 
 def rows(process: Process, filters: proposal_listing.Filters) -> Iterator[dict[str, Any]]:
@@ -93,7 +114,11 @@ def _filename(process: Process, ext: str) -> str:
 @limiter.limit(EXPORT_LIMIT)
 def export_csv(slug: str):
     process = spaces.get_visible(current_user, slug)
-    table = csv_table(rows(process, filters_from(request.args, process)))
+    try:
+        filters = filters_from(request.args, process)
+    except BadInput as error:
+        return _refused(error)
+    table = csv_table(rows(process, filters))
     response = stream_csv(_filename(process, "csv"), list(FIELDS), table)
     return open_data(response, public=process.is_published)  # unpublished: an officer's look
 
@@ -102,7 +127,11 @@ def export_csv(slug: str):
 @limiter.limit(EXPORT_LIMIT)
 def export_json(slug: str):
     process = spaces.get_visible(current_user, slug)
-    records = rows(process, filters_from(request.args, process))
+    try:
+        filters = filters_from(request.args, process)
+    except BadInput as error:
+        return _refused(error)
+    records = rows(process, filters)
     response = stream_json(_filename(process, "json"), json_array(records))
     return open_data(response, public=process.is_published)
 

@@ -116,9 +116,10 @@ def test_exports_follow_the_list_filters(client, world):
     assert [r["id"] for r in records] == [p["sensors"].id]
     withdrawn = json.loads(client.get("/processes/cleaner-air/proposals/export.json?state=withdrawn").data)
     assert [r["id"] for r in withdrawn] == [p["withdrawn"].id]
-    # Nonsense filters are ignored, as on the list page: never a way to reach drafts.
-    everything = json.loads(client.get("/processes/cleaner-air/proposals/export.json?state=draft&ward=x").data)
-    assert len(everything) == 3
+    # A filter the export does not understand is refused (never every row as if filtered, never the drafts).
+    refused = client.get("/processes/cleaner-air/proposals/export.json?state=draft&ward=x")
+    assert refused.status_code == 400 and refused.json["status"] == 400 and refused.json["field"] == "ward"
+    assert "draft nobody" not in refused.get_data(as_text=True)
 
 
 def test_open_to_everyone_but_not_for_unpublished_processes(client, client_as, make_process):
