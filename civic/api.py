@@ -95,7 +95,8 @@ def _read_only_cors(response):
 
 def _conditional(response):
     """An anonymous read's validators: a strong ``ETag`` (a digest of the body), ``Last-Modified`` when the
-    view named one (:func:`last_modified`), and ``304 Not Modified`` for a client that already has it.
+    view named one (:func:`last_modified`), and ``304 Not Modified`` for a client whose ``If-None-Match``
+    holds the ETag.
 
     A person's read (token or session) is theirs: no validators, ``Cache-Control: private, no-store``."""
     if request.method not in READ_METHODS or response.status_code != 200 or response.is_streamed:
@@ -109,7 +110,10 @@ def _conditional(response):
     if stamp is not None:
         response.last_modified = stamp.replace(microsecond=0)
     response.add_etag()
-    return response.make_conditional(request)
+    # 304 by the ETag alone: counters (supports, comments, votes) change without a time of their own, so an
+    # ``If-Modified-Since`` could keep a stale copy; ``Last-Modified`` is told, not used for a 304 (docs/api.md).
+    environ = {k: v for k, v in request.environ.items() if k != "HTTP_IF_MODIFIED_SINCE"}
+    return response.make_conditional(environ)
 
 
 def last_modified(value: datetime | None) -> None:

@@ -82,6 +82,7 @@ def _phase(phase: Phase | None) -> dict[str, Any] | None:
 
 
 def process_json(process: Process, *, detail: bool = False) -> dict[str, Any]:
+    api.last_modified(process.published_at or process.created_at)
     data = {
         "slug": process.slug,
         "title": process.title,
@@ -155,6 +156,9 @@ def proposal_json(proposal: Proposal, *, detail: bool = False) -> dict[str, Any]
     }
     if detail:
         data["body_html"] = str(render_markdown(proposal.body))
+    for stamp in (proposal.published_at, proposal.updated_at, proposal.answered_at, proposal.threshold_reached_at,
+                  proposal.withdrawn_at):
+        api.last_modified(stamp)
     return data
 
 

@@ -84,7 +84,8 @@ def test_updated_since_reads_iso_8601_in_utc(app, raw, expected):
         assert api.datetime_arg("updated_since") == expected
 
 
-@pytest.mark.parametrize("raw", ["yesterday", "26/11/2026", "2026-13-01", "1" * 100, "0001-01-01T00:00:00+01:00", "２０２６-11-26"])
+@pytest.mark.parametrize("raw", ["yesterday", "26/11/2026", "2026-13-01", "1" * 100, "0001-01-01T00:00:00+01:00",
+                                 "２０２６-11-26"])
 def test_updated_since_that_is_not_a_time_is_a_400_naming_it(app, raw):
     with app.test_request_context("/api/v1/", query_string={"updated_since": raw}), \
             pytest.raises(api.BadInput) as caught:
