@@ -317,7 +317,7 @@ def cursor_arg() -> Cursor | None:
         side, ident = _serializer().loads(raw[:200])
     except (BadSignature, ValueError, TypeError):
         side, ident = None, None
-    if side not in ("a", "b") or isinstance(ident, bool) or not isinstance(ident, int) or not 0 <= ident <= MAX_ID:
+    if side not in ("a", "b") or isinstance(ident, bool) or not isinstance(ident, int) or not 0 <= ident <= MAX_ID + 1:
         raise BadInput("“cursor” is not one this API gave: follow a “next” or “prev” link, or send cursor= "
                        "(empty) for the first page.", field="cursor")
     return Cursor(after=ident) if side == "a" else Cursor(before=ident)
