@@ -15,7 +15,9 @@ from proposals.models import Endorsement, Proposal, ProposalCategoryLink, Suppor
 from tests.factories import ward_named
 
 FIELDS = ["id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
-          "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude"]
+          "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude",
+          # added at the end (issue #13, item 12): the process and slugs beside names
+          "process", "process_title", "ward_slug", "category_slugs"]
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -72,8 +74,11 @@ def test_csv_holds_the_public_proposals_and_public_fields_only(client, world):
         "id": str(p["sensors"].id), "title": "Air sensors at the school gates", "body": "Measure **NO2** every hour.",
         "ward": "Church Street", "categories": "Air quality; Cycling", "state": "published",
         "answer_state": "accepted", "answer_text": "We will do it this spring.", "supports_count": "1",
-        "comments_count": "0", "endorsements_count": "1", "published_at": p["sensors"].published_at.isoformat(),
-        "url": f"http://civic.test/proposals/{p['sensors'].id}", "latitude": "51.5225", "longitude": "-0.1705"}
+        "comments_count": "0", "endorsements_count": "1",
+        "published_at": p["sensors"].published_at.replace(microsecond=0).isoformat(),
+        "url": f"http://civic.test/proposals/{p['sensors'].id}", "latitude": "51.5225", "longitude": "-0.1705",
+        "process": "cleaner-air", "process_title": "Cleaner air", "ward_slug": "church-street",
+        "category_slugs": "air-quality; cycling"}
     hangars = next(r for r in rows if int(r["id"]) == p["hangars"].id)
     assert hangars["latitude"] == "" and hangars["longitude"] == ""
     for secret in (*PRIVATE, "draft nobody", "Hidden by the moderators", "Withdrawn by its own"):
