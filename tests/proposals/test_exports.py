@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+from datetime import datetime
 
 import pytest
 from sqlalchemy import insert
@@ -12,7 +14,7 @@ from sqlalchemy import insert
 from civic.db import db, utcnow
 from proposals import exports
 from proposals.models import Endorsement, Proposal, ProposalCategoryLink, Support
-from tests.factories import ward_named
+from tests.factories import comment, ward_named
 
 FIELDS = ["id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
           "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude",
@@ -185,3 +187,78 @@ def test_the_command_line_export_matches_the_download(app, client, world, tmp_pa
     assert target.read_bytes() == client.get("/processes/cleaner-air/proposals/export.csv").get_data()
     missing = runner.invoke(args=["proposals", "export", "no-such-process"])
     assert missing.exit_code != 0 and "could not find" in missing.output
+
+
+# Site-wide open data and files for spreadsheets and scripts (issue #13, items 10 and 12) ----------------------
+
+
+def unzip(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def test_a_journalist_downloads_everything_from_the_home_page_and_reads_it(app, client, world, make_user,
+                                                                          make_comment, make_process,
+                                                                          make_proposal, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "OPEN_DATA_DIR", str(tmp_path))
+    _process, p = world
+    other = make_process(title="Unpublished plans", slug="unpublished-plans", published=False)
+    secret = make_proposal(other, make_user("resident"), title="Not public yet at all")
+    commenter = make_user("resident", nickname="chris_commenter", display_name="Chris Commenter")
+    said = make_comment(p["sensors"], commenter, body="@everyone come to the meeting")
+    hidden = comment("proposal", p["sensors"].id, commenter, "Hidden words of a comment", hidden_at=utcnow())
+    under_hidden = comment("proposal", p["sensors"].id, commenter, "Reply under the hidden one",
+                           parent_id=hidden.id, depth=1)
+    reply = comment("proposal", p["sensors"].id, commenter, "A reply in the open", parent_id=said.id, depth=1,
+                    alignment=1)
+    comment("proposal", p["draft"].id, commenter, "On a draft nobody sees")
+    comment("proposal", secret.id, commenter, "In an unpublished process")
+
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/open-data"' in home
+    page = client.get("/open-data").get_data(as_text=True)
+    assert 'href="/open-data/civic-open-data.zip"' in page
+    assert 'href="http://civic.test/processes/cleaner-air/proposals/export.csv?excel=1"' in page
+    files = unzip(client.get("/open-data/civic-open-data.zip").get_data())
+    assert "Open Government Licence v3.0" in files["LICENCE.txt"] and "proposals.csv" in files["README.txt"]
+
+    proposals = list(csv.DictReader(io.StringIO(files["proposals.csv"], newline="")))
+    assert [int(r["id"]) for r in proposals] == sorted(p[k].id for k in ("sensors", "hangars", "formula"))
+    assert list(proposals[0]) == FIELDS
+    sensors = proposals[0]
+    assert sensors["process"] == "cleaner-air" and sensors["ward_slug"] == "church-street"
+    assert sensors["category_slugs"] == "air-quality; cycling" and sensors["latitude"] == "51.5225"
+    assert datetime.fromisoformat(sensors["published_at"]).microsecond == 0
+    assert len(sensors["published_at"]) == len("2026-11-26T10:00:00+00:00")
+    assert next(r for r in proposals if int(r["id"]) == p["formula"].id)["title"].startswith("'=HYPERLINK(")
+
+    comments = list(csv.DictReader(io.StringIO(files["proposal-comments.csv"], newline="")))
+    assert [int(c["id"]) for c in comments] == [said.id, reply.id]
+    first, second = comments
+    assert first["body"] == "'@everyone come to the meeting"  # the guard: text columns only
+    assert first["parent_id"] == "" and first["proposal_id"] == str(p["sensors"].id)
+    assert first["url"] == f"http://civic.test/proposals/{p['sensors'].id}#comment-{said.id}"
+    assert second["parent_id"] == str(said.id) and second["alignment"] == "in_favour" and second["depth"] == "1"
+    everything = "".join(files.values())
+    for secret_text in (*PRIVATE, "chris_commenter", "Chris Commenter", "Hidden words", under_hidden.body,
+                        "draft nobody", "Not public yet", "unpublished process"):
+        assert secret_text not in everything, secret_text
+
+
+def test_the_excel_variant_is_the_same_csv_with_a_byte_order_mark(client, world):
+    plain = client.get("/processes/cleaner-air/proposals/export.csv")
+    excel = client.get("/processes/cleaner-air/proposals/export.csv?excel=1")
+    assert excel.status_code == 200 and excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'rel="license"' in excel.headers["Link"] and excel.headers["X-Attribution"]
+    assert excel.headers["Content-Disposition"].startswith('attachment; filename="cleaner-air-proposals-excel-')
+    assert excel.get_data().startswith(b"\xef\xbb\xbf") and not plain.get_data().startswith(b"\xef\xbb\xbf")
+    assert excel.get_data()[3:] == plain.get_data()
+    rows = list(csv.DictReader(io.StringIO(excel.get_data().decode("utf-8-sig"), newline="")))
+    assert list(rows[0]) == FIELDS
+
+
+def test_the_dictionary_names_every_column_of_the_downloads(client, world):
+    page = client.get("/open-data").get_data(as_text=True)
+    for name in FIELDS:
+        assert f"<code>{name}</code>" in page, name
+    assert list(exports.FIELDS) == FIELDS
