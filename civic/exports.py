@@ -67,10 +67,7 @@ def timestamp(value: datetime | None) -> str | None:
     for every row (a time with microseconds and one without would otherwise differ in length), or None."""
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    else:
-        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return value.replace(microsecond=0).isoformat()
 
 
