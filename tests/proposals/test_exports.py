@@ -262,3 +262,45 @@ def test_the_dictionary_names_every_column_of_the_downloads(client, world):
     for name in FIELDS:
         assert f"<code>{name}</code>" in page, name
     assert list(exports.FIELDS) == FIELDS
+
+
+# GeoJSON documented and complete (issue #13, item 13) ---------------------------------------------------------
+
+
+def test_geojson_carries_its_licence_cors_and_absolute_addresses(client, client_as, world, make_process):
+    _process, p = world
+    response = client.get("/processes/cleaner-air/proposals/map.geojson")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    assert 'rel="license"' in response.headers["Link"] and "open-government-licence" in response.headers["Link"]
+    assert response.headers["X-Attribution"].startswith("Contains public sector information")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.get_json()
+    assert data["licence"]["name"] == "Open Government Licence v3.0" and data["limit"] == 5000
+    assert data["truncated"] is False
+    [feature] = data["features"]
+    assert feature["properties"]["url"] == f"http://civic.test/proposals/{p['sensors'].id}"
+    make_process(slug="unpublished-map", published=False)
+    officer, _user = client_as("officer")
+    private = officer.get("/processes/unpublished-map/proposals/map.geojson")
+    assert private.status_code == 200 and "Access-Control-Allow-Origin" not in private.headers
+    assert private.headers["Cache-Control"] == "private, no-store"
+
+
+def test_geojson_bbox_narrows_to_a_box_and_refuses_one_that_is_not(client, world, make_proposal, make_user):
+    process, p = world
+    pimlico = make_proposal(process, make_user("resident"), title="A bench in Pimlico", ward="Pimlico South",
+                            latitude=51.487, longitude=-0.1375)
+    url = "/processes/cleaner-air/proposals/map.geojson"
+    everything = client.get(url).get_json()["features"]
+    assert sorted(f["id"] for f in everything) == sorted([p["sensors"].id, pimlico.id])
+    north = client.get(f"{url}?bbox=-0.2,51.5,-0.1,51.55").get_json()["features"]
+    assert [f["id"] for f in north] == [p["sensors"].id]
+    south = client.get(f"{url}?bbox=-0.15, 51.48, -0.13, 51.49").get_json()["features"]
+    assert [f["id"] for f in south] == [pimlico.id]
+    assert client.get(f"{url}?bbox=").get_json()["features"] == everything  # empty: no box
+    for bad in ("1,2,3", "a,b,c,d", "-0.1,51.5,-0.2,51.55", "-0.2,51.55,-0.1,51.5", "0,91,1,92", "nan,0,1,1",
+                "-0.2,51.5,-0.1,51.55,3", "inf,0,1,1"):
+        response = client.get(f"{url}?bbox={bad}")
+        assert response.status_code == 400, bad
+        body = response.get_json()
+        assert body["field"] == "bbox" and "bbox" in body["error"] and body["status"] == 400, bad
