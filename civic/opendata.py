@@ -36,25 +36,27 @@ from flask_babel import lazy_gettext as _l
 
 from civic import schedule
 from civic.exports import OPEN_GOVERNMENT_LICENCE, Licence, attachment, csv_text, open_data, timestamp
+from civic.extensions import limiter
 
 BULK_NAME = "civic-open-data.zip"
 BULK_TASK = "opendata.bulk-download"
 #: How often the bulk download is written again.
 BULK_EVERY = timedelta(days=1)
+BULK_LIMIT = "30 per minute"
 #: Column types of the data dictionary (``type``), and what each means in a CSV cell.
 TYPES = {
-    "integer": "a whole number",
-    "number": "a decimal number (a point, never a comma)",
-    "text": "text (UTF-8); the formula guard applies",
-    "datetime": "ISO 8601 in UTC, to the second: 2026-11-26T10:00:00+00:00",
-    "url": "an absolute address",
-    "list": "several values joined with “; ”; the formula guard applies",
+    "integer": _l("a whole number"),
+    "number": _l("a decimal number (a point, never a comma)"),
+    "text": _l("text (UTF-8); the formula guard applies"),
+    "datetime": _l("ISO 8601 in UTC, to the second: 2026-11-26T10:00:00+00:00"),
+    "url": _l("an absolute address"),
+    "list": _l("several values joined with “; ”; the formula guard applies"),
 }
 TEXT_TYPES = frozenset({"text", "list"})
-FORMULA_GUARD = ("A text cell that starts with =, +, -, @, a tab or a carriage return is written with a "
-                 "leading apostrophe (') so that a spreadsheet shows it as text rather than running it as a "
-                 "formula. Only text columns are guarded (numbers, dates and addresses never are). The JSON "
-                 "downloads carry the words exactly as written: use them when you need the faithful copy.")
+FORMULA_GUARD = _l("A text cell that starts with =, +, -, @, a tab or a carriage return is written with a "
+                   "leading apostrophe (') so that a spreadsheet shows it as text rather than running it as a "
+                   "formula. Only text columns are guarded (numbers, dates and addresses never are). The JSON "
+                   "downloads carry the words exactly as written: use them when you need the faithful copy.")
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def readme(when: datetime, licence: Licence = OPEN_GOVERNMENT_LICENCE) -> str:
              f"Written {timestamp(when)}. Every file is CSV (RFC 4180), UTF-8 without a byte order mark, one "
              "header row.", "",
              f"Licence: {licence.name} <{licence.url}>", f"Attribution: {licence.attribution}", "",
-             "Formula guard: " + FORMULA_GUARD, "", "Types: " + "; ".join(f"{k}: {v}" for k, v in TYPES.items()),
+             f"Formula guard: {FORMULA_GUARD}", "", "Types: " + "; ".join(f"{k}: {v}" for k, v in TYPES.items()),
              ""]
     for ds in datasets():
         lines += [ds.filename, "-" * len(ds.filename), ds.description, f"Updated: {ds.frequency}",
@@ -272,6 +274,7 @@ def _file_chunks(path: Path, size: int = 65536) -> Iterator[bytes]:
 
 
 @bp.get(f"/open-data/{BULK_NAME}")
+@limiter.limit(BULK_LIMIT)
 def bulk():
     path = bulk_path()
     if not path.exists():  # before the first tick: write it now (the tick keeps it fresh)
