@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -99,6 +100,10 @@ class Dataset:
     accrual: str = "DAILY"
     licence: Licence = OPEN_GOVERNMENT_LICENCE
     keywords: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.key):
+            raise ValueError(f"a dataset's key is lower-case letters, digits and dashes, not {self.key!r}")
 
     @property
     def filename(self) -> str:
