@@ -77,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from civic.groups.views import bp as groups_bp
     from civic.moderation.blocking_views import bp as blocking_bp
     from civic.moderation.views import bp as moderation_bp
+    from civic.opendata import bp as opendata_bp
     from civic.pages import bp as pages_bp
     from civic.spaces.views import bp as spaces_bp
     from civic.verification.views import bp as verification_bp
@@ -92,6 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(comments_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(blocking_bp)
+    app.register_blueprint(opendata_bp)
     app.cli.add_command(cli)
 
     from civic.accounts import oidc

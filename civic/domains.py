@@ -12,7 +12,8 @@ Each domain package (proposals, consultations, citizen_sensing, skills_school) k
         domains.register(app, DOMAIN)
 
 What is declared once per process (resource types, search types, notification kinds and builders,
-policy rules, events, components, phase actions, scheduled tasks, API collections, account handlers)
+policy rules, events, components, phase actions, scheduled tasks, API collections, account handlers,
+open-data datasets)
 is registered the first time; what belongs to one application (blueprints, commands, the demo seeder,
 template globals, the ``setup`` hook) is installed on every app — tests build several apps in one
 process, and registering the same domain again is harmless. A second, different declaration under a
@@ -31,7 +32,7 @@ from typing import Any
 import click
 from flask import Blueprint, Flask
 
-from civic import api, events, policy, resources, schedule
+from civic import api, events, opendata, policy, resources, schedule
 from civic.accounts import lifecycle
 from civic.commands import cli as civic_cli
 from civic.notifications import registry as notices
@@ -77,6 +78,9 @@ class Domain:
     #: Called in the same transaction when an account changes: ``{"deleted": fn(user), "blocked": fn(user),
     #: "transferred": fn(old_user, new_user)}`` (see :mod:`civic.accounts.lifecycle`).
     account_handlers: Mapping[str, Callable[..., None]] = field(default_factory=dict)
+    #: Its open-data datasets (:class:`civic.opendata.Dataset`): on ``/open-data``, in the DCAT catalogue and
+    #: the bulk download.
+    datasets: Sequence[opendata.Dataset] = ()
     #: Loads its part of the demo data (idempotent), after the core's.
     seeder: Callable[[], None] | None = None
     #: Functions templates may call.
@@ -125,6 +129,8 @@ def unregister(domain: Domain) -> None:
         api.unregister_collection(c.name)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.off(event_name, handler)
+    for ds in domain.datasets:
+        opendata.unregister(ds.key)
 
 
 def declared() -> list[Domain]:
@@ -161,6 +167,8 @@ def _declare(domain: Domain) -> None:
         api.collection(c.name, c.endpoint, c.description)
     for event_name, handler in domain.account_handlers.items():
         lifecycle.on(event_name, handler)
+    for ds in domain.datasets:
+        opendata.register(ds)
 
 
 def _install(app: Flask, domain: Domain) -> None:

@@ -8,6 +8,9 @@ licence and attribution, and read-only CORS.
   ``X-Attribution`` header; when it is the same for everyone (``public``), any site may read it
   (``Access-Control-Allow-Origin: *``, on GET only) and caches may keep it briefly; otherwise
   (an officer's look at something unpublished) it is private and never cached.
+- :func:`timestamp` writes a time as every download does (ISO 8601, UTC, to the second); ``csv_text`` and
+  ``stream_csv`` take ``guarded`` (the text columns, the only ones the formula guard touches) and
+  ``bom``/``excel`` (the Excel-friendly variant: UTF-8 with a byte order mark).
 - :func:`download_name` gives the dated file name; :func:`attachment` sets ``Content-Disposition``.
 """
 
@@ -17,9 +20,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, request, stream_with_context
@@ -30,6 +33,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: A chunk of a streamed file is sent once it holds about this many characters.
 CHUNK = 16384
 READ_METHODS = frozenset({"GET", "HEAD"})
+#: The UTF-8 byte order mark: Excel reads a CSV that starts with it as UTF-8 (without it, as the local code page).
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -57,13 +62,31 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """CSV text in chunks: the header, then every row with its cells made safe."""
+def timestamp(value: datetime | None) -> str | None:
+    """A time in the downloads: ISO 8601 in UTC to the second (``2026-11-26T10:00:00+00:00``), one precision
+    for every row (a time with microseconds and one without would otherwise differ in length), or None."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.replace(microsecond=0).isoformat()
+
+
+def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], *,
+             guarded: Sequence[bool] | None = None, bom: bool = False) -> Iterator[str]:
+    """CSV text in chunks: the header, then every row with its cells made safe.
+
+    ``guarded`` says which columns are text and get the formula guard (:func:`csv_cell`); without it every
+    text cell does. ``bom`` starts the text with a UTF-8 byte order mark, for Excel."""
     buffer = io.StringIO()
+    if bom:
+        buffer.write(BOM)
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([csv_cell(v) for v in row])
+        if guarded is None:
+            writer.writerow([csv_cell(v) for v in row])
+        else:
+            writer.writerow([csv_cell(v) if g else v for v, g in zip(row, guarded, strict=True)])
         if buffer.tell() > CHUNK:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -71,9 +94,11 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[s
     yield buffer.getvalue()
 
 
-def stream_csv(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
-    """A CSV download, streamed."""
-    response = Response(stream_with_context(csv_text(header, rows)), content_type="text/csv; charset=utf-8")
+def stream_csv(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *,
+               guarded: Sequence[bool] | None = None, excel: bool = False) -> Response:
+    """A CSV download, streamed; ``excel``: with a byte order mark (Excel then reads it as UTF-8)."""
+    response = Response(stream_with_context(csv_text(header, rows, guarded=guarded, bom=excel)),
+                        content_type="text/csv; charset=utf-8")
     return attachment(response, filename)
 
 

@@ -12,7 +12,8 @@ by typing its latitude and longitude, without JavaScript.
   2022 boundaries, good to a few hundred metres: enough to notice a point in the wrong place, never to
   refuse one). :func:`question_point` asks again when a point lies more than :data:`FAR_FROM_WARD_M`
   outside the chosen ward's box, until the person confirms it.
-- :func:`feature` and :func:`stream_geojson` write a FeatureCollection as it is read, in constant memory.
+- :func:`feature` and :func:`stream_geojson` write a FeatureCollection as it is read, in constant memory;
+  :func:`parse_bbox` reads a ``bbox`` filter (``minLon,minLat,maxLon,maxLat``), refusing with a 400 naming it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from flask import Flask, Response, current_app, stream_with_context
 from flask_babel import gettext as _
 
-from civic.errors import RuleViolation
+from civic.errors import DomainError, RuleViolation
 
 #: Metres per degree of latitude (and of longitude at the equator), near enough for a few kilometres.
 M_PER_DEG = 111_320
@@ -158,17 +159,51 @@ def question_point(point: tuple[float, float] | None, ward_name: str, *, confirm
 # GeoJSON ----------------------------------------------------------------------------------------------------
 
 
+class BadBox(DomainError):
+    """A ``bbox`` that is not one: 400, naming the parameter."""
+
+    status_code = 400
+
+
+def parse_bbox(raw: str | None, *, field: str = "bbox") -> Bounds | None:
+    """A bounding box from a query string, in GeoJSON's order (RFC 7946, section 5): ``minLon,minLat,maxLon,maxLat``
+    in degrees (WGS 84); None when not given. Four finite numbers, longitudes from -180 to 180, latitudes from -90
+    to 90, each minimum at most its maximum (a box across the antimeridian is not one Westminster needs);
+    otherwise :class:`BadBox` (400) naming ``field``."""
+    if raw is None or not raw.strip():
+        return None
+    parts = raw.split(",")
+    example = "-0.2,51.5,-0.1,51.55"
+    try:
+        if len(parts) != 4:
+            raise ValueError
+        west, south, east, north = (float(p.strip()) for p in parts)
+    except ValueError:
+        raise BadBox(_("“%(field)s” must be four numbers separated by commas: minLon,minLat,maxLon,maxLat "
+                       "(for example %(example)s).", field=field, example=example), field=field) from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+            -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        raise BadBox(_("“%(field)s” must hold longitudes from -180 to 180 and latitudes from -90 to 90.",
+                       field=field), field=field)
+    if west > east or south > north:
+        raise BadBox(_("“%(field)s” is minLon,minLat,maxLon,maxLat: each minimum must not be above its maximum.",
+                       field=field), field=field)
+    return Bounds(south, west, north, east)
+
+
 def feature(fid: Any, latitude: float, longitude: float, properties: dict[str, Any]) -> dict[str, Any]:
     """A GeoJSON point feature (GeoJSON puts the longitude first)."""
     return {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
             "properties": properties}
 
 
-def geojson_chunks(features: Iterable[dict[str, Any]], *, limit: int | None = None) -> Iterator[str]:
+def geojson_chunks(features: Iterable[dict[str, Any]], *, limit: int | None = None,
+                   meta: dict[str, Any] | None = None) -> Iterator[str]:
     """A FeatureCollection written as it is read, at most ``limit`` features; ``truncated`` says whether there
     were more (the features are read one past the limit to know; a generator is then closed, so that it can
-    close its cursor)."""
-    yield '{"type":"FeatureCollection","features":['
+    close its cursor). ``meta``: foreign members written before the features (the licence, the limit)."""
+    head = {"type": "FeatureCollection", **(meta or {})}
+    yield json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1] + ',"features":['
     truncated, buffer, size = False, [], 0
     items = iter(features)
     for n, item in enumerate(items):
@@ -188,9 +223,11 @@ def geojson_chunks(features: Iterable[dict[str, Any]], *, limit: int | None = No
     yield "".join(buffer)
 
 
-def stream_geojson(features: Iterable[dict[str, Any]], *, limit: int | None = None) -> Response:
+def stream_geojson(features: Iterable[dict[str, Any]], *, limit: int | None = None,
+                   meta: dict[str, Any] | None = None) -> Response:
     """A streamed ``application/geo+json`` response."""
-    return Response(stream_with_context(geojson_chunks(features, limit=limit)), mimetype="application/geo+json")
+    return Response(stream_with_context(geojson_chunks(features, limit=limit, meta=meta)),
+                    mimetype="application/geo+json")
 
 
 # Templates --------------------------------------------------------------------------------------------------

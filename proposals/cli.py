@@ -35,7 +35,8 @@ def export(slug: str, fmt: str, output, base_url: str | None) -> None:
         except NotFound as e:
             raise click.ClickException(f"{e.message} (slug: {slug})") from None
         records = exports.rows(process, Filters())
-        chunks = json_array(records) if fmt == "json" else csv_text(exports.FIELDS, exports.csv_table(records))
+        chunks = (json_array(records) if fmt == "json"
+                  else csv_text(exports.FIELDS, exports.csv_table(records), guarded=exports.GUARDED))
         for chunk in chunks:
             output.write(chunk)
     if output.name != "<stdout>":

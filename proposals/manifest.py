@@ -10,7 +10,7 @@ from proposals import (
     api,
     cli,
     demo,
-    exports,  # noqa: F401 - its download routes are on views.bp
+    exports,  # its download routes are on views.bp
     notices,
     policy,
     search,
@@ -48,5 +48,6 @@ DOMAIN = Domain(
     policy_rules=policy.RULES,
     api_collections=api.COLLECTIONS,
     account_handlers={"transferred": transfers.transfer_supports},
+    datasets=exports.DATASETS,
     seeder=demo.seed,
 )

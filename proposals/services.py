@@ -278,17 +278,21 @@ def withdraw(user: User, proposal: Proposal) -> str:
 GEOJSON_LIMIT = 5000
 
 
-def geojson_features(process: Process, f: Filters) -> Iterator[dict[str, Any]]:
-    """The filtered set's located proposals as GeoJSON features of public fields, read in batches (one query);
-    one more than ``GEOJSON_LIMIT`` at most, so the map kit can say the collection was cut."""
+def geojson_features(process: Process, f: Filters, bbox: maps.Bounds | None = None) -> Iterator[dict[str, Any]]:
+    """The filtered set's located proposals (inside ``bbox``, when given) as GeoJSON features of public fields with
+    absolute addresses, read in batches (one query); one more than ``GEOJSON_LIMIT`` at most, so the map kit can
+    say the collection was cut."""
     where = conditions(process, f)
+    if bbox is not None:
+        where += [Proposal.latitude.between(bbox.south, bbox.north),
+                  Proposal.longitude.between(bbox.west, bbox.east)]
     rows = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.latitude, Proposal.longitude, Proposal.state,
                Proposal.answer_state, Proposal.supports_count, Proposal.comments_count, Ward.name)
         .join(Ward, Ward.id == Proposal.ward_id)
         .where(*where, Proposal.latitude.is_not(None), Proposal.longitude.is_not(None))
         .order_by(Proposal.id).limit(GEOJSON_LIMIT + 1).execution_options(yield_per=500))
-    url = url_for("proposals.show", proposal_id=0)
+    url = url_for("proposals.show", proposal_id=0, _external=True)
     prefix, suffix = url.rsplit("0", 1)
     try:
         for pid, title, lat, lng, state, answer, supports, comments, ward in rows:

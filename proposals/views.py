@@ -18,10 +18,11 @@ from flask_login import current_user, login_required
 from civic import maps, policy
 from civic.comments import services as comments
 from civic.db import db, get_or_404
-from civic.errors import RuleViolation
+from civic.errors import DomainError, RuleViolation
+from civic.exports import OPEN_GOVERNMENT_LICENCE, open_data
 from civic.groups.models import Group
 from civic.spaces import services as spaces
-from civic.web import attempt, digits, form_error, page_arg
+from civic.web import attempt, digits, form_error, json_error, page_arg
 from proposals import coauthors, endorsements, forms, pages, services, supports
 from proposals.answers import ANSWER_LABELS
 from proposals.categories import categories_for
@@ -86,9 +87,18 @@ def index(slug: str):
 
 @bp.get("/processes/<slug>/proposals/map.geojson")
 def geojson(slug: str):
+    """The filtered set's located proposals; ``bbox`` (minLon,minLat,maxLon,maxLat) narrows them to a box (400
+    naming it when it is not one). Open data: the licence in the headers and in the file, read-only CORS."""
     process = spaces.get_visible(current_user, slug)
     _form, f, _categories = _filters(process)
-    return maps.stream_geojson(services.geojson_features(process, f), limit=services.GEOJSON_LIMIT)
+    try:
+        box = maps.parse_bbox(request.args.get("bbox"))
+    except DomainError as e:
+        return json_error(e.message, e.status_code, e.field)
+    limit = services.GEOJSON_LIMIT
+    meta = {"licence": OPEN_GOVERNMENT_LICENCE.as_dict(), "limit": limit}
+    response = maps.stream_geojson(services.geojson_features(process, f, bbox=box), limit=limit, meta=meta)
+    return open_data(response, public=process.is_published)
 
 
 def _visible_proposal(proposal_id: int) -> Proposal:

@@ -36,6 +36,9 @@ GET = {
     "pages.privacy": everyone(200),
     "pages.healthz": everyone(200),
     "pages.upload": everyone(404),  # no such file
+    "opendata.index": everyone(200),
+    "opendata.catalog": everyone(200),
+    "opendata.bulk": everyone(200),
     "accounts.sign_up": GUESTS,
     "accounts.sign_in": GUESTS,
     "accounts.check_email": everyone(200),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+from datetime import datetime
 
 import pytest
 from sqlalchemy import insert
@@ -12,10 +14,12 @@ from sqlalchemy import insert
 from civic.db import db, utcnow
 from proposals import exports
 from proposals.models import Endorsement, Proposal, ProposalCategoryLink, Support
-from tests.factories import ward_named
+from tests.factories import comment, ward_named
 
 FIELDS = ["id", "title", "body", "ward", "categories", "state", "answer_state", "answer_text", "supports_count",
-          "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude"]
+          "comments_count", "endorsements_count", "published_at", "url", "latitude", "longitude",
+          # added at the end (issue #13, item 12): the process and slugs beside names
+          "process", "process_title", "ward_slug", "category_slugs"]
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -72,8 +76,11 @@ def test_csv_holds_the_public_proposals_and_public_fields_only(client, world):
         "id": str(p["sensors"].id), "title": "Air sensors at the school gates", "body": "Measure **NO2** every hour.",
         "ward": "Church Street", "categories": "Air quality; Cycling", "state": "published",
         "answer_state": "accepted", "answer_text": "We will do it this spring.", "supports_count": "1",
-        "comments_count": "0", "endorsements_count": "1", "published_at": p["sensors"].published_at.isoformat(),
-        "url": f"http://civic.test/proposals/{p['sensors'].id}", "latitude": "51.5225", "longitude": "-0.1705"}
+        "comments_count": "0", "endorsements_count": "1",
+        "published_at": p["sensors"].published_at.replace(microsecond=0).isoformat(),
+        "url": f"http://civic.test/proposals/{p['sensors'].id}", "latitude": "51.5225", "longitude": "-0.1705",
+        "process": "cleaner-air", "process_title": "Cleaner air", "ward_slug": "church-street",
+        "category_slugs": "air-quality; cycling"}
     hangars = next(r for r in rows if int(r["id"]) == p["hangars"].id)
     assert hangars["latitude"] == "" and hangars["longitude"] == ""
     for secret in (*PRIVATE, "draft nobody", "Hidden by the moderators", "Withdrawn by its own"):
@@ -181,3 +188,120 @@ def test_the_command_line_export_matches_the_download(app, client, world, tmp_pa
     assert target.read_bytes() == client.get("/processes/cleaner-air/proposals/export.csv").get_data()
     missing = runner.invoke(args=["proposals", "export", "no-such-process"])
     assert missing.exit_code != 0 and "could not find" in missing.output
+
+
+# Site-wide open data and files for spreadsheets and scripts (issue #13, items 10 and 12) ----------------------
+
+
+def unzip(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def test_a_journalist_downloads_everything_from_the_home_page_and_reads_it(app, client, world, make_user,
+                                                                          make_comment, make_process,
+                                                                          make_proposal, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "OPEN_DATA_DIR", str(tmp_path))
+    _process, p = world
+    other = make_process(title="Unpublished plans", slug="unpublished-plans", published=False)
+    secret = make_proposal(other, make_user("resident"), title="Not public yet at all")
+    commenter = make_user("resident", nickname="chris_commenter", display_name="Chris Commenter")
+    said = make_comment(p["sensors"], commenter, body="@everyone come to the meeting")
+    hidden = comment("proposal", p["sensors"].id, commenter, "Hidden words of a comment", hidden_at=utcnow())
+    under_hidden = comment("proposal", p["sensors"].id, commenter, "Reply under the hidden one",
+                           parent_id=hidden.id, depth=1)
+    reply = comment("proposal", p["sensors"].id, commenter, "A reply in the open", parent_id=said.id, depth=1,
+                    alignment=1)
+    comment("proposal", p["draft"].id, commenter, "On a draft nobody sees")
+    comment("proposal", secret.id, commenter, "In an unpublished process")
+
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/open-data"' in home
+    page = client.get("/open-data").get_data(as_text=True)
+    assert 'href="/open-data/civic-open-data.zip"' in page
+    assert 'href="http://civic.test/processes/cleaner-air/proposals/export.csv?excel=1"' in page
+    files = unzip(client.get("/open-data/civic-open-data.zip").get_data())
+    assert "Open Government Licence v3.0" in files["LICENCE.txt"] and "proposals.csv" in files["README.txt"]
+
+    proposals = list(csv.DictReader(io.StringIO(files["proposals.csv"], newline="")))
+    assert [int(r["id"]) for r in proposals] == sorted(p[k].id for k in ("sensors", "hangars", "formula"))
+    assert list(proposals[0]) == FIELDS
+    sensors = proposals[0]
+    assert sensors["process"] == "cleaner-air" and sensors["ward_slug"] == "church-street"
+    assert sensors["category_slugs"] == "air-quality; cycling" and sensors["latitude"] == "51.5225"
+    assert datetime.fromisoformat(sensors["published_at"]).microsecond == 0
+    assert len(sensors["published_at"]) == len("2026-11-26T10:00:00+00:00")
+    assert next(r for r in proposals if int(r["id"]) == p["formula"].id)["title"].startswith("'=HYPERLINK(")
+
+    comments = list(csv.DictReader(io.StringIO(files["proposal-comments.csv"], newline="")))
+    assert [int(c["id"]) for c in comments] == [said.id, reply.id]
+    first, second = comments
+    assert first["body"] == "'@everyone come to the meeting"  # the guard: text columns only
+    assert first["parent_id"] == "" and first["proposal_id"] == str(p["sensors"].id)
+    assert first["url"] == f"http://civic.test/proposals/{p['sensors'].id}#comment-{said.id}"
+    assert second["parent_id"] == str(said.id) and second["alignment"] == "in_favour" and second["depth"] == "1"
+    everything = "".join(files.values())
+    for secret_text in (*PRIVATE, "chris_commenter", "Chris Commenter", "Hidden words", under_hidden.body,
+                        "draft nobody", "Not public yet", "unpublished process"):
+        assert secret_text not in everything, secret_text
+
+
+def test_the_excel_variant_is_the_same_csv_with_a_byte_order_mark(client, world):
+    plain = client.get("/processes/cleaner-air/proposals/export.csv")
+    excel = client.get("/processes/cleaner-air/proposals/export.csv?excel=1")
+    assert excel.status_code == 200 and excel.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'rel="license"' in excel.headers["Link"] and excel.headers["X-Attribution"]
+    assert excel.headers["Content-Disposition"].startswith('attachment; filename="cleaner-air-proposals-excel-')
+    assert excel.get_data().startswith(b"\xef\xbb\xbf") and not plain.get_data().startswith(b"\xef\xbb\xbf")
+    assert excel.get_data()[3:] == plain.get_data()
+    rows = list(csv.DictReader(io.StringIO(excel.get_data().decode("utf-8-sig"), newline="")))
+    assert list(rows[0]) == FIELDS
+
+
+def test_the_dictionary_names_every_column_of_the_downloads(client, world):
+    page = client.get("/open-data").get_data(as_text=True)
+    for name in FIELDS:
+        assert f"<code>{name}</code>" in page, name
+    assert list(exports.FIELDS) == FIELDS
+
+
+# GeoJSON documented and complete (issue #13, item 13) ---------------------------------------------------------
+
+
+def test_geojson_carries_its_licence_cors_and_absolute_addresses(client, client_as, world, make_process):
+    _process, p = world
+    response = client.get("/processes/cleaner-air/proposals/map.geojson")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    assert 'rel="license"' in response.headers["Link"] and "open-government-licence" in response.headers["Link"]
+    assert response.headers["X-Attribution"].startswith("Contains public sector information")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.get_json()
+    assert data["licence"]["name"] == "Open Government Licence v3.0" and data["limit"] == 5000
+    assert data["truncated"] is False
+    [feature] = data["features"]
+    assert feature["properties"]["url"] == f"http://civic.test/proposals/{p['sensors'].id}"
+    make_process(slug="unpublished-map", published=False)
+    officer, _user = client_as("officer")
+    private = officer.get("/processes/unpublished-map/proposals/map.geojson")
+    assert private.status_code == 200 and "Access-Control-Allow-Origin" not in private.headers
+    assert private.headers["Cache-Control"] == "private, no-store"
+
+
+def test_geojson_bbox_narrows_to_a_box_and_refuses_one_that_is_not(client, world, make_proposal, make_user):
+    process, p = world
+    pimlico = make_proposal(process, make_user("resident"), title="A bench in Pimlico", ward="Pimlico South",
+                            latitude=51.487, longitude=-0.1375)
+    url = "/processes/cleaner-air/proposals/map.geojson"
+    everything = client.get(url).get_json()["features"]
+    assert sorted(f["id"] for f in everything) == sorted([p["sensors"].id, pimlico.id])
+    north = client.get(f"{url}?bbox=-0.2,51.5,-0.1,51.55").get_json()["features"]
+    assert [f["id"] for f in north] == [p["sensors"].id]
+    south = client.get(f"{url}?bbox=-0.15, 51.48, -0.13, 51.49").get_json()["features"]
+    assert [f["id"] for f in south] == [pimlico.id]
+    assert client.get(f"{url}?bbox=").get_json()["features"] == everything  # empty: no box
+    for bad in ("1,2,3", "a,b,c,d", "-0.1,51.5,-0.2,51.55", "-0.2,51.55,-0.1,51.5", "0,91,1,92", "nan,0,1,1",
+                "-0.2,51.5,-0.1,51.55,3", "inf,0,1,1"):
+        response = client.get(f"{url}?bbox={bad}")
+        assert response.status_code == 400, bad
+        body = response.get_json()
+        assert body["field"] == "bbox" and "bbox" in body["error"] and body["status"] == 400, bad

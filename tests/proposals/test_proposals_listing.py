@@ -138,7 +138,7 @@ def test_geojson_has_the_filtered_located_proposals_with_public_fields_only(clie
     data = client.get(f"/processes/{process.slug}/proposals/map.geojson?category=trees").get_json()
     [feature] = data["features"]
     assert feature["geometry"] == {"type": "Point", "coordinates": [-0.17, 51.5226]}
-    assert feature["properties"]["url"] == f"/proposals/{located.id}"
+    assert feature["properties"]["url"] == f"http://civic.test/proposals/{located.id}"  # absolute (#13)
     assert feature["properties"]["supports_count"] == 4
     assert feature["properties"]["ward"] == "Church Street"
     text = response.text
