@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
@@ -41,12 +42,21 @@ PER_PAGE = 20
 PER_PAGE_MAX = 100
 WRITE_LIMIT = "60 per minute"
 READ_METHODS = frozenset({"GET", "HEAD"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class NotSignedIn(DomainError):
     """A write (or ``/me``) without a token or a signed-in session: 401."""
 
     status_code = 401
+    code = "not_signed_in"
+
+
+class UnsupportedMediaType(DomainError):
+    """A body of a type the API does not read (neither JSON nor a web form): 415."""
+
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class BadInput(DomainError):
@@ -56,7 +66,7 @@ class BadInput(DomainError):
 
 
 def _not_signed_in(error: NotSignedIn):
-    response, status = json_error(error.message, 401, error.field)
+    response, status = json_error(error.message, 401, error.field, code=error.code)
     response.headers["WWW-Authenticate"] = 'Bearer realm="civic"'
     return response, status
 
@@ -173,7 +183,10 @@ def paging(default_per_page: int = PER_PAGE) -> tuple[int, int]:
 
 
 def payload() -> MultiDict | dict[str, Any]:
-    """The body: a JSON object, or form fields."""
+    """The body: a JSON object, or form fields; a body of another type is a 415 (:class:`UnsupportedMediaType`)."""
+    if request.mimetype not in FORM_TYPES and not request.is_json and (request.content_length or request.data):
+        raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json) or as form fields, "
+                                     "not as “%(type)s”.", type=request.mimetype or "no type"))
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
