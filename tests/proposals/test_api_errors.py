@@ -8,12 +8,7 @@ from sqlalchemy import func, select
 
 from civic.comments.models import Comment
 from civic.db import db
-from tests.proposals.test_api_auth import (  # noqa: F401 (fixtures)
-    bearer,
-    limits_on,
-    open_proposal,
-    token_for,
-)
+from tests.proposals.test_api_auth import bearer, token_for
 
 
 def comments_on(proposal) -> int:
