@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from civic import registries
+from civic import idempotency, registries
 from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
@@ -89,7 +89,9 @@ def blueprint(name: str, import_name: str) -> Blueprint:
 def setup(bp: Blueprint) -> None:
     """Give an existing ``/api/v1`` blueprint what :func:`blueprint` gives a new one."""
     protect_api(bp)
+    bp.before_request(idempotency.before_request)  # after the authentication protect_api adds
     bp.register_error_handler(NotSignedIn, _not_signed_in)
+    bp.after_request(idempotency.after_request)
     bp.after_request(_read_only_cors)
 
 
@@ -235,6 +237,7 @@ def slice_page(items: Sequence[Any], page: int, per_page: int) -> list[Any]:
 
 
 bp = blueprint("api", __name__)
+idempotency.register()  # the scheduled task that forgets expired Idempotency-Keys
 
 
 @bp.get("/")
