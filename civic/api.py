@@ -3,7 +3,10 @@
 A domain's API module makes its blueprint with :func:`blueprint` and reads the request with the helpers here,
 so every collection answers in the same shapes (documented in ``docs/api.md``):
 
-- Errors are JSON: ``{"error": message, "status": n, "field": name}`` (``field`` when one input is at fault).
+- Errors are JSON: ``{"error": message, "status": n, "code": machine_code, "field": name}`` (``field`` when one
+  input is at fault; ``code`` from :mod:`civic.errors`: a service's refusal naming a field is 422
+  ``validation_failed``, one naming none 409 ``conflict``). A body neither JSON nor a form is 415.
+- ``Idempotency-Key`` on a POST makes it safe to retry (:mod:`civic.idempotency`, hooked in by :func:`setup`).
   Malformed input is :class:`BadInput` (400, naming the field); :func:`require_user` raises
   :class:`NotSignedIn` (401, with ``WWW-Authenticate``); a service's ``DomainError`` keeps its status.
 - Lists are pages built by :func:`envelope`: ``{"items", "page", "per_page", "total", "next"}``; ``next`` is
