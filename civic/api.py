@@ -3,7 +3,10 @@
 A domain's API module makes its blueprint with :func:`blueprint` and reads the request with the helpers here,
 so every collection answers in the same shapes (documented in ``docs/api.md``):
 
-- Errors are JSON: ``{"error": message, "status": n, "field": name}`` (``field`` when one input is at fault).
+- Errors are JSON: ``{"error": message, "status": n, "code": machine_code, "field": name}`` (``field`` when one
+  input is at fault; ``code`` from :mod:`civic.errors`: a service's refusal naming a field is 422
+  ``validation_failed``, one naming none 409 ``conflict``). A body neither JSON nor a form is 415.
+- ``Idempotency-Key`` on a POST makes it safe to retry (:mod:`civic.idempotency`, hooked in by :func:`setup`).
   Malformed input is :class:`BadInput` (400, naming the field); :func:`require_user` raises
   :class:`NotSignedIn` (401, with ``WWW-Authenticate``); a service's ``DomainError`` keeps its status.
 - Lists are pages built by :func:`envelope`: ``{"items", "page", "per_page", "total", "next"}``; ``next`` is
@@ -26,12 +29,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from civic import registries
+from civic import idempotency, registries
 from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
@@ -46,12 +50,21 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 #: What a cross-site script may send on a public read (its preflight is answered for these alone).
 CORS_REQUEST_HEADERS = frozenset({"if-none-match", "if-modified-since", "accept", "accept-language"})
 CURSOR_SALT = "civic.api.cursor"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class NotSignedIn(DomainError):
     """A write (or ``/me``) without a token or a signed-in session: 401."""
 
     status_code = 401
+    code = "not_signed_in"
+
+
+class UnsupportedMediaType(DomainError):
+    """A body of a type the API does not read (neither JSON nor a web form): 415."""
+
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 class BadInput(DomainError):
@@ -61,7 +74,7 @@ class BadInput(DomainError):
 
 
 def _not_signed_in(error: NotSignedIn):
-    response, status = json_error(error.message, 401, error.field)
+    response, status = json_error(error.message, 401, error.field, code=error.code)
     response.headers["WWW-Authenticate"] = 'Bearer realm="civic"'
     return response, status
 
@@ -135,7 +148,9 @@ def blueprint(name: str, import_name: str) -> Blueprint:
 def setup(bp: Blueprint) -> None:
     """Give an existing ``/api/v1`` blueprint what :func:`blueprint` gives a new one."""
     protect_api(bp)
+    bp.before_request(idempotency.before_request)  # after the authentication protect_api adds
     bp.register_error_handler(NotSignedIn, _not_signed_in)
+    bp.after_request(idempotency.after_request)
     bp.after_request(_read_only_cors)
     bp.after_request(_conditional)  # runs first (Flask runs after_request functions in reverse)
 
@@ -230,7 +245,10 @@ def paging(default_per_page: int = PER_PAGE) -> tuple[int, int]:
 
 
 def payload() -> MultiDict | dict[str, Any]:
-    """The body: a JSON object, or form fields."""
+    """The body: a JSON object, or form fields; a body of another type is a 415 (:class:`UnsupportedMediaType`)."""
+    if request.mimetype not in FORM_TYPES and not request.is_json and (request.content_length or request.data):
+        raise UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json) or as form fields, "
+                                     "not as “%(type)s”.", type=request.mimetype or "no type"))
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
@@ -437,6 +455,7 @@ def slice_page(items: Sequence[Any], page: int, per_page: int) -> list[Any]:
 
 
 bp = blueprint("api", __name__)
+idempotency.register()  # the scheduled task that forgets expired Idempotency-Keys
 
 
 @bp.get("/")

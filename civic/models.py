@@ -4,6 +4,7 @@ from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, U
 from civic.audit import AuditEntry
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
+from civic.idempotency import IdempotencyKey
 from civic.jobs.models import JobFailure
 from civic.moderation.models import Appeal, Block, Moderation, Report
 from civic.notifications.models import (
@@ -22,7 +23,7 @@ from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, Pro
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "ScheduledTask", "SearchQueue",
+    "IdempotencyKey", "ScheduledTask", "SearchQueue",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",

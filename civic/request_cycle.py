@@ -35,7 +35,7 @@ from werkzeug.utils import cached_property
 from civic import api, policy, resources
 from civic.accounts import roles
 from civic.db import db
-from civic.errors import DomainError
+from civic.errors import DomainError, api_status
 from civic.groups.services import is_organiser
 from civic.text import render_markdown
 from civic.web import MAX_ID, json_error, link_args, wants_json
@@ -202,22 +202,36 @@ def init_app(app: Flask) -> None:
             h.setdefault("Cache-Control", "private, no-store")
         return response
 
+    # Run last of all (Flask runs after_request functions in reverse order, and the rate limiter's was added
+    # before this one): the limiter puts Retry-After on every limited response; a success must not carry it.
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_only_on_refusals)
+
     @app.teardown_request
     def _rollback_on_exception(exc: BaseException | None) -> None:
         if exc is not None:
             db.session.rollback()
 
-    def _error_page(status: int, title: str, message: str):
-        if wants_json():
-            return json_error(message, status)
-        return render_template("errors/error.html", status=status, title=title, message=message), status
+    def _error_page(status: int, title: str, message: str, *, code: str | None = None,
+                    field: str | None = None, headers: dict[str, str] | None = None):
+        if machine_readable():
+            response, _status = json_error(message, status, field, code=code)
+        else:
+            response = app.make_response((render_template("errors/error.html", status=status, title=title,
+                                                           message=message), status))
+        for name, value in (headers or {}).items():
+            response.headers[name] = value
+        if status == 429 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response, status
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
-        if wants_json():
-            return json_error(error.message, error.status_code, error.field)
+        status, code = error.status_code, error.code
+        if request.path.startswith(api.PREFIX + "/"):
+            status, code = api_status(error)  # a refused field is 422 on the API (civic/errors.py)
         titles = {403: "You cannot do that", 404: "Page not found", 429: "Too many attempts"}
-        return _error_page(error.status_code, titles.get(error.status_code, "That did not work"), error.message)
+        return _error_page(status, titles.get(status, "That did not work"), error.message, code=code,
+                           field=error.field)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
@@ -239,7 +253,9 @@ def init_app(app: Flask) -> None:
             429: ("Too many requests", "You have made too many requests. Please wait a minute and try again."),
         }
         title, message = messages.get(status, ("That did not work", error.description or ""))
-        return _error_page(status, title, message)
+        # 405 says which methods the address takes (Allow); a refusal's own Retry-After is kept.
+        kept = {k: v for k, v in error.get_headers() if k in ("Allow", "Retry-After")}
+        return _error_page(status, title, message, headers=kept)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
@@ -274,6 +290,24 @@ def init_app(app: Flask) -> None:
             "areas": resources.areas,
             "site_name": app.config["SITE_NAME"],
         }
+
+
+#: Seconds a refused client waits when the refusal does not say (a 429 without the limiter's own figure).
+RETRY_AFTER = 60
+
+#: A download read by programs (an export): its errors are JSON, as the API's are.
+DOWNLOAD_SUFFIXES = (".csv", ".json", ".geojson", ".zip")
+
+
+def machine_readable() -> bool:
+    """Should an error be JSON? On the API, for a client that asks for JSON, and on a download."""
+    return wants_json() or request.path.endswith(DOWNLOAD_SUFFIXES)
+
+
+def _retry_after_only_on_refusals(response: Response) -> Response:
+    if response.status_code < 400:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def _role_labels(user) -> list[str]:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, flash, jsonify, request
 
-from civic.errors import DomainError, RuleViolation
+from civic.errors import DomainError, RuleViolation, status_code_name
 
 
 def wants_json() -> bool:
@@ -22,8 +22,11 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json" and not request.accept_mimetypes.accept_html)
 
 
-def json_error(message: str, status: int, field: str | None = None, **extra) -> tuple[Response, int]:
-    body: dict = {"error": message, "status": status}
+def json_error(message: str, status: int, field: str | None = None, *, code: str | None = None,
+               **extra) -> tuple[Response, int]:
+    """A JSON error: the message for a person, the status, a stable machine ``code`` (by default the status's,
+    :data:`civic.errors.STATUS_CODES`) and the ``field`` at fault when one is."""
+    body: dict = {"error": message, "status": status, "code": code or status_code_name(status)}
     if field:
         body["field"] = field
     body.update(extra)

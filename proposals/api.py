@@ -175,8 +175,19 @@ def _support_state(user: Any, proposal: Proposal) -> dict[str, Any]:
     return state
 
 
-def _comment_json(node: comments.Node) -> dict[str, Any]:
-    return node.as_dict()
+def _comment_json(node: comments.Node, page_url: str) -> dict[str, Any]:
+    """A comment with its own ``url`` (the proposal's page at the comment), its replies likewise."""
+    return _with_urls(node.as_dict(), page_url)
+
+
+def _with_urls(data: dict[str, Any], page_url: str) -> dict[str, Any]:
+    data["url"] = f"{page_url}#comment-{data['id']}"
+    data["replies"] = [_with_urls(r, page_url) for r in data["replies"]]
+    return data
+
+
+def _page_url(proposal: Proposal) -> str:
+    return url_for("proposals.show", proposal_id=proposal.id, _external=True)
 
 
 # Processes --------------------------------------------------------------------------------------------------
@@ -291,7 +302,9 @@ def support(proposal_id: int):
     added = supports.support(user, proposal)
     body = {"supported": True, "added": added, "counted": supports.support_counts(user, proposal),
             "supports_count": proposal.supports_count}
-    return jsonify(body), 201 if added else 200
+    if not added:
+        return jsonify(body), 200
+    return jsonify(body), 201, {"Location": url_for(".support", proposal_id=proposal.id, _external=True)}
 
 
 @bp.delete("/proposals/<int:proposal_id>/support")
@@ -327,10 +340,12 @@ def proposal_comments(proposal_id: int):
     if cursor is not None:
         kpage = keyset(keyset_list(roots, key=lambda n: n.comment.id), cursor, per_page,
                        key=lambda n: n.comment.id)
-        kpage.items = [_comment_json(n) for n in kpage.items]
+        page_url = _page_url(proposal)
+        kpage.items = [_comment_json(n, page_url) for n in kpage.items]
         return listed(keyset_envelope(kpage, per_page, total=len(roots), **extra))
     pages = max(1, math.ceil(len(roots) / per_page))
-    items = [_comment_json(n) for n in api.slice_page(roots, page, per_page)] if page <= pages else []
+    page_url = _page_url(proposal)
+    items = [_comment_json(n, page_url) for n in api.slice_page(roots, page, per_page)] if page <= pages else []
     return listed(envelope(items, page, per_page, len(roots), **extra))
 
 
@@ -363,7 +378,8 @@ def post_comment(proposal_id: int):
     else:
         parent = _parent(user, proposal, parent_id)
         comment = comments.reply(user, parent, body or "", alignment)
-    return jsonify(_comment_json(comments.Node(comment))), 201
+    data = _comment_json(comments.Node(comment), _page_url(proposal))
+    return jsonify(data), 201, {"Location": data["url"]}
 
 
 def _parent(user: Any, proposal: Proposal, raw: Any):

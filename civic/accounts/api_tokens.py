@@ -167,10 +167,10 @@ def _authenticate_api_request():
     if header:
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            return json_error("Send your token as “Authorization: Bearer civic_...”.", 401, "Authorization")
+            return _token_refused("Send your token as “Authorization: Bearer civic_...”.", "invalid_request")
         user = authenticate(raw.strip())
         if user is None:
-            return json_error("This access token is not valid: it may have been revoked.", 401, "Authorization")
+            return _token_refused("This access token is not valid: it may have been revoked.", "invalid_token")
         g._login_user = user  # Flask-Login's current user for this request only; no session is written
         g.api_auth = "token"
         return None
@@ -184,6 +184,13 @@ def _authenticate_api_request():
                                   "token in an X-CSRFToken header (or use a personal access token).",
                                   400, "X-CSRFToken")
     return None
+
+
+def _token_refused(message: str, code: str):
+    """401 for a malformed or unknown token, with the RFC 6750 ``error`` a client acts on (docs/api.md)."""
+    response, status = json_error(message, 401, "Authorization", code=code)
+    response.headers["WWW-Authenticate"] = f'Bearer realm="civic", error="{code}"'
+    return response, status
 
 
 def api_user() -> User | None:

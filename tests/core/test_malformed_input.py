@@ -235,7 +235,7 @@ def test_json_sent_to_a_page_is_refused_with_a_reason(client_as):
                            headers={"Accept": "application/json"})
     assert response.status_code == 415
     assert response.get_json() == {"error": "This address takes a web form, not JSON. The API is at /api/v1/.",
-                                   "status": 415}
+                                   "status": 415, "code": "unsupported_media_type"}
 
 
 @pytest.mark.parametrize(("body", "problem"), [

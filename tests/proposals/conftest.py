@@ -16,7 +16,9 @@ moderation, search and notifications), on the factories of ``tests/proposals/fac
 from __future__ import annotations
 
 import pytest
+from flask import Flask
 
+from civic.extensions import limiter
 from tests import factories as core
 from tests.conftest import handed
 from tests.factories import ward_named
@@ -60,3 +62,25 @@ def png_bytes():
         return out.getvalue()
 
     return make
+
+
+@pytest.fixture
+def open_proposal(make_process, make_proposal, make_user):
+    """A published proposal in a process whose phase allows everything."""
+    process = make_process()
+    return make_proposal(process, make_user("resident"))
+
+
+@pytest.fixture
+def limits_on(app):
+    """Rate limits on, with fresh in-memory counters (the test app runs with them off).
+
+    The limiter is one object for the process: configuring it through a throwaway app turns it on for the
+    test app's decorated routes too, without adding hooks to an app that has already served requests."""
+    other = Flask("limits-on")
+    other.config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    limiter.init_app(other)
+    limiter.reset()
+    yield
+    limiter.reset()
+    limiter.enabled = False

@@ -331,10 +331,10 @@ def test_comment_reply_and_read_the_thread(client, make_user, world):
 
 
 @pytest.mark.parametrize(("payload", "status", "field"), [
-    ({"body": "   "}, 409, "body"),
-    ({"body": "x" * 5001}, 409, "body"),
+    ({"body": "   "}, 422, "body"),
+    ({"body": "x" * 5001}, 422, "body"),
     ({"body": 42}, 400, "body"),
-    ({"body": "Fine words", "alignment": "sideways"}, 409, "alignment"),
+    ({"body": "Fine words", "alignment": "sideways"}, 422, "alignment"),
     ({"body": "Fine words", "alignment": [1]}, 400, "alignment"),
     ({"body": "Fine words", "parent_id": "abc"}, 400, "parent_id"),
     ({"body": "Fine words", "parent_id": 999999}, 400, "parent_id"),

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from civic.accounts import api_tokens
 from civic.accounts.models import ApiToken
 from civic.db import db, utcnow
-from civic.extensions import limiter
 from proposals.models import Support
 from tests.factories import PASSWORD
 
@@ -35,12 +33,6 @@ def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = True
     yield
     app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture
-def open_proposal(make_process, make_proposal, make_user):
-    process = make_process()
-    return make_proposal(process, make_user("resident"))
 
 
 def test_a_token_signs_the_request_in_and_notes_its_use(client, make_user):
@@ -144,25 +136,6 @@ def test_html_pages_ignore_bearer_tokens(client, make_user):
     user = make_user("resident")
     response = client.get("/account", headers=bearer(token_for(user)))
     assert response.status_code == 302 and "/sign-in" in response.location
-
-
-@pytest.fixture
-def limits_on(app):
-    """Rate limits on, with fresh in-memory counters (the test app runs with them off).
-
-    The limiter is one object for the process: configuring it through a throwaway app turns it on for the
-    test app's decorated routes too, without adding hooks to an app that has already served requests."""
-    limiter.init_app(_throwaway())
-    limiter.reset()
-    yield
-    limiter.reset()
-    limiter.enabled = False
-
-
-def _throwaway():
-    other = Flask("limits-on")
-    other.config.update(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
-    return other
 
 
 def test_writes_are_rate_limited_per_person(client, make_user, open_proposal, limits_on):
