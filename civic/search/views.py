@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from civic import api as api_kit
+from civic import openapi
 from civic.accounts.api_tokens import api_user
 from civic.extensions import limiter
 from civic.search import services
@@ -63,6 +64,23 @@ def index():
 
 
 @api.get("/search")
+@openapi.operation(
+    "Search everything public", description="One search over every registered type; the list envelope, with "
+    "the counts per type. `results` and `pages` repeat `items` and the number of pages (kept for older clients).",
+    parameters=[openapi.query("q", "The words (at most 200 characters are used).", {"type": "string",
+                                                                                    "maxLength": 400}),
+                openapi.query("type", "One type, e.g. proposal or group."),
+                openapi.query("ward", "A ward's slug."), openapi.query("programme", "A programme's slug."),
+                openapi.query("state", "A state of the chosen type."),
+                openapi.query("date_from", "From this day.", {"type": "string", "format": "date"}),
+                openapi.query("date_to", "To this day.", {"type": "string", "format": "date"}),
+                *openapi.paging()],
+    responses={200: openapi.page_of(openapi.ref("SearchResult"), query={"type": "string"},
+                                    filters={"type": "object"}, counts={"type": "object"},
+                                    total_is_lower_bound={"type": "boolean"}, pages={"type": "integer"},
+                                    results={"type": "array", "items": openapi.ref("SearchResult")},
+                                    messages={"type": "array", "items": {"type": "string"}})},
+    errors=(429, 503), tags=["search"])
 @limiter.limit(LIMIT)
 def search_json():
     _form, params, problems = _read_form()
