@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,7 +34,7 @@ from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
 from civic.extensions import limiter
-from civic.web import MAX_ID, digits, json_error
+from civic.web import MAX_ID, digits, iso_time, json_error
 
 PREFIX = "/api/v1"
 PER_PAGE = 20
@@ -184,13 +184,8 @@ def payload() -> MultiDict | dict[str, Any]:
 
 def iso(value: datetime | date | None) -> str | None:
     """A time as ISO 8601 in UTC to the second with a ``Z`` (``2026-11-26T10:00:00Z``), a date as
-    ``2026-11-26``, or None: one precision everywhere in the API (a naive time is taken as UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value.isoformat()
+    ``2026-11-26``, or None: one precision everywhere in the API (:func:`civic.web.iso_time`)."""
+    return iso_time(value)
 
 
 # Answering --------------------------------------------------------------------------------------------------

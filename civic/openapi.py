@@ -45,7 +45,8 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 URL = {"type": "string", "format": "uri"}
-TIME = {"type": "string", "format": "date-time", "description": "UTC, to the second: 2026-11-26T10:00:00Z"}
+TIME = {"type": "string", "format": "date-time", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$",
+        "description": "UTC, to the second: 2026-11-26T10:00:00Z"}
 SLUG_NAME = obj(("slug", "name"), slug=STRING, name=STRING)
 
 SCHEMAS: dict[str, dict[str, Any]] = {

@@ -23,12 +23,12 @@ from flask import jsonify, request, url_for
 from sqlalchemy.orm import joinedload, lazyload
 
 from civic import api, openapi
-from civic.openapi import json_body, page_of, query, ref
 from civic.accounts.api_tokens import api_user
 from civic.api import BadInput, choice_arg, envelope, int_arg, iso, paging, payload, require_user, write_limit
 from civic.comments import services as comments
 from civic.db import db, paginate
 from civic.errors import NotFound
+from civic.openapi import json_body, page_of, query, ref
 from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process

@@ -87,9 +87,17 @@ def search_json():
     if problems:
         name, message = problems[0]
         return json_error(message, 400, name)
+    # The API's paging: 400 naming "page" or "per_page" (1 to 100) for a value it cannot take, and an empty
+    # page past the last one (the search page shows the last page instead, with a note).
+    params.page, params.per_page = api_kit.paging()
+    params.past_the_end = "empty"
     page = services.search(api_user(), params)
     if page.unavailable:
         response, status = json_error(services.UNAVAILABLE, 503)
         response.headers["Retry-After"] = "60"
         return response, status
-    return jsonify(page.as_dict())
+    body = page.as_dict()
+    asked = params.page
+    body.update({"items": body["results"], "page": asked, "next": api_kit.page_url(asked + 1)
+                 if asked < page.pages else None})
+    return jsonify(body)
