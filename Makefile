@@ -6,6 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
+# scripts/vendor-assets.sh writes every front-end library; its last file (the API reference's Swagger UI)
+# stands for the set
+VENDORED := static/vendor/swagger-ui/swagger-ui-bundle.js
 
 .PHONY: run test install assets install-test lint test-sqlite test-postgres test-browser bench clean
 
@@ -17,15 +20,15 @@ $(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed setup.cfg static/vendor/leaflet/leaflet.js
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg $(VENDORED)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
 ## front-end libraries from npm into static/vendor (never from a CDN at run time)
-static/vendor/leaflet/leaflet.js: package.json package-lock.json scripts/vendor-assets.sh
+$(VENDORED): package.json package-lock.json scripts/vendor-assets.sh
 	scripts/vendor-assets.sh
 
-assets: static/vendor/leaflet/leaflet.js
+assets: $(VENDORED)
 
 install: $(VENV)/.installed assets
 install-test: $(VENV)/.installed-test

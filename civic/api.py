@@ -28,19 +28,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from civic import idempotency, registries
+from civic import idempotency, openapi, registries
 from civic.accounts.api_tokens import api_user, protect_api
 from civic.errors import DomainError
 from civic.exports import OPEN_GOVERNMENT_LICENCE
 from civic.extensions import limiter
-from civic.web import MAX_ID, digits, json_error
+from civic.web import MAX_ID, digits, iso_time, json_error
 
 PREFIX = "/api/v1"
 PER_PAGE = 20
@@ -258,8 +258,9 @@ def payload() -> MultiDict | dict[str, Any]:
 
 
 def iso(value: datetime | date | None) -> str | None:
-    """A time as ISO 8601 (times are UTC), or None."""
-    return value.isoformat() if value is not None else None
+    """A time as ISO 8601 in UTC to the second with a ``Z`` (``2026-11-26T10:00:00Z``), a date as
+    ``2026-11-26``, or None: one precision everywhere in the API (:func:`civic.web.iso_time`)."""
+    return iso_time(value)
 
 
 def order_arg(choices: Sequence[str], default: str | None = None) -> str | None:
@@ -459,6 +460,9 @@ idempotency.register()  # the scheduled task that forgets expired Idempotency-Ke
 
 
 @bp.get("/")
+@openapi.operation("Where to start", description="Every collection with its address, this reference, the licence "
+                   "of the open data, and who you are signed in as.", responses={200: openapi.ref("Index")},
+                   tags=["index"])
 def index():
     """Where to start: every collection, the licence of the open data, and who you are signed in as."""
     user = api_user()
@@ -475,16 +479,36 @@ def index():
     body.update({
         "collections": listed,
         "me": url_for(".me", _external=True),
-        "documentation": "docs/api.md in the Civic source code",
+        "documentation": url_for(".reference", _external=True),
+        "openapi": url_for(".openapi_json", _external=True),
         "open_data_licence": {"name": OPEN_GOVERNMENT_LICENCE.name, "url": OPEN_GOVERNMENT_LICENCE.url},
     })
     return jsonify(body)
 
 
 @bp.get("/me")
+@openapi.operation("The signed-in person", description="For checking a token; never an email address.",
+                   responses={200: openapi.ref("Me")}, sign_in=True, tags=["index"])
 def me():
     """The signed-in person (for checking a token); never their email address."""
     user = require_user()
     return jsonify({"nickname": user.nickname, "name": user.public_name, "verified": user.is_verified,
                     "ward": user.ward.name if user.ward else None,
                     "profile_url": url_for("accounts.profile", nickname=user.nickname, _external=True)})
+
+
+@bp.get("/openapi.json")
+@openapi.operation("This API's OpenAPI 3.1 description", description="Generated from the code: every route "
+                   "under /api/v1.", responses={200: {"type": "object", "required": ["openapi", "paths"]}},
+                   tags=["index"])
+def openapi_json():
+    """The OpenAPI 3.1 description of every route under ``/api/v1`` (generated from the code by apispec)."""
+    return jsonify(openapi.build(current_app, server=request.host_url.rstrip("/")))
+
+
+@bp.get("/docs")
+@openapi.operation("The browsable reference", description="An HTML page that reads /api/v1/openapi.json.",
+                   responses={200: "The reference page (HTML)."}, tags=["index"], content_type="text/html")
+def reference():
+    """The reference page: the vendored viewer reading ``openapi.json`` (no CDN, no inline script)."""
+    return render_template("api/reference.html")

@@ -63,12 +63,12 @@ def csv_cell(value: Any) -> Any:
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """A time in the downloads: ISO 8601 in UTC to the second (``2026-11-26T10:00:00+00:00``), one precision
+    """A time in the downloads: ISO 8601 in UTC to the second (``2026-11-26T10:00:00Z``, as the API), one precision
     for every row (a time with microseconds and one without would otherwise differ in length), or None."""
     if value is None:
         return None
     value = value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return value.replace(microsecond=0).isoformat()
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], *,

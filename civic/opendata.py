@@ -49,7 +49,7 @@ TYPES = {
     "integer": _l("a whole number"),
     "number": _l("a decimal number (a point, never a comma)"),
     "text": _l("text (UTF-8); the formula guard applies"),
-    "datetime": _l("ISO 8601 in UTC, to the second: 2026-11-26T10:00:00+00:00"),
+    "datetime": _l("ISO 8601 in UTC, to the second: 2026-11-26T10:00:00Z"),
     "url": _l("an absolute address"),
     "list": _l("several values joined with “; ”; the formula guard applies"),
 }

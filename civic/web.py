@@ -9,12 +9,24 @@ It imports nothing of the core's packages but the errors, so every package may i
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, flash, jsonify, request
 
 from civic.errors import DomainError, RuleViolation, status_code_name
+
+
+def iso_time(value: datetime | date | None) -> str | None:
+    """A time as the API writes every time: ISO 8601 in UTC to the second with a ``Z``
+    (``2026-11-26T10:00:00Z``; a naive time is taken as UTC); a date as ``2026-11-26``; None as None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
 
 
 def wants_json() -> bool:

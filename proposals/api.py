@@ -23,7 +23,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from civic import api
+from civic import api, openapi
 from civic.accounts.api_tokens import api_user
 from civic.api import (
     BadInput,
@@ -48,6 +48,7 @@ from civic.api import (
 from civic.comments import services as comments
 from civic.db import db, paginate
 from civic.errors import NotFound
+from civic.openapi import json_body, page_of, query, ref
 from civic.spaces import phases as phase_actions
 from civic.spaces import services as spaces
 from civic.spaces.models import Phase, Process, Programme, Ward
@@ -68,6 +69,31 @@ COMMENTS_PER_PAGE = 50
 #: The list page's orders, and ``id`` (oldest first by id: the order cursors follow).
 API_ORDERS = (*proposal_listing.ORDERS, "id")
 ALIGNMENT_WORDS = {"in_favour": 1, "neutral": 0, "against": -1}
+
+# The OpenAPI description's parts (civic/openapi.py): the parameters and bodies of these routes.
+_SLUG = {"type": "string", "pattern": "^[a-z0-9-]+$", "maxLength": 100}
+_PROCESS_FILTERS = [
+    query("status", "active, upcoming or past.", {"enum": list(spaces.STATUSES)}),
+    query("programme", "A programme's slug, e.g. cleantech-city.", _SLUG),
+    query("ward", "A ward's slug, e.g. church-street: its processes and the whole city's.", _SLUG),
+]
+_PROPOSAL_FILTERS = [
+    query("q", "Words in the title or description."),
+    query("ward", "A ward of the process: its slug or id.", _SLUG),
+    query("state", "The answer's state, or withdrawn.", {"enum": list(proposal_listing.STATE_FILTERS)}),
+    query("category", "A category's slug in this process.", _SLUG),
+    query("order", "The order (random by default).", {"enum": list(proposal_listing.ORDERS)}),
+    query("seed", "For order=random: the seed of the first page, to keep the order.",
+          {"type": "integer", "minimum": 0, "maximum": 2**62}),
+]
+_SUPPORT_RESULT = openapi.obj(("supported", "supports_count"), supported={"type": "boolean"},
+                              added={"type": "boolean"}, removed={"type": "boolean"}, counted={"type": "boolean"},
+                              supports_count={"type": "integer"})
+_COMMENT_BODY = openapi.obj(
+    ("body",), body={"type": "string", "maxLength": 5000, "description": "Markdown; @nickname mentions link."},
+    alignment={"enum": ["in_favour", "neutral", "against", "1", "0", "-1", 1, 0, -1]},
+    parent_id={"type": "integer", "minimum": 1, "maximum": openapi.MAX_ID,
+               "description": "Reply to this comment of the same proposal."})
 
 
 # Shapes -----------------------------------------------------------------------------------------------------
@@ -202,6 +228,9 @@ def _exists(column: Any) -> Any:
 
 
 @bp.get("/processes")
+@openapi.operation("Published processes", description="Newest first; active ones in the order they end, "
+                   "upcoming ones in the order they start.", parameters=_PROCESS_FILTERS + openapi.paging(),
+                   responses={200: page_of(ref("Process"))}, tags=["processes"])
 def processes():
     """Published processes, newest first; ``status`` (active, upcoming, past), ``programme``, ``ward`` (slugs),
     ``updated_since``; offset pages (``page``) or keyset pages (``cursor``, in id order)."""
@@ -241,11 +270,17 @@ def _process(slug: str) -> Process:
 
 
 @bp.get("/processes/<slug>")
+@openapi.operation("One process", description="Its phases, categories, proposal rules and downloads.",
+                   responses={200: ref("ProcessDetail")}, tags=["processes"])
 def process(slug: str):
     return jsonify(process_json(_process(slug), detail=True))
 
 
 @bp.get("/processes/<slug>/proposals")
+@openapi.operation("A process's proposals", description="Published and not hidden, with the list page's "
+                   "filters and orders.", parameters=_PROPOSAL_FILTERS + openapi.paging(),
+                   responses={200: page_of(ref("Proposal"), order={"type": "string"}, located={"type": "integer"},
+                                           seed={"type": "integer"})}, tags=["proposals"])
 def process_proposals(slug: str):
     """The process's public proposals, with the list page's filters, orders and pages; ``updated_since``;
     keyset pages in id order with ``cursor``."""
@@ -287,6 +322,8 @@ def _visible_proposal(proposal_id: int, *, writing: bool = False) -> Proposal:
 
 
 @bp.get("/proposals/<int:proposal_id>")
+@openapi.operation("One proposal", description="With what you may do about supporting it.",
+                   responses={200: ref("ProposalDetail")}, tags=["proposals"])
 def proposal(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
     data = proposal_json(proposal, detail=True)
@@ -295,6 +332,8 @@ def proposal(proposal_id: int):
 
 
 @bp.post("/proposals/<int:proposal_id>/support")
+@openapi.operation("Support a proposal", responses={201: _SUPPORT_RESULT, 200: _SUPPORT_RESULT},
+                   errors=(403, 409, 429), sign_in=True, tags=["proposals"])
 @write_limit
 def support(proposal_id: int):
     user = require_user()
@@ -308,6 +347,8 @@ def support(proposal_id: int):
 
 
 @bp.delete("/proposals/<int:proposal_id>/support")
+@openapi.operation("Withdraw your support", responses={200: _SUPPORT_RESULT}, errors=(403, 409, 429),
+                   sign_in=True, tags=["proposals"])
 @write_limit
 def unsupport(proposal_id: int):
     user = require_user()
@@ -320,6 +361,12 @@ def unsupport(proposal_id: int):
 
 
 @bp.get("/proposals/<int:proposal_id>/comments")
+@openapi.operation("A proposal's comments", description="Top-level comments a page at a time, replies nested.",
+                   parameters=[query("order", "oldest (default), newest or best.",
+                                     {"enum": list(comments.ORDERS)}), *openapi.paging(COMMENTS_PER_PAGE)],
+                   responses={200: page_of(ref("Comment"), order={"type": "string"},
+                                           comments_count={"type": "integer"}, may_comment={"type": "boolean"},
+                                           why_not={"type": ["string", "null"]})}, tags=["comments"])
 def proposal_comments(proposal_id: int):
     """The conversation: top-level comments a page at a time, each with its replies nested; ``updated_since``
     keeps the threads with something new; ``cursor``: keyset pages of the top-level comments in id order."""
@@ -358,6 +405,8 @@ def _changed_since(node: comments.Node, since: Any) -> bool:
 
 
 @bp.post("/proposals/<int:proposal_id>/comments")
+@openapi.operation("Comment, or reply", request_body=json_body(_COMMENT_BODY, "A JSON object or form fields."),
+                   responses={201: ref("Comment")}, errors=(403, 409, 429), sign_in=True, tags=["comments"])
 @write_limit
 def post_comment(proposal_id: int):
     """A comment (``body``, ``alignment``: in_favour/neutral/against or 1/0/-1) or, with ``parent_id``, a reply."""

@@ -2,9 +2,14 @@
 # Copy the front-end libraries from npm into static/vendor/ (run by `make assets`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm ci --no-audit --no-fund --silent
-rm -rf static/vendor && mkdir -p static/vendor/leaflet
+# --ignore-scripts: swagger-ui-dist depends on @scarf/scarf, whose install script reports to its makers
+npm ci --no-audit --no-fund --silent --ignore-scripts
+rm -rf static/vendor && mkdir -p static/vendor/leaflet static/vendor/swagger-ui
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
 cp -r node_modules/leaflet/dist/images static/vendor/leaflet/
 cp node_modules/leaflet/LICENSE static/vendor/leaflet/LICENSE
+# The API reference page (/api/v1/docs): Swagger UI's bundle and style sheet; our own starter is static/js/api-docs.js
+cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
+echo "vendored: swagger-ui-dist $(node -p "require('./node_modules/swagger-ui-dist/package.json').version")"
 echo "vendored: leaflet $(node -p "require('./node_modules/leaflet/package.json').version")"

@@ -45,6 +45,7 @@ from civic.db import db, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
 from civic.resources import ResourceType
 from civic.text import render_markdown
+from civic.web import iso_time
 
 BODY_MAX = 5000
 ALIGNMENTS = {1: "In favour", 0: "Neutral", -1: "Against"}
@@ -594,8 +595,8 @@ class Node:
                         "name": author.public_name} if author is not None else None),
             "alignment": ALIGNMENT_KEYS[c.alignment] if shown else None,
             "body": c.body if shown else None,
-            "created_at": c.created_at.isoformat(),
-            "edited_at": c.edited_at.isoformat() if c.edited_at and shown else None,
+            "created_at": iso_time(c.created_at),
+            "edited_at": iso_time(c.edited_at) if shown else None,
             "up_votes": c.up_votes, "down_votes": c.down_votes,
             "replies": [r.as_dict() for r in self.replies],
         }

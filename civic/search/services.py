@@ -37,6 +37,7 @@ from civic.search.models import SearchQueue
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY, Document, SearchType, parse_key
 from civic.search.whoosh_backend import WhooshBackend, digest
 from civic.spaces.models import Programme, Ward
+from civic.web import iso_time
 
 log = logging.getLogger("civic.search")
 
@@ -53,6 +54,11 @@ PER_PAGE = 20
 #: Results are counted up to this many per type; pages go no further.
 COUNT_LIMIT = 500
 MAX_PAGE = COUNT_LIMIT // PER_PAGE
+
+
+def max_page(per_page: int) -> int:
+    """The last page that can be reached at ``per_page`` results a page (results are counted to COUNT_LIMIT)."""
+    return max(1, COUNT_LIMIT // per_page)
 #: Shown (and sent by the API) when the index cannot be read.
 UNAVAILABLE = "Search is not working just now. Please try again later."
 
@@ -438,6 +444,8 @@ class Params:
     page: int = 1
     per_page: int = PER_PAGE
     parent: str | None = None
+    #: A page past the last one: the last page, said in a note (the page), or an empty page (the API).
+    past_the_end: str = "last"
 
 
 @dataclass
@@ -457,7 +465,7 @@ class Result:
     def as_dict(self) -> dict[str, Any]:
         return {"type": self.type, "type_label": self.type_label, "id": self.id, "title": self.title.striptags(),
                 "title_html": str(self.title), "snippet_html": str(self.snippet), "snippet": self.snippet.striptags(),
-                "url": self.url, "date": self.date.isoformat() if self.date else None, "places": self.places,
+                "url": self.url, "date": iso_time(self.date), "places": self.places,
                 "state": self.state or None, "context": self.context or None}
 
 
@@ -496,7 +504,7 @@ class SearchPage:
 
     @property
     def pages(self) -> int:
-        return max(1, min(MAX_PAGE, -(-self.total // self.per_page)))
+        return max(1, min(max_page(self.per_page), -(-self.total // self.per_page)))
 
     @property
     def has_prev(self) -> bool:
@@ -639,7 +647,7 @@ def _requeue(keys: set[str]) -> None:
 
 def _last_page(results: Results, params: Params) -> int:
     total = results.total([params.type] if params.type else [])
-    return max(1, min(MAX_PAGE, -(-total // params.per_page)))
+    return max(1, min(max_page(params.per_page), -(-total // params.per_page)))
 
 
 def make_query(params: Params, user: Any, text: str) -> Query:
@@ -657,7 +665,8 @@ def search(user: Any, params: Params) -> SearchPage:
     text, notes = clean_query(raw)
     params.q = text
     asked = params.page
-    params.page = max(1, min(params.page, MAX_PAGE))
+    params.page = max(1, min(params.page, max_page(params.per_page)))
+    empty_past_the_end = False
     page = SearchPage(params=params, notes=notes)
     if not text:
         if raw:
@@ -670,7 +679,9 @@ def search(user: Any, params: Params) -> SearchPage:
         b = backend()
         results = b.query(query)
         last = _last_page(results, params)
-        if params.page > last:  # past the last page: show the last one instead, and say so
+        if asked > last and params.past_the_end == "empty":  # the API: an empty page past the last
+            empty_past_the_end = True
+        elif params.page > last:  # past the last page: show the last one instead, and say so
             params.page = last
             if results.total(query.types):
                 page.notes.append(f"There is no page {asked:,} of these results, so this is the last one."
@@ -703,6 +714,9 @@ def search(user: Any, params: Params) -> SearchPage:
         page.notes.append("Nothing matched your search. Try fewer or different words, or fewer filters.")
     elif not results.all_words:
         page.notes.append("Nothing had all of your words, so these results have some of them.")
+    if empty_past_the_end:
+        page.results = []
+        params.page = asked
     return page
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from civic import api as api_kit
+from civic import openapi
 from civic.accounts.api_tokens import api_user
 from civic.extensions import limiter
 from civic.search import services
@@ -63,15 +64,40 @@ def index():
 
 
 @api.get("/search")
+@openapi.operation(
+    "Search everything public", description="One search over every registered type; the list envelope, with "
+    "the counts per type. `results` and `pages` repeat `items` and the number of pages (kept for older clients).",
+    parameters=[openapi.query("q", "The words (at most 200 characters are used).", {"type": "string",
+                                                                                    "maxLength": 400}),
+                openapi.query("type", "One type, e.g. proposal or group."),
+                openapi.query("ward", "A ward's slug."), openapi.query("programme", "A programme's slug."),
+                openapi.query("state", "A state of the chosen type."),
+                openapi.query("date_from", "From this day.", {"type": "string", "format": "date"}),
+                openapi.query("date_to", "To this day.", {"type": "string", "format": "date"}),
+                *openapi.paging()],
+    responses={200: openapi.page_of(openapi.ref("SearchResult"), query={"type": "string"},
+                                    filters={"type": "object"}, counts={"type": "object"},
+                                    total_is_lower_bound={"type": "boolean"}, pages={"type": "integer"},
+                                    results={"type": "array", "items": openapi.ref("SearchResult")},
+                                    messages={"type": "array", "items": {"type": "string"}})},
+    errors=(429, 503), tags=["search"])
 @limiter.limit(LIMIT)
 def search_json():
     _form, params, problems = _read_form()
     if problems:
         name, message = problems[0]
         return json_error(message, 400, name)
+    # The API's paging: 400 naming "page" or "per_page" (1 to 100) for a value it cannot take, and an empty
+    # page past the last one (the search page shows the last page instead, with a note).
+    params.page, params.per_page = api_kit.paging()
+    params.past_the_end = "empty"
     page = services.search(api_user(), params)
     if page.unavailable:
         response, status = json_error(services.UNAVAILABLE, 503)
         response.headers["Retry-After"] = "60"
         return response, status
-    return jsonify(page.as_dict())
+    body = page.as_dict()
+    asked = params.page
+    body.update({"items": body["results"], "page": asked, "next": api_kit.page_url(asked + 1)
+                 if asked < page.pages else None})
+    return jsonify(body)

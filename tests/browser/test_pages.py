@@ -204,3 +204,15 @@ def test_a_form_sent_without_its_session_is_refused_kindly(new_context):
     assert page.get_by_role("heading", level=1).inner_text() == "Your form expired"
     assert page.get_by_role("button", name="Sign out").count() == 0
     assert axe_violations(page) == []
+
+
+def test_the_api_reference_renders_under_the_csp_from_vendored_files(new_context, live_server):
+    """/api/v1/docs: the vendored Swagger UI reads openapi.json and shows every operation; the CSP (scripts from
+    'self' only) refuses nothing, and no request leaves the site."""
+    _context, page, watch = new_context()
+    page.goto("/api/v1/docs")
+    page.locator(".opblock").first.wait_for()
+    assert page.locator(".opblock").count() >= 13
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("Civic Westminster API")
+    assert watch.console_errors == []
+    assert all(url.startswith(live_server.origin) for url in watch.requests), watch.requests

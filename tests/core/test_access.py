@@ -79,6 +79,8 @@ GET = {
     "api_tokens.index": signed_in(),
     "api.index": everyone(200),
     "api.me": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
+    "api.openapi_json": everyone(200),
+    "api.reference": everyone(200),
     "proposals_api.processes": everyone(200),
     "proposals_api.process": everyone(200),
     "proposals_api.process_proposals": everyone(200),

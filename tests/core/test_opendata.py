@@ -151,6 +151,6 @@ def test_csv_guard_only_touches_the_columns_said_to_be_text():
 
 
 def test_timestamps_have_one_precision():
-    assert timestamp(datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)) == "2026-11-26T10:00:00+00:00"
-    assert timestamp(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)) == "2026-11-26T10:00:00+00:00"
+    assert timestamp(datetime(2026, 11, 26, 10, 0, 0, 123456, tzinfo=UTC)) == "2026-11-26T10:00:00Z"
+    assert timestamp(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)) == "2026-11-26T10:00:00Z"
     assert timestamp(None) is None

@@ -72,7 +72,14 @@ def test_json_endpoint(client, make_user, search_index):
     make_groups(make_user, ["Damp busters", "Damp watchers"])
     body = client.get("/api/v1/search?q=damp&per_page=1").get_json()
     assert body["total"] == 2 and body["counts"]["group"] == 2 and body["counts"]["proposal"] == 0
-    assert body["page"] == 1 and body["pages"] == 1
+    # The API's list envelope (items, page, per_page, total, next); results and pages kept for older clients.
+    assert body["page"] == 1 and body["per_page"] == 1 and body["pages"] == 2
+    assert body["items"] == body["results"] and len(body["items"]) == 1
+    assert body["next"] == "http://civic.test/api/v1/search?q=damp&per_page=1&page=2"
+    second = client.get(body["next"]).get_json()
+    assert second["page"] == 2 and len(second["items"]) == 1 and second["next"] is None
+    assert {second["items"][0]["id"], body["items"][0]["id"]} == {r["id"] for r in client.get(
+        "/api/v1/search?q=damp").get_json()["items"]}
     first = body["results"][0]
     assert set(first) >= {"type", "id", "title", "title_html", "snippet", "snippet_html", "url", "date"}
     assert first["type"] == "group" and first["url"].startswith("/groups/damp-")
@@ -114,15 +121,40 @@ def test_a_page_past_the_last_shows_the_last(client, make_user, search_index):
     assert "<strong>3 results</strong>" in html
     assert html.count('<h3><a href="/groups/damp-') == 3
     assert "There is no page 7 of these results" in html
+    # The API answers the page asked for: past the last, an empty page (never a silent page 1).
     body = client.get("/api/v1/search?q=damp&page=7").get_json()
-    assert body["page"] == 1 and body["pages"] == 1 and len(body["results"]) == 3
+    assert body["page"] == 7 and body["pages"] == 1 and body["total"] == 3
+    assert body["items"] == body["results"] == [] and body["next"] is None
+    assert not any("There is no page" in m for m in body["messages"])
 
     make_groups(make_user, [f"Garden club {i}" for i in range(25)])
     html = client.get("/search?q=garden&page=9").get_data(as_text=True)
     assert "Page 2 of 2" in html and html.count('<h3><a href="/groups/garden-club-') == 5
     assert 'rel="prev" href="/search?q=garden&amp;page=1"' in html
     body = client.get("/api/v1/search?q=garden&page=9").get_json()
-    assert body["page"] == 2 and body["pages"] == 2 and len(body["results"]) == 5
+    assert body["page"] == 9 and body["pages"] == 2 and body["items"] == [] and body["next"] is None
+    body = client.get("/api/v1/search?q=garden&page=2").get_json()
+    assert body["page"] == 2 and body["pages"] == 2 and len(body["items"]) == 5 and body["next"] is None
+    body = client.get("/api/v1/search?q=garden&page=999").get_json()
+    assert body["page"] == 999 and body["items"] == []
+
+
+def test_the_search_api_takes_per_page_up_to_the_maximum(client, make_user, search_index):
+    make_groups(make_user, [f"Garden club {i}" for i in range(25)])
+    body = client.get("/api/v1/search?q=garden&per_page=100").get_json()
+    assert body["per_page"] == 100 and len(body["items"]) == 25 and body["pages"] == 1
+    for bad in ("101", "0", "x", "²"):
+        response = client.get(f"/api/v1/search?q=garden&per_page={bad}")
+        assert response.status_code == 400 and response.get_json()["field"] == "per_page", bad
+        assert "from 1 to 100" in response.get_json()["error"]
+    response = client.get("/api/v1/search?q=garden&page=0")
+    assert response.status_code == 400 and response.get_json()["field"] == "page"
+
+
+def test_search_times_are_utc_to_the_second(client, make_user, search_index):
+    make_groups(make_user, ["Damp busters"])
+    for item in client.get("/api/v1/search?q=damp").get_json()["items"]:
+        assert item["date"] is None or re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", item["date"])
 
 
 def test_a_start_date_after_the_end_date_is_named(client, make_user, search_index):
