@@ -25,7 +25,7 @@ def process(make_process, make_proposal, make_user):
     return process
 
 
-def follows(client, url: str, path: str, odd: str) -> None:
+def assert_follows(client, url: str, path: str, odd: str) -> None:
     """The page answers 200 with a next link on the same path that keeps the odd argument, and that link works."""
     response = client.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -43,13 +43,13 @@ def follows(client, url: str, path: str, odd: str) -> None:
 def test_the_processes_list(client, make_process, odd):
     make_process(title="A second process", slug="second-process")
     make_process(title="A third process", slug="third-process")
-    follows(client, f"/api/v1/processes?per_page=1&{odd}", "/api/v1/processes", odd)
+    assert_follows(client, f"/api/v1/processes?per_page=1&{odd}", "/api/v1/processes", odd)
 
 
 @pytest.mark.parametrize("odd", [*ODD, "slug=x", "slug=odd-queries", "slug="])
 def test_a_process_proposals(client, process, odd):
     path = f"/api/v1/processes/{process.slug}/proposals"
-    follows(client, f"{path}?per_page=1&order=newest&{odd}", path, odd)
+    assert_follows(client, f"{path}?per_page=1&order=newest&{odd}", path, odd)
 
 
 @pytest.mark.parametrize("odd", [*ODD, "proposal_id=1", "proposal_id="])
@@ -60,7 +60,7 @@ def test_a_proposals_comments(client, make_proposal, make_user, process, odd):
     path = f"/api/v1/proposals/{proposal.id}/comments"
     for words in ("The first comment here", "The second comment here"):
         assert client.post(path, headers={"Authorization": f"Bearer {raw}"}, json={"body": words}).status_code == 201
-    follows(client, f"{path}?per_page=1&{odd}", path, odd)
+    assert_follows(client, f"{path}?per_page=1&{odd}", path, odd)
 
 
 def test_a_random_order_keeps_its_seed_even_when_the_query_names_another(client, process):
