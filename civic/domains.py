@@ -60,7 +60,8 @@ class Domain:
     components: Sequence[Component] = ()
     #: Its home-page area: the key of one of :func:`civic.resources.default_areas` with its endpoint, or a new
     #: :class:`~civic.resources.Area`.
-    area: Area | tuple[str, str] | None = None
+    #: A third item names the page it opens when the nav should say that instead (the page's own title).
+    area: Area | tuple[str, str] | tuple[str, str, str] | None = None
     #: Its searchable types (:class:`civic.search.SearchType`).
     search_types: Sequence[search.SearchType] = ()
     #: The kinds of notification people choose email for, and the builders that turn its events into notices.
@@ -160,7 +161,8 @@ def _declare(domain: Domain) -> None:
     for action, rule in domain.policy_rules.items():
         policy.rule(action)(rule)
     for a in domain.phase_actions:
-        phases.register_action(a.key, a.label, description=a.description, position=a.position)
+        phases.register_action(a.key, a.label, description=a.description, position=a.position,
+                               start=a.start)
     for t in domain.tasks:
         schedule.task(t.name, t.fn, description=t.description, every=t.every, lease=t.lease)
     for c in domain.api_collections:

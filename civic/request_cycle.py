@@ -288,6 +288,7 @@ def init_app(app: Flask) -> None:
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
             "role_labels": lambda user: _role_labels(user),
             "areas": resources.areas,
+            "your_links": lambda process=None: resources.your_links(current_user, process),
             "site_name": app.config["SITE_NAME"],
         }
 

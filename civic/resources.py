@@ -132,6 +132,13 @@ class Area:
     title: str
     summary: str
     endpoint: str | None = None
+    #: The main navigation's label when the page it opens has another title than the area (the nav says what
+    #: the page is called): "Participatory processes" for the proposals area, whose page lists the processes.
+    nav_title: str = ""
+
+    @property
+    def nav_label(self) -> str:
+        return self.nav_title or self.title
 
 
 _resources: dict[str, ResourceType] = {}
@@ -180,10 +187,11 @@ def area(key: str) -> Area | None:
     return _areas.get(key)
 
 
-def set_area_endpoint(key: str, endpoint: str) -> None:
-    """Called by a domain's registration when its pages exist."""
+def set_area_endpoint(key: str, endpoint: str, nav_title: str = "") -> None:
+    """Called by a domain's registration when its pages exist; ``nav_title``: the title of the page it opens,
+    when that is not the area's."""
     current = _areas[key]
-    _areas[key] = Area(current.key, current.title, current.summary, endpoint)
+    _areas[key] = Area(current.key, current.title, current.summary, endpoint, nav_title)
 
 
 def areas() -> list[Area]:
@@ -212,9 +220,19 @@ class Component:
     key: str
     title: str
     endpoint: str  # takes ``slug``: the process
+    #: The viewer's own things in this component, as ``[(link text, url)]``: ``yours(user, process)`` for a
+    #: process's page, ``yours(user, None)`` for the account page ("Proposals you support (3 of 10)").
+    yours: Callable[[Any, Any], list[tuple[str, str]]] | None = None
 
 
 _components: dict[str, Component] = {}
+
+
+def your_links(user: Any, process: Any = None) -> list[tuple[str, str]]:
+    """Links to the viewer's own things that the components hold (on the account page and a process's page)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [link for c in _components.values() if c.yours is not None for link in c.yours(user, process)]
 
 
 def register_component(component: Component) -> None:
@@ -231,4 +249,5 @@ def components() -> list[Component]:
 
 __all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
-           "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability"]
+           "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability",
+           "your_links"]

@@ -26,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from flask import url_for
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,6 +35,7 @@ from civic import events
 from civic.accounts.models import User
 from civic.db import db, utcnow
 from civic.errors import PermissionDenied, RuleViolation
+from civic.spaces.models import Process
 from civic.spaces.services import is_open, require_phase
 from proposals.models import Proposal, ProposalSettings, Support, SupportBudget, execute
 from proposals.policy import SIGN_IN, Refusal, person_refusal, phase_refusal, proposal_refusal, refuse, signed_in
@@ -333,3 +335,61 @@ def support_panel(user: Any, proposal: Proposal, settings: ProposalSettings | No
                                              SupportBudget.user_id == user.id).scalar_subquery(),
         )).one()
     return build_support_panel(user, proposal, settings, counted, used)
+
+
+# The viewer's supports: the page that lists them (with "Withdraw") and the links to it -----------------------
+
+
+@dataclass
+class SupportedProposal:
+    proposal: Proposal
+    counted: bool
+    hidden: bool  # hidden by moderation meanwhile: listed (it uses a support), not linked
+
+
+@dataclass
+class SupportedList:
+    items: list[SupportedProposal]
+    used: int
+    limit: int
+    can_withdraw: bool  # supporting (and so withdrawing) is open in the process now
+
+    @property
+    def heading(self) -> str:
+        if self.limit:
+            return f"Proposals you support ({len(self.items)} of {self.limit})"
+        return f"Proposals you support ({len(self.items)})"
+
+
+def supported_in(user: User, process: Any) -> SupportedList:
+    """The proposals this person supports in ``process``, newest support first: 2 queries, whatever the count."""
+    settings = settings_for(process)
+    rows = db.session.execute(
+        select(Proposal, Support.counted).join(Support, Support.proposal_id == Proposal.id)
+        .where(Support.user_id == user.id, Support.process_id == process.id)
+        .order_by(Support.created_at.desc(), Support.id.desc())).all()
+    items = [SupportedProposal(p, counted, p.hidden_at is not None) for p, counted in rows]
+    return SupportedList(items=items, used=len(items), limit=settings.support_limit,
+                         can_withdraw=is_open(process, "support"))
+
+
+def account_links(user: Any, process: Any = None) -> list[tuple[str, str]]:
+    """Links to the person's supports for the account page (every process they support in) and a process's page
+    (that process): ``[(text, url)]``. One query."""
+    if not signed_in(user):
+        return []
+    counted = (select(Process.slug, Process.title, ProposalSettings.support_limit, func.count(Support.id))
+               .join(Support, Support.process_id == Process.id)
+               .outerjoin(ProposalSettings, ProposalSettings.process_id == Process.id)
+               .where(Support.user_id == user.id)
+               .group_by(Process.id, Process.slug, Process.title, ProposalSettings.support_limit)
+               .order_by(Process.title))
+    if process is not None:
+        counted = counted.where(Process.id == process.id)
+    links = []
+    for slug, title, limit, n in db.session.execute(counted):
+        of = f"{n} of {limit}" if limit else f"{n}"
+        text = f"Proposals you support ({of})" if process is not None \
+            else f"Proposals you support in {title} ({of})"
+        links.append((text, url_for("proposals.supported", slug=slug)))
+    return links

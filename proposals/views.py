@@ -22,7 +22,7 @@ from civic.errors import DomainError, RuleViolation
 from civic.exports import OPEN_GOVERNMENT_LICENCE, open_data
 from civic.groups.models import Group
 from civic.spaces import services as spaces
-from civic.web import attempt, digits, form_error, json_error, page_arg
+from civic.web import attempt, digits, form_error, json_error, page_arg, safe_next
 from proposals import coauthors, endorsements, forms, pages, services, supports
 from proposals.answers import ANSWER_LABELS
 from proposals.categories import categories_for
@@ -297,19 +297,20 @@ def _back(proposal: Proposal, anchor: str):
 @login_required
 def support(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
+    # "…@support": the message is shown in the supports section, where the redirect takes the person (#support).
     try:
         added = supports.support(current_user, proposal)
     except RuleViolation as e:
-        flash(e.message, "error")
+        flash(e.message, "error@support")
     else:
         settings = settings_for(proposal.process)
         if not added:
-            flash("You already support this proposal.", "info")
+            flash("You already support this proposal.", "info@support")
         elif settings.min_supports and not supports.support_counts(current_user, proposal):
             flash(f"Thank you: your support is recorded. Your supports count once you have supported "
-                  f"{settings.min_supports} proposals in this process.", "success")
+                  f"{settings.min_supports} proposals in this process.", "success@support")
         else:
-            flash("Thank you: your support is counted.", "success")
+            flash("Thank you: your support is counted.", "success@support")
     return _back(proposal, "support")
 
 
@@ -317,16 +318,29 @@ def support(proposal_id: int):
 @login_required
 def unsupport(proposal_id: int):
     proposal = _visible_proposal(proposal_id)
+    back = safe_next(request.form.get("next"), "")
+    place = "" if back else "@support"  # from the list of their supports: at the top of that list
     try:
         removed = supports.unsupport(current_user, proposal)
     except RuleViolation as e:
-        flash(e.message, "error")
+        flash(e.message, "error" + place)
     else:
         if removed:
-            flash("Your support is withdrawn.", "success")
+            flash(f"Your support for “{proposal.title}” is withdrawn.", "success" + place)
         else:
-            flash("You were not supporting this proposal.", "info")
+            flash("You were not supporting this proposal.", "info" + place)
+    if back:  # withdrawn from the list of the proposals they support: back to that list
+        return redirect(back)
     return _back(proposal, "support")
+
+
+@bp.get("/processes/<slug>/proposals/supported")
+@login_required
+def supported(slug: str):
+    """The proposals the signed-in person supports in this process, each with "Withdraw my support"."""
+    process = spaces.get_visible(current_user, slug)
+    return render_template("proposals/supported.html", process=process,
+                           mine=supports.supported_in(current_user, process))
 
 
 # Endorsements -----------------------------------------------------------------------------------------------

@@ -39,17 +39,21 @@ class Action:
     label: str  # "Supporting proposals": names it in messages ("… is not open in this phase") and on forms
     description: str = ""  # what opening it means, for officers choosing a phase's actions and residents
     position: int = 100  # smaller first
+    #: The process page's start button while the action is open: (its text, an endpoint taking ``slug``), e.g.
+    #: ``("Make a proposal", "proposals.new")``. None: no button.
+    start: tuple[str, str] | None = None
 
 
 _actions: dict[str, Action] = {}
 
 
-def register_action(key: str, label: str, *, description: str = "", position: int = 100) -> Action:
+def register_action(key: str, label: str, *, description: str = "", position: int = 100,
+                    start: tuple[str, str] | None = None) -> Action:
     """Declare an action that phases can open. Idempotent with the same values; conflicting values raise."""
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise ValueError(f"phase action key {key!r}: use 1 to 40 lower-case letters, digits or _, "
                          "starting with a letter")
-    return registries.put(_actions, key, Action(key, label, description, position), "phase action")
+    return registries.put(_actions, key, Action(key, label, description, position, start), "phase action")
 
 
 def unregister_action(key: str) -> None:

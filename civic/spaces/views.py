@@ -15,6 +15,7 @@ from civic import policy, resources
 from civic.db import paginate, utcnow
 from civic.errors import RuleViolation
 from civic.spaces import forms, services
+from civic.spaces import phases as phase_actions
 from civic.spaces.models import Phase, Process
 from civic.web import form_error, page_arg
 
@@ -57,14 +58,26 @@ def _components(process: Process) -> list[dict[str, str]]:
             for c in resources.components() if c.endpoint in current_app.view_functions]
 
 
+def _start_buttons(process: Process, open_keys: list[str]) -> list[dict[str, str]]:
+    """A start button for each open action that names one ("Make a proposal" while proposals are open)."""
+    buttons = []
+    for key in open_keys:
+        action = phase_actions.get(key)
+        if action.start is not None and action.start[1] in current_app.view_functions:
+            buttons.append({"text": action.start[0], "url": url_for(action.start[1], slug=process.slug)})
+    return buttons
+
+
 @bp.get("/<slug>")
 def show(slug: str):
     process = services.get_visible(current_user, slug)
     now = utcnow()
     current = services.active_phase(process, now)
+    open_keys = services.open_actions(process, now)
     return render_template("spaces/show.html", process=process, current=current, now=now,
                            status=services.status(process, now),
-                           open_actions=services.open_actions(process, now),
+                           open_actions=open_keys,
+                           start_buttons=_start_buttons(process, open_keys) if process.is_published else [],
                            action_words=services.action_labels(), action_help=services.action_help(),
                            components=_components(process), manage=services.may_manage(current_user))
 

@@ -116,6 +116,8 @@ GET = {
     "notifications.alerts": signed_in(),
     "notifications.following": signed_in(),
     "notifications.unsubscribe": everyone(404),  # a forged link
+    # Issue 14 (usability)
+    "proposals.supported": signed_in(),  # the proposals the person supports in a process
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.

@@ -305,7 +305,7 @@ def test_support_and_withdraw_through_the_page(world, client_as):
 
     client.post(f"/proposals/{proposal.id}/unsupport")
     page = client.get(f"/proposals/{proposal.id}").text
-    assert "Your support is withdrawn." in page
+    assert f"Your support for “{proposal.title}” is withdrawn." in page
     assert "0 of 3 supports" in page
     assert "Support this proposal</button>" in page
 

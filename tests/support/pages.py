@@ -42,3 +42,35 @@ def input_value(response, field_id: str) -> str | None:
 def path_of(url: str) -> str:
     """``http://civic.test/confirm/abc`` -> ``/confirm/abc`` (the test client's view of a link)."""
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+def _words(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def link(response, name: str) -> str:
+    """The path of the link whose accessible name (its text, visually hidden parts included) is ``name``, as a
+    person finds it by its words; fails naming the links there are."""
+    body = response.get_data(as_text=True)
+    found = [(html.unescape(href), _words(text)) for href, text in
+             re.findall(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>(.*?)</a>', body, flags=re.S)]
+    for href, text in found:
+        if text.replace("→", "").strip() == name:
+            return path_of(href)
+    raise AssertionError(f"no link named {name!r}; links: {[t for _h, t in found]}")
+
+
+def button(response, name: str) -> tuple[str, dict[str, str]]:
+    """The form of the button named ``name``: (its action, its hidden fields), to post as pressing it would."""
+    body = response.get_data(as_text=True)
+    for form in re.findall(r"<form\b.*?</form>", body, flags=re.S):
+        for text in re.findall(r"<button\b[^>]*>(.*?)</button>", form, flags=re.S):
+            if _words(text) == name:
+                action = re.search(r'\baction="([^"]*)"', form)
+                hidden = {}
+                for tag in re.findall(r"<input\b[^>]*>", form):
+                    attrs = dict(re.findall(r'\b([a-z_-]+)="([^"]*)"', tag))
+                    if attrs.get("type") == "hidden" and "name" in attrs:
+                        hidden[html.unescape(attrs["name"])] = html.unescape(attrs.get("value", ""))
+                return path_of(html.unescape(action.group(1))) if action else "", hidden
+    raise AssertionError(f"no button named {name!r}")
