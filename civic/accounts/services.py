@@ -24,6 +24,15 @@ from civic.errors import RuleViolation, TooManyAttempts
 NICKNAME_RE = re.compile(r"^[a-z0-9_]{3,30}$")
 
 
+
+class AccountBlocked(RuleViolation):
+    """Signing in to a blocked account: the page says so and links to the appeal form."""
+
+    code = "account_blocked"
+
+
+BLOCKED = "This account has been blocked by a council officer, so you cannot sign in."
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -161,9 +170,7 @@ def sign_in(email: str, password: str, address: str) -> User:
         db.session.add(SigninFailure(account_key=key, address=address[:64]))
         raise RuleViolation(GENERIC_SIGNIN_ERROR, field="password")
     if user.blocked_at is not None:
-        raise RuleViolation(
-            "This account has been blocked by a council officer. You can appeal the decision at "
-            "/moderation/appeal-block: another officer will review it.")
+        raise AccountBlocked(BLOCKED)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     db.session.execute(delete(SigninFailure).where(SigninFailure.account_key == key))
@@ -383,9 +390,7 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
     if user is None or user.deleted_at is not None:
         raise RuleViolation("This account no longer exists.")
     if user.blocked_at is not None:
-        raise RuleViolation("This account has been blocked by a council officer. You can appeal the decision at "
-                            "/moderation/appeal-block (or write to the council at the address in the footer): "
-                            "another officer will review it.")
+        raise AccountBlocked(BLOCKED)
     identity.last_used_at = utcnow()
     user.last_signin_at = utcnow()
     return user

@@ -95,6 +95,9 @@ def sign_in():
         except TooManyAttempts as e:
             form.form_errors.append(e.message)
             return render_template("accounts/sign_in.html", form=form, oidc_enabled=oidc.enabled()), 429
+        except services.AccountBlocked as e:
+            form.form_errors.append(e.message)
+            return render_template("accounts/sign_in.html", form=form, oidc_enabled=oidc.enabled(), blocked=True)
         except DomainError as e:
             form_error(form, e)
             # The failure is recorded in this transaction; the page is a normal 200 so it commits.
@@ -102,7 +105,8 @@ def sign_in():
             _start_session(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.display_name}.", "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
-    return render_template("accounts/sign_in.html", form=form, oidc_enabled=oidc.enabled())
+    return render_template("accounts/sign_in.html", form=form, oidc_enabled=oidc.enabled(),
+                           blocked=request.method == "GET" and request.args.get("blocked") == "1")
 
 
 @bp.post("/sign-out")
@@ -144,6 +148,9 @@ def oidc_callback():
         return redirect(url_for("accounts.sign_in"))
     try:
         user = services.sign_in_with_oidc(current_app.config["OIDC_ISSUER"].rstrip("/"), dict(claims))
+    except services.AccountBlocked as e:
+        flash(e.message, "error")
+        return redirect(url_for("accounts.sign_in", blocked=1))  # the page says how to appeal
     except DomainError as e:
         flash(e.message, "error")
         return redirect(url_for("accounts.sign_in"))

@@ -210,6 +210,19 @@ def appealable_decision(user: Any, moderation_id: int) -> Moderation:
     return moderation
 
 
+def decision_context(user: Any, moderation: Moderation) -> dict[str, Any]:
+    """What the author's appeal page says about the decision: the content (title, link), whether it still waits
+    for a moderator (hidden automatically, not yet reviewed) and their appeal if they made one."""
+    rt = resources.find(moderation.resource_type)
+    obj = db.session.get(rt.model, moderation.resource_id) if rt is not None else None
+    appeal = db.session.scalar(select(Appeal).where(Appeal.moderation_id == moderation.id,
+                                                    Appeal.appellant_id == getattr(user, "id", None)))
+    return {"content_title": rt.title_of(obj) if obj is not None else "",
+            "content_url": rt.url_of(obj) if obj is not None else None,
+            "waiting": moderation.hidden_by_id is None and moderation.status == "open",
+            "appeal": appeal}
+
+
 def appeal_hidden_content(user: User, moderation: Moderation, statement: str) -> Appeal:
     """The author of hidden content appeals the decision to hide it, once per decision (someone else's: NotFound)."""
     policy.require(user, "account.participate")

@@ -105,7 +105,8 @@ def appeal_content(moderation_id: int):
             form_error(form, e)
         else:
             return render_template("moderation/appeal_sent.html")
-    return render_template("moderation/appeal_content.html", form=form, moderation=moderation)
+    return render_template("moderation/appeal_content.html", form=form, moderation=moderation,
+                           **blocking.decision_context(current_user, moderation))
 
 
 # Officers -----------------------------------------------------------------------------------------------------

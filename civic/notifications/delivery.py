@@ -54,6 +54,7 @@ def build_immediate(n: Notification, user: User, base_url: str) -> Message:
     unsubscribe, headers = unsubscribe_headers(base_url, user.id, n.kind)
     return mail.build(user.email, text, "notification", headers=headers, user=user, sentence=text,
                       event=n.event, link=base_url + n.event.url, why=k.label if k else "",
+                      link_text=k.link_text if k else "",
                       preferences=base_url + url_for("notifications.preferences"), unsubscribe=unsubscribe)
 
 

@@ -33,8 +33,8 @@ kind("process_phase", "A process you follow moves to a new phase", "A new phase 
      email_default="daily", group=FOLLOWING, position=35)
 kind("area_process", "New participatory processes in your area", "New process in your area: “{title}”",
      email_default="daily", group=AREA, position=50)
-kind("content_hidden", "Your content is hidden by moderation", "Your content “{title}” was hidden by moderation",
-     email_default="immediate", group=ACCOUNT, position=70)
+kind("content_hidden", "Your content is hidden by moderation", "Your content “{title}” is hidden",
+     email_default="immediate", group=ACCOUNT, position=70, link_text="Appeal this decision")
 kind("content_restored", "Your hidden content is shown again", "Your content “{title}” is shown again",
      email_default="immediate", group=ACCOUNT, position=71)
 kind("appeal_decided", "Your appeal is decided", "Your appeal was decided: {title}",
@@ -132,11 +132,22 @@ def _moderated(mod: Moderation, hidden: bool, kind_key: str, stamp: str | None =
         return None
     title = rt.title(obj) if rt.title is not None else rt.label
     url = rt.url_of(obj) or url_for("pages.home")
+    excerpt = ""
+    if hidden:  # what happened, why, and where to appeal: the appeal page (the notice's link) says the rest
+        url = url_for("blocking.appeal_content", moderation_id=mod.id)
+        excerpt = hidden_explanation(mod) + " You can appeal this decision."
     if stamp is None:
         stamp = (mod.hidden_at or utcnow()).isoformat()
     return Notice(key=f"{kind_key}:{mod.resource_type}:{mod.resource_id}:{stamp}", title=_excerpt(title, 120),
-                  url=url, audiences=[Users(kind_key, [author_id])], space="Your account",
-                  excerpt=mod.hidden_reason if hidden else "")
+                  url=url, audiences=[Users(kind_key, [author_id])], space="Your account", excerpt=excerpt)
+
+
+def hidden_explanation(mod: Moderation) -> str:
+    """Why it is hidden, in a sentence: waiting for a moderator (hidden automatically), or an officer's reason."""
+    if mod.hidden_by_id is None:
+        return (f"{mod.hidden_reason} It is hidden while a moderator checks it." if mod.hidden_reason
+                else "It is hidden while a moderator checks it.")
+    return f"Why: {mod.hidden_reason}" if mod.hidden_reason else "A moderator decided it breaks the rules."
 
 
 @on("moderation.hidden")

@@ -28,6 +28,8 @@ class Kind:
     position: int = 100
     #: In the centre only: the domain sends its own (transactional) mail, so no email choice is offered.
     email_fixed: bool = False
+    #: The mail's link, named for what the person does there ("Appeal this decision"); empty: "See it".
+    link_text: str = ""
 
     def __post_init__(self) -> None:
         if self.email_default not in EMAIL_CHOICES:
@@ -94,8 +96,8 @@ _builders: dict[str, list[Builder]] = {}
 
 
 def kind(key: str, label: str, template: str, *, email_default: str = "daily", group: str = "Activity",
-         position: int = 100, email_fixed: bool = False) -> Kind:
-    return register_kind(Kind(key, label, template, email_default, group, position, email_fixed))
+         position: int = 100, email_fixed: bool = False, link_text: str = "") -> Kind:
+    return register_kind(Kind(key, label, template, email_default, group, position, email_fixed, link_text))
 
 
 def register_kind(k: Kind) -> Kind:

@@ -83,7 +83,7 @@ def test_the_blocked_person_cannot_sign_in_and_is_told_how_to_appeal(client, cli
     assert response.status_code == 200
     text = main_text(response)
     assert "blocked by a council officer" in text
-    assert "/moderation/appeal-block" in text
+    assert '<a href="/moderation/appeal-block">Appeal this decision</a>' in response.text
     assert client.get("/account").status_code == 302
 
 

@@ -72,7 +72,7 @@ def test_hidden_proposal_and_comment_are_absent_everywhere(client, make_user, ma
     assert "hidden by moderation" in signed_in(make_user("resident")).get(f"/proposals/{hidden.id}").text
     own = signed_in(author).get(f"/proposals/{hidden.id}")
     assert HIDDEN_TITLE in own.text
-    assert "Hidden by moderation" in own.text and "Hidden automatically after 3 reports" in own.text
+    assert "Hidden while a moderator checks it" in own.text and "Hidden automatically after 3 reports" in own.text
 
 
 UNPUBLISHED_PROCESS = "Quince orchards for Queen's Park"

@@ -117,4 +117,4 @@ def test_the_author_sees_that_it_is_hidden_and_why(proposal, report_by, signed_i
     report_by(3, "proposal", proposal.id)
     page = signed_in(proposal.author).get(f"/proposals/{proposal.id}").text
     assert "Paint the bridge pink" in page
-    assert "Hidden by moderation" in page and "Hidden automatically after 3 reports" in page
+    assert "Hidden while a moderator checks it" in page and "Hidden automatically after 3 reports" in page

@@ -79,7 +79,7 @@ def test_a_hidden_proposal(client_as, app, make_user, make_process, make_proposa
         sess["_user_id"] = author.get_id()
     mine = author_client.get(f"/proposals/{proposal.id}")
     assert "Something the moderators hid" in mine.text
-    assert "This proposal was hidden by moderation" in mine.text
+    assert "This proposal is hidden: only its authors and council officers can see it." in mine.text
     officer, _ = client_as("officer")
     assert "Something the moderators hid" in officer.get(f"/proposals/{proposal.id}").text
 
