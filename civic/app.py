@@ -11,7 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from civic import config as civic_config
-from civic import jobs, maps, resources
+from civic import jobs, maps, messages, resources
 from civic.db import db
 from civic.extensions import babel, csrf, limiter, login_manager
 
@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     jobs.init_app(app)
     csrf.init_app(app)
+    messages.install()  # every form field's messages are specific ("Nickname must be 3 to 30 characters")
     babel.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -131,7 +131,7 @@ def _residents(rng: random.Random, wards: dict[str, Ward]) -> list[tuple[int, in
         ward_id = ward_ids[rng.randrange(len(ward_ids))]
         if nickname not in existing:
             rows.append({"nickname": nickname, "display_name": f"{first} {last}",
-                         "email": f"{first}.{last}@residents.civic.localhost".lower(),
+                         "email": f"{first}.{last}@residents.civic.example.org".lower(),
                          "email_confirmed_at": utcnow() - timedelta(days=200), "password_hash": None,
                          "ward_id": ward_id})
     if rows:

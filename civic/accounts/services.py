@@ -74,7 +74,7 @@ def nickname_problem(nickname: str) -> str | None:
     return None
 
 
-def sign_up(display_name: str, nickname: str, email: str, password: str) -> User | None:
+def sign_up(display_name: str, nickname: str, email: str, password: str, next_path: str = "") -> User | None:
     """Create an account and send the confirmation link.
 
     When the email is already registered, no second account is made and the owner is
@@ -104,14 +104,25 @@ def sign_up(display_name: str, nickname: str, email: str, password: str) -> User
         if by_email(email) is not None:
             return None  # the same answer as for an existing address
         raise RuleViolation("This nickname is taken. Choose another.", field="nickname") from None
-    send_confirmation(user)
+    send_confirmation(user, next_path)
     return user
 
 
-def send_confirmation(user: User) -> None:
-    token = tokens.make("confirm", {"uid": user.id, "email": user.email})
+def send_confirmation(user: User, next_path: str = "") -> None:
+    """Mail the confirmation link; ``next_path`` (a same-site path: where they were going when they signed up)
+    travels inside the signed token, so confirming and the first sign-in take them back there."""
+    payload = {"uid": user.id, "email": user.email}
+    if next_path:
+        payload["next"] = next_path[:500]
+    token = tokens.make("confirm", payload)
     mail.send(user.email, "Confirm your email address", "confirm",
               user=user, url=mail.link("accounts.confirm", token=token))
+
+
+def confirmation_next(token: str) -> str:
+    """Where the person was going when they signed up (from the confirmation token), or ""."""
+    data = tokens.read("confirm", token) or {}
+    return str(data.get("next") or "")
 
 
 def confirm_email(token: str) -> User:
@@ -174,6 +185,7 @@ def sign_in(email: str, password: str, address: str) -> User:
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     db.session.execute(delete(SigninFailure).where(SigninFailure.account_key == key))
+    user.first_sign_in = user.last_signin_at is None  # not a column: the page welcomes them, not "back"
     user.last_signin_at = utcnow()
     return user
 

@@ -42,19 +42,23 @@ def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = forms.SignUpForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    next_path = safe_next(form.next.data, "")
     if form.validate_on_submit():
         try:
-            services.sign_up(form.display_name.data, form.nickname.data, form.email.data, form.password.data)
+            services.sign_up(form.display_name.data, form.nickname.data, form.email.data, form.password.data,
+                             next_path=next_path)
         except DomainError as e:
             form_error(form, e)
         else:
-            return redirect(url_for("accounts.check_email"))
-    return render_template("accounts/sign_up.html", form=form)
+            return redirect(url_for("accounts.check_email", next=next_path or None))
+    return render_template("accounts/sign_up.html", form=form, next_path=next_path)
 
 
 @bp.get("/sign-up/check-your-email")
 def check_email():
-    return render_template("accounts/check_email.html")
+    return render_template("accounts/check_email.html", next_path=safe_next(request.args.get("next"), ""))
 
 
 @bp.get("/confirm/<token>")
@@ -64,10 +68,12 @@ def confirm(token: str):
         user = services.confirm_email(token)
     except DomainError as e:
         return render_template("accounts/link_problem.html", message=e.message), 400
-    flash("Thank you: your email address is confirmed.", "success")
+    next_path = safe_next(services.confirmation_next(token), "")
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.sign_in", email=user.email))
-    return redirect(url_for("accounts.account"))
+        flash("Thank you: your email address is confirmed. Sign in to carry on.", "success")
+        return redirect(url_for("accounts.sign_in", email=user.email, next=next_path or None))
+    flash("Thank you: your email address is confirmed.", "success")
+    return redirect(next_path or url_for("accounts.account"))
 
 
 @bp.post("/confirm/resend")
@@ -103,10 +109,14 @@ def sign_in():
             # The failure is recorded in this transaction; the page is a normal 200 so it commits.
         else:
             _start_session(user, remember=bool(form.remember.data))
-            flash(f"Welcome back, {user.display_name}.", "success")
+            if getattr(user, "first_sign_in", False):
+                flash(f"Welcome, {user.display_name}: you are signed in for the first time.", "success")
+            else:
+                flash(f"Welcome back, {user.display_name}.", "success")
             return redirect(safe_next(form.next.data, url_for("pages.home")))
     return render_template("accounts/sign_in.html", form=form, oidc_enabled=oidc.enabled(),
-                           blocked=request.method == "GET" and request.args.get("blocked") == "1")
+                           blocked=request.method == "GET" and request.args.get("blocked") == "1",
+                           next_path=safe_next(form.next.data, ""))
 
 
 @bp.post("/sign-out")

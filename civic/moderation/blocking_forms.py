@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from civic.accounts.forms import EMAIL, EMAIL_FILTERS
+
 MAX = Length(max=5000, message="Use 5,000 characters or fewer.")
 
 
@@ -23,7 +25,7 @@ STATEMENT_HINT = "Say why the decision should be reversed. An officer who did no
 
 class BlockAppealForm(FlaskForm):
     email = EmailField("Email address", validators=[InputRequired("Enter the email address of your account."),
-                                                    Length(max=254)])
+                                                    Length(max=254), EMAIL], filters=EMAIL_FILTERS)
     password = PasswordField("Password", validators=[InputRequired("Enter the password of your account.")],
                              description="We ask for it to make sure the appeal comes from you.")
     statement = TextAreaField("Your appeal", validators=[InputRequired("Write your appeal."), MAX],

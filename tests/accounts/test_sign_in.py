@@ -34,7 +34,7 @@ def test_right_credentials_sign_in(client, make_user):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     page = client.get("/")
-    assert "Welcome back, Ada Lovelace." in main_text(page)
+    assert "Welcome, Ada Lovelace: you are signed in for the first time." in main_text(page)
     assert is_signed_in(client)
     db.session.expire_all()
     assert db.session.get(User, user.id).last_signin_at is not None

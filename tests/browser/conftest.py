@@ -32,7 +32,7 @@ DEMO_ROLES = ("resident", "verified", "organiser", "instructor", "officer", "adm
 
 
 def demo_email(role: str) -> str:
-    return f"demo.{role}@civic.localhost"
+    return f"demo.{role}@civic.example.org"
 
 
 @dataclass

@@ -13,7 +13,7 @@ def test_seed_demo_is_idempotent_and_prints_passwords_once(app):
     assert runner.invoke(args=["civic", "is-seeded"]).exit_code == 1
     first = runner.invoke(args=["civic", "seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "demo.admin@civic.localhost" in first.output
+    assert "demo.admin@civic.example.org" in first.output
     users = db.session.scalar(select(func.count()).select_from(User))
     second = runner.invoke(args=["civic", "seed-demo"])
     assert second.exit_code == 0

@@ -67,7 +67,7 @@ def test_seed_builds_three_living_processes_quickly(app):
     assert sum(p.endorsements_count for p in proposals) > 20
     assert db.session.scalar(select(func.count()).select_from(Endorsement).where(Endorsement.group_id.is_not(None)))
 
-    demo_residents = db.session.scalars(select(User).where(User.email.like("%@residents.civic.localhost"))).all()
+    demo_residents = db.session.scalars(select(User).where(User.email.like("%@residents.civic.example.org"))).all()
     assert len(demo_residents) == demo.RESIDENTS
     assert all(u.is_verified and u.email_confirmed and u.password_hash is None and u.ward_id for u in demo_residents)
 

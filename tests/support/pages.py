@@ -48,10 +48,12 @@ def _words(fragment: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 
-def link(response, name: str) -> str:
-    """The path of the link whose accessible name (its text, visually hidden parts included) is ``name``, as a
-    person finds it by its words; fails naming the links there are."""
+def link(response, name: str, *, in_main: bool = False) -> str:
+    """The path of the (first) link whose accessible name (its text, visually hidden parts included) is ``name``,
+    as a person finds it by its words; ``in_main``: only in the page's <main>. Fails naming the links there are."""
     body = response.get_data(as_text=True)
+    if in_main:
+        body = re.search(r"<main\b.*?</main>", body, flags=re.S).group(0)
     found = [(html.unescape(href), _words(text)) for href, text in
              re.findall(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>(.*?)</a>', body, flags=re.S)]
     for href, text in found:
