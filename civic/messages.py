@@ -55,6 +55,7 @@ SPECIFIC: dict[str, Any] = {
     "Not a valid float value.": _l("%(label)s must be a number, like 51.5"),
     "Not a valid choice.": _l("Select %(label)s from the list"),
     "Invalid Choice: could not coerce.": _l("Select %(label)s from the list"),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Select %(label)s from the list"),
     "'%(value)s' is not a valid choice for this field.": _l("Select %(label)s from the list"),
     "Invalid value, must be one of: %(values)s.": _l("Select %(label)s from the list"),
     "Invalid value, can't be any of: %(values)s.": _l("%(label)s cannot be that value: choose another"),
@@ -115,7 +116,10 @@ class FieldMessages:
         keep = {"min": "%(min)d" if "%(min)d" in string else "%(min)s",
                 "max": "%(max)d" if "%(max)d" in string else "%(max)s",
                 "values": "%(values)s", "value": "%(value)s", "other_name": "%(other_name)s"}
-        text = str(template) % {"label": _escape(label), **keep}
+        template = str(template)
+        if not template.startswith("%(label)s"):  # inside the sentence: "Select ward from the list"
+            label = _in_sentence(label)
+        text = template % {"label": _escape(label), **keep}
         return text if "%(" in string else text.replace("%%", "%")
 
     def gettext(self, string: str) -> str:

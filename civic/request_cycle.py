@@ -202,6 +202,8 @@ def init_app(app: Flask) -> None:
             h.setdefault("Cache-Control", "private, no-store")
         return response
 
+    app.after_request(error_in_title)
+
     # Run last of all (Flask runs after_request functions in reverse order, and the rate limiter's was added
     # before this one): the limiter puts Retry-After on every limited response; a success must not carry it.
     app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_only_on_refusals)
@@ -291,6 +293,17 @@ def init_app(app: Flask) -> None:
             "your_links": lambda process=None: resources.your_links(current_user, process),
             "site_name": app.config["SITE_NAME"],
         }
+
+
+def error_in_title(response: Response) -> Response:
+    """GOV.UK: a page that shows an error summary starts its title with "Error: ", so a screen reader hears it
+    first. Done once here for every page (templates need not remember); a title that says it already is left."""
+    if response.mimetype != "text/html" or response.is_streamed or response.direct_passthrough:
+        return response
+    body = response.get_data()
+    if b'class="error-summary"' in body and b"<title>Error:" not in body:
+        response.set_data(body.replace(b"<title>", b"<title>Error: ", 1))
+    return response
 
 
 #: Seconds a refused client waits when the refusal does not say (a 429 without the limiter's own figure).

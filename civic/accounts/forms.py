@@ -6,7 +6,6 @@ from civic.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from civic.messages import EMAIL_FORMAT
 
 
-
 def strip(value):
     """Spaces around a pasted address are not part of it (GOV.UK: remove them, do not refuse them)."""
     return value.strip() if isinstance(value, str) else value

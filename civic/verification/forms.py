@@ -5,22 +5,22 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-DOB_HINT = "For example, 27/3/1985."
+from civic.fields import DateInputField
+
+DOB_HINT = "For example, 27 3 1985."
 
 
 class SelfServiceForm(FlaskForm):
     postcode = StringField("Postcode", validators=[InputRequired("Enter your postcode."), Length(max=12)],
                            description="The postcode of the address where you live, for example W2 1AA.")
-    date_of_birth = StringField("Date of birth", validators=[InputRequired("Enter your date of birth."),
-                                                             Length(max=20)], description=DOB_HINT)
+    date_of_birth = DateInputField("Date of birth", required="Enter your date of birth.", description=DOB_HINT)
 
 
 class ManualRequestForm(FlaskForm):
     postcode = StringField("Postcode", validators=[InputRequired("Enter your postcode."), Length(max=12)])
-    ward = SelectField("Ward", choices=[], validators=[InputRequired("Choose the ward you live in.")],
-                       description="We chose the ward of your postcode where we know it. Change it if it is wrong.")
-    date_of_birth = StringField("Date of birth (optional)", validators=[Optional(), Length(max=20)],
-                                description=DOB_HINT + " It helps the officer find you in the register.")
+    ward = SelectField("Ward", choices=[], validators=[InputRequired("Choose the ward you live in.")])
+    date_of_birth = DateInputField("Date of birth (optional)",
+                                   description=DOB_HINT + " It helps the officer find you in the register.")
     statement = TextAreaField(
         "How do you live in Westminster?",
         validators=[InputRequired("Tell the officer how you live in Westminster."),

@@ -16,8 +16,10 @@ from civic.web import form_error, page_arg, safe_next
 
 bp = Blueprint("verification", __name__, url_prefix="/verify")
 
-#: Where the postcode of a failed self-service attempt waits for the manual request form.
+#: Where the postcode and date of birth of a failed self-service attempt wait for the manual request form (the
+#: answers are carried forward, not asked again); both are dropped once a request is sent or the person verified.
 SESSION_POSTCODE = "verify_postcode"
+SESSION_BORN = "verify_born"
 
 
 @bp.before_request
@@ -47,13 +49,14 @@ def start():
             # A 200 commits the recorded attempt; the postcode waits for the manual request form.
             form_error(form, e)
             session[SESSION_POSTCODE] = services.normalise_postcode(form.postcode.data)
+            session[SESSION_BORN] = form.date_of_birth.data.isoformat()
             return _start_page(form, no_match=True)
         except PermissionDenied:
             raise
         except DomainError as e:
             form_error(form, e)
             return _start_page(form)
-        session.pop(SESSION_POSTCODE, None)
+        _forget_answers()
         flash(f"Thank you: you are now a verified resident of {ward.name}.", "success")
         return redirect(url_for(".start"))
     return _start_page(form)
@@ -67,26 +70,48 @@ def request_manual():
         return redirect(url_for(".start"))
     form = forms.ManualRequestForm()
     form.ward.choices = [("", "Choose your ward")] + [(str(w.id), w.name) for w in services.wards()]
+    chosen = None  # the ward we filled in from the postcode (the page says so)
     if request.method == "GET":
-        postcode = session.get(SESSION_POSTCODE) or request.args.get("postcode", "")
-        form.postcode.data = postcode
-        try:
-            ward = services.ward_for_postcode(services.normalise_postcode(postcode)) if postcode else None
-        except DomainError:
-            ward = None
-        form.ward.data = str(ward.id) if ward else ""
-    elif form.validate_on_submit():
+        form.postcode.data = session.get(SESSION_POSTCODE) or request.args.get("postcode", "")
+        born = services.parse_date(session.get(SESSION_BORN))
+        if born is not None:
+            form.date_of_birth.process(None, born)
+        chosen = _ward_from_postcode(form)
+    elif not form.ward.data:  # sent without a ward: fill it from the postcode where the sector is known
+        chosen = _ward_from_postcode(form)
+        if chosen is not None:
+            form.ward.errors = []
+    if request.method == "POST" and form.validate_on_submit() and chosen is None:
         try:
             services.request_manual(current_user, form.postcode.data, form.ward.data, form.date_of_birth.data,
                                     form.statement.data)
         except DomainError as e:
             form_error(form, e)
         else:
-            session.pop(SESSION_POSTCODE, None)
+            _forget_answers()
             flash("Your request has been sent. An officer will look at it and we will email you the decision.",
                   "success")
             return redirect(url_for(".start"))
-    return render_template("verification/request.html", form=form)
+    return render_template("verification/request.html", form=form, chosen=chosen)
+
+
+def _forget_answers() -> None:
+    session.pop(SESSION_POSTCODE, None)
+    session.pop(SESSION_BORN, None)
+
+
+def _ward_from_postcode(form: forms.ManualRequestForm):
+    """Fill the ward from the postcode's sector (the shipped table) when the form has none; the ward, or None."""
+    if form.ward.data or not form.postcode.data:
+        return None
+    try:
+        ward = services.ward_for_postcode(services.normalise_postcode(form.postcode.data))
+    except DomainError:
+        return None
+    if ward is not None:
+        form.ward.data = str(ward.id)
+        form.ward.raw_data = [form.ward.data]
+    return ward
 
 
 @bp.post("/request/<int:request_id>/withdraw")

@@ -20,7 +20,7 @@ from proposals.models import Proposal, Support, SupportBudget
 from tests import factories
 from tests.factories import PASSWORD
 from tests.proposals import factories as proposals
-from tests.support.pages import path_of
+from tests.support.pages import date_fields, path_of
 from tests.support.race import committed, delete_people, race, real_commits, tag
 
 ROSA = "W2 1AA", "27/03/1985"
@@ -46,7 +46,7 @@ def in_register(make_user, postcode="W2 1AA", born="1985-03-27") -> None:
 
 
 def verify(client, postcode=ROSA[0], born=ROSA[1]):
-    return client.post("/verify/", data={"postcode": postcode, "date_of_birth": born})
+    return client.post("/verify/", data={"postcode": postcode, **date_fields("date_of_birth", born)})
 
 
 def test_a_second_account_with_the_same_register_entry_gets_no_second_budget(

@@ -76,3 +76,15 @@ def button(response, name: str) -> tuple[str, dict[str, str]]:
                         hidden[html.unescape(attrs["name"])] = html.unescape(attrs.get("value", ""))
                 return path_of(html.unescape(action.group(1))) if action else "", hidden
     raise AssertionError(f"no button named {name!r}")
+
+
+def date_fields(name: str, typed: str) -> dict[str, str]:
+    """What a person types in a GOV.UK date input (``civic.fields.DateInputField``): ``"27/3/1985"`` (or
+    ``"1985-03-27"``) -> ``{name-day: "27", name-month: "3", name-year: "1985"}``; "" leaves the boxes empty."""
+    if not typed:
+        return {f"{name}-day": "", f"{name}-month": "", f"{name}-year": ""}
+    parts = re.split(r"[/\-\s]+", typed.strip())
+    if len(parts[0]) == 4:  # year first
+        parts = parts[::-1]
+    day, month, year = (parts + ["", "", ""])[:3]
+    return {f"{name}-day": day, f"{name}-month": month, f"{name}-year": year}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from civic.accounts.models import User
 from civic.db import db
 from civic.verification.models import VerificationRequest
+from tests.support.pages import date_fields
 from tests.verification.conftest import ward
 
 _seq = itertools.count(1)
@@ -105,7 +106,8 @@ def test_the_answer_never_tells_whether_someone_elses_request_exists(client_as):
     (withdrawing), 403 on the officers' pages whatever the id (was 404 for a missing one: it told which exist)."""
     owner_client, owner = client_as("resident")
     owner_client.post("/verify/request", data={"postcode": "W2 1AA", "ward": str(ward("Little Venice").id),
-                                               "date_of_birth": "01/02/1980", "statement": "I live here."})
+                                               **date_fields("date_of_birth", "01/02/1980"),
+                                               "statement": "I live here."})
     req = db.session.scalars(select(VerificationRequest).where(VerificationRequest.user_id == owner.id)).one()
     other, _other = client_as("resident")
     for ident in (req.id, req.id + 1000):

@@ -8,12 +8,15 @@ from civic.accounts import roles
 from civic.audit import AuditEntry
 from civic.db import db
 from civic.verification.models import VerificationRequest
+from tests.support.pages import date_fields
 from tests.verification.conftest import ward
 
 
 def ask(client, **overrides):
-    data = {"postcode": "w2 1ab", "ward": str(ward("Little Venice").id), "date_of_birth": "",
+    data = {"postcode": "w2 1ab", "ward": str(ward("Little Venice").id), **date_fields("date_of_birth", ""),
             "statement": "I moved to Westbourne Terrace in March."}
+    if "date_of_birth" in overrides:
+        overrides.update(date_fields("date_of_birth", overrides.pop("date_of_birth")))
     data.update(overrides)
     return client.post("/verify/request", data=data)
 
@@ -89,7 +92,7 @@ def test_the_officer_sees_the_details_and_the_sector_hint(client_as, sectors):
 def test_the_officer_sees_when_the_details_are_in_the_register(client_as, register):
     register(("W2 1AB", "1985-03-27", "Little Venice"))
     claimer_client, claimer = client_as("resident")
-    claimer_client.post("/verify/", data={"postcode": "W2 1AB", "date_of_birth": "27/03/1985"})
+    claimer_client.post("/verify/", data={"postcode": "W2 1AB", **date_fields("date_of_birth", "27/03/1985")})
     resident_client, resident = client_as("resident")
     ask(resident_client, date_of_birth="27/03/1985")
     client, _officer = client_as("officer")

@@ -6,12 +6,13 @@ from civic.accounts import roles
 from civic.audit import AuditEntry
 from civic.db import db
 from civic.verification.models import RegisterEntry
+from tests.support.pages import date_fields
 
 ROSA = ("W2 1AA", "1985-03-27", "Little Venice")
 
 
 def verify(client):
-    return client.post("/verify/", data={"postcode": "W2 1AA", "date_of_birth": "1985-03-27"})
+    return client.post("/verify/", data={"postcode": "W2 1AA", **date_fields("date_of_birth", "1985-03-27")})
 
 
 def test_the_admin_user_page_offers_the_revoke_form(client_as):

@@ -8,7 +8,7 @@ from civic.accounts import roles
 from civic.audit import AuditEntry
 from civic.db import db, utcnow
 from civic.verification.models import RegisterEntry, VerificationAttempt, VerificationRequest
-from tests.support.pages import main_text
+from tests.support.pages import date_fields, main_text
 from tests.verification.conftest import ward
 
 ROSA = ("W2 1AA", "1985-03-27", "Little Venice")
@@ -20,7 +20,7 @@ def attempts(user) -> int:
 
 
 def try_details(client, postcode="w21aa", date_of_birth="27/3/1985"):
-    return client.post("/verify/", data={"postcode": postcode, "date_of_birth": date_of_birth})
+    return client.post("/verify/", data={"postcode": postcode, **date_fields("date_of_birth", date_of_birth)})
 
 
 def test_a_match_sets_the_ward_and_the_verified_role(client_as, register):
@@ -47,7 +47,7 @@ def test_the_page_offers_the_form_to_an_unverified_resident(client_as):
     client, _user = client_as("resident")
     page = client.get("/verify/").get_data(as_text=True)
     assert '<label class="label" for="postcode">Postcode</label>' in page
-    assert 'autocomplete="bday"' in page and "Ask for a manual check" in page
+    assert 'autocomplete="bday-day"' in page and 'autocomplete="bday-year"' in page and "Ask for a manual check" in page
 
 
 def test_no_match_is_recorded_and_offers_a_manual_check(client_as, register, sectors):
@@ -57,7 +57,7 @@ def test_no_match_is_recorded_and_offers_a_manual_check(client_as, register, sec
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "We could not find these details in the residents register." in page
-    assert 'value="W2 1AB"' in page and 'value="27/03/1985"' in page  # nothing typed is lost
+    assert 'value="W2 1AB"' in page and 'value="27"' in page and 'value="03"' in page  # nothing typed is lost
     assert "4 tries left" in page
     assert attempts(user) == 1
     assert not user.is_verified
