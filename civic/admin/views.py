@@ -15,6 +15,7 @@ from civic.accounts import roles
 from civic.accounts import services as accounts
 from civic.accounts.models import User
 from civic.admin import forms
+from civic.admin.history import history_of
 from civic.audit import audit_actions, audit_query
 from civic.db import db, get_or_404, paginate
 from civic.errors import DomainError
@@ -66,8 +67,7 @@ def user(user_id: int):
 
 
 def _user_page(target: User, role_form: forms.RoleForm | None = None):
-    history = db.session.scalars(
-        audit_query(object_type="user", object_id=target.id).limit(20)).all()
+    history = history_of(target)
     return render_template("admin/user.html", user=target, role_form=role_form or forms.RoleForm(formdata=None),
                            labels=roles.LABELS, history=history)
 

@@ -5,7 +5,10 @@ Thin: parse, call a service (which holds every rule and permission), redirect or
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_login import current_user, login_required
 
 from civic import resources
@@ -18,9 +21,32 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 ACTIONS = {
     "hide": ("Hide", "Hide this content", services.hide, "The content is hidden."),
-    "unhide": ("Show again", "Show this content again", services.unhide, "The content is shown again."),
-    "dismiss": ("Dismiss reports", "Dismiss the reports", services.dismiss, "The reports are dismissed."),
+    "unhide": ("Show again", "Show this content again", services.unhide,
+               "The content is shown again and its reports are closed."),
+    "dismiss": ("Keep showing", "Keep this content showing", services.dismiss,
+                "The content stays up and its reports are closed."),
 }
+#: Dismissing the reports on hidden content keeps it hidden: the button and the page are named for that outcome.
+KEEP_HIDDEN = ("Keep hidden", "Keep this content hidden", services.dismiss,
+               "The content stays hidden and its reports are closed.")
+#: What each outcome means, on its page above the button.
+OUTCOMES = {
+    "hide": "Other people will no longer see it. Its author is told why and can appeal.",
+    "unhide": "Everyone can see it again. Its open reports are closed, so they cannot hide it again.",
+    "dismiss": "It stays visible to everyone. Its open reports are closed.",
+    "keep_hidden": "It stays hidden. Its open reports are closed and your note is recorded as the decision; its "
+                   "author can still appeal.",
+}
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: str) -> str:
+    """``"2026-12"`` -> ``"December 2026"`` (the transparency figures' months)."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return format_date(date(year, number, 1), "MMMM yyyy")
+    except (ValueError, AttributeError):
+        return month
 
 
 def _user_key() -> str:
@@ -93,8 +119,9 @@ def lookup():
 
 
 def _act(action: str, resource_type: str, resource_id: int):
-    label, heading, do, done = ACTIONS[action]
     rt, obj, mod = services.moderator_target(current_user, resource_type, resource_id)
+    keep_hidden = action == "dismiss" and mod is not None and mod.hidden_at is not None
+    label, heading, do, done = KEEP_HIDDEN if keep_hidden else ACTIONS[action]
     form = forms.ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -106,6 +133,7 @@ def _act(action: str, resource_type: str, resource_id: int):
             return redirect(url_for(".queue"))
     reports = services.open_reports(mod)
     return render_template("moderation/act.html", form=form, action=action, label=label, heading=heading, rt=rt,
+                           outcome=OUTCOMES["keep_hidden" if keep_hidden else action],
                            obj=obj, mod=mod, reports=reports, title=services.title_of(rt, obj),
                            refusal=services.own_content_refusal(current_user, rt, obj, action),
                            url=services.url_of(rt, obj), reasons=services.REASONS)

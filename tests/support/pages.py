@@ -45,7 +45,9 @@ def path_of(url: str) -> str:
 
 
 def _words(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+    """Text as an accessible name reads: inline tags join their words (``Hide<span> this</span>``)."""
+    fragment = re.sub(r"<br\s*/?>", " ", fragment)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
 
 
 def link(response, name: str, *, in_main: bool = False) -> str:
