@@ -9,15 +9,23 @@ refusal (someone else's comment) is 403; an unknown or invisible comment or reso
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
+from civic import resources
 from civic.comments import forms, services
 from civic.comments.models import Comment
 from civic.errors import RuleViolation
 from civic.web import attempt
 
 bp = Blueprint("comments", __name__, url_prefix="/comments")
+
+
+def _following(resource_type: str, resource_id: int) -> bool:
+    """Whether the person follows the resource already (the notifications package's check, which it lends the app:
+    comments sit below notifications, so they ask through ``app.extensions`` rather than import it)."""
+    check = current_app.extensions.get("civic.is_following")
+    return bool(check and check(current_user, resource_type, resource_id))
 
 
 def _alignment(form: forms.CommentForm) -> int:
@@ -46,10 +54,17 @@ def index(resource_type: str, resource_id: int):
 def create(resource_type: str, resource_id: int):
     where = services.target(current_user, resource_type, resource_id)
     form = forms.CommentForm()
+    following = _following(resource_type, resource_id)
     ok, comment = attempt(form, lambda: services.post_comment(
         current_user, resource_type, resource_id, form.body.data, _alignment(form)))
     if ok:
-        flash("Your comment is published.", "success")
+        # Shown at the new comment, where the redirect takes them (``#comment-<id>``), not at the top of the page.
+        place = f"comment-{comment.id}"
+        flash("Your comment is published.", f"success@{place}")
+        rt = resources.find(resource_type)
+        if not following and rt is not None and rt.follows is not None and rt.follows.comments_notify:
+            # Commenting makes them follow it (civic.notifications): say so, with the way out.
+            flash(rt.label.lower(), f"followed@{place}")
         return redirect(services.comment_url(comment, where))
     return _form_page(form, where, heading="Add your comment", submit="Publish comment")
 

@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.follow_bp)
     civic_cli.add_command(cli.send_digests_command)
+    # For packages below this one (comments: "you now follow this proposal"), which may not import it.
+    app.extensions["civic.is_following"] = services.is_following
 
     @app.context_processor
     def _notification_globals():

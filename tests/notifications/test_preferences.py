@@ -38,7 +38,7 @@ def test_a_bad_choice_is_refused_beside_its_field(client_as):
     form["kind_reply"] = "hourly"
     r = client.post("/notifications/preferences", data=form)
     assert r.status_code == 200
-    assert "Not a valid choice" in r.get_data(as_text=True)
+    assert "from the list" in r.get_data(as_text=True) and "Not a valid choice" not in r.get_data(as_text=True)
     assert services.preferences(user)["reply"] == "immediate"
 
 
