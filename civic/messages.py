@@ -59,8 +59,8 @@ SPECIFIC: dict[str, Any] = {
     "'%(value)s' is not a valid choice for this field.": _l("Select %(label)s from the list"),
     "Invalid value, must be one of: %(values)s.": _l("Select %(label)s from the list"),
     "Invalid value, can't be any of: %(values)s.": _l("%(label)s cannot be that value: choose another"),
-    "Not a valid date value.": _l("%(label)s must be a real date, like 31 3 1985"),
-    "Not a valid datetime value.": _l("%(label)s must be a real date and time, like 31/03/2026 14:30"),
+    "Not a valid date value.": _l("%(label)s must be a real date"),
+    "Not a valid datetime value.": _l("%(label)s must be a real date and time"),
     "Not a valid time value.": _l("%(label)s must be a real time, like 14:30"),
     "Invalid email address.": EMAIL_FORMAT,
     "Invalid URL.": _l("Enter a web address in the correct format, like https://www.example.org"),
@@ -74,12 +74,14 @@ SPECIFIC: dict[str, Any] = {
 CHOSEN = {"SelectField", "SelectMultipleField", "RadioField", "QuerySelectField"}
 
 
+_ANSWER = _l("Your answer")
+
+
 def label_of(field: Any) -> str:
-    """The field's label as it reads inside a sentence."""
+    """The field's label as it reads inside a sentence; a question ("How do you live here?") is "Your answer"."""
     text = str(field.label.text or field.name.replace("_", " ")).strip().rstrip(":").strip()
-    for ending in (" (optional)",):
-        text = text.removesuffix(ending)
-    return text
+    text = text.removesuffix(" (optional)")
+    return str(_ANSWER) if text.endswith("?") else text
 
 
 def _in_sentence(label: str) -> str:
@@ -100,7 +102,7 @@ class FieldMessages:
         self.field = field
         self.base = base
 
-    def _specific(self, string: str) -> str | None:
+    def _specific(self, string: str, n: int | None = None) -> str | None:
         label = label_of(self.field)
         if string == "This field is required.":
             if self.field.type in ("FileField", "MultipleFileField"):
@@ -116,6 +118,8 @@ class FieldMessages:
         keep = {"min": "%(min)d" if "%(min)d" in string else "%(min)s",
                 "max": "%(max)d" if "%(max)d" in string else "%(max)s",
                 "values": "%(values)s", "value": "%(value)s", "other_name": "%(other_name)s"}
+        if n is not None:  # Length's one limit, known here: written with a thousands separator ("5,000")
+            keep.update({k: f"{n:,}" for k in ("min", "max") if f"%({k})d" in string})
         template = str(template)
         if not template.startswith("%(label)s"):  # inside the sentence: "Select ward from the list"
             label = _in_sentence(label)
@@ -126,7 +130,7 @@ class FieldMessages:
         return self._specific(string) or self.base.gettext(string)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._specific(singular) or self.base.ngettext(singular, plural, n)
+        return self._specific(singular, n) or self.base.ngettext(singular, plural, n)
 
 
 def _bind_field(meta: Any, form: Any, unbound_field: Any, options: dict) -> Any:

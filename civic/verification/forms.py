@@ -24,20 +24,20 @@ class ManualRequestForm(FlaskForm):
     statement = TextAreaField(
         "How do you live in Westminster?",
         validators=[InputRequired("Tell the officer how you live in Westminster."),
-                    Length(max=2000, message="Use 2,000 characters or fewer.")],
+                    Length(max=2000)],
         description="For example: how long you have lived at your address, or why you may not be on the "
                     "register (you moved recently, you rent a room). Do not send documents here.")
 
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Give a reason: the resident will see it."),
-                                                 Length(max=2000, message="Use 2,000 characters or fewer.")],
+                                                 Length(max=2000)],
                            description="The resident sees this in the email and on their verification page.")
 
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Say why, for the audit log."),
-                                                 Length(max=1000, message="Use 1,000 characters or fewer.")],
+                                                 Length(max=1000)],
                            description="Recorded in the audit log.")
 
 

@@ -22,11 +22,11 @@ def test_monthly_counts_without_personal_data(client, make_process, make_proposa
     assert page.status_code == 200
     month = utcnow().strftime("%Y-%m")
     text = page.text
-    row = text[text.index(f'<th scope="row">{month}</th>'):]
+    row = text[text.index(f'<th scope="row"><time datetime="{month}">'):]
     assert row.split("</tr>")[0].count("<td>") == 6
     cells = [c.split("</td>")[0] for c in row.split("</tr>")[0].split("<td>")[1:]]
     assert cells == ["3", "0", "0", "0", "1", "4"]  # spam 3, other 1, all 4
-    decisions = text[text.rindex(f'<th scope="row">{month}</th>'):].split("</tr>")[0]
+    decisions = text[text.rindex(f'<th scope="row"><time datetime="{month}">'):].split("</tr>")[0]
     assert [c.split("</td>")[0] for c in decisions.split("<td>")[1:]] == ["2", "1", "0", "0"]
     for private in ("private_person", "Private title here", "Secret detail text", "private note"):
         assert private not in text

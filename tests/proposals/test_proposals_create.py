@@ -89,7 +89,7 @@ def test_the_ward_must_be_one_of_the_process(client_as, make_process, ward_id):
     assert ">Bayswater</option>" in page.text and ">Church Street</option>" not in page.text
     response = c.post(f"/processes/{process.slug}/proposals/new", data=form(ward_id))  # Church Street
     assert response.status_code == 200
-    assert "Not a valid choice" in response.text or "Choose the ward" in response.text
+    assert "Select ward from the list" in response.text or "Choose the ward" in response.text
     assert proposals_of(user) == []
     # The service refuses it too, whatever the form says.
     with pytest.raises(RuleViolation) as refused:

@@ -83,3 +83,10 @@ def test_with_no_postcode_known_the_hint_does_not_claim_a_choice(client_as, sect
     assert "We chose the ward Little Venice from your postcode. Check it is right, then send your request." \
         in main_text(filled)
     assert not title(filled).startswith("Error")
+
+
+def test_a_question_label_reads_your_answer_with_the_limit_written_out(client_as):
+    client, _ = client_as("resident")
+    page = client.post("/verify/request", data={"postcode": "W2 1AB", "ward": str(ward("Little Venice").id),
+                                                "statement": "x" * 2001})
+    assert field_error(page, "statement") == "Your answer must be 2,000 characters or fewer"
