@@ -120,5 +120,6 @@ def test_the_thank_you_is_in_the_supports_section_and_takes_focus(open_proposal,
     assert response.headers["Location"].endswith("#support")
     page = client.get(response.headers["Location"]).text
     section = re.search(r'<section class="panel" id="support".*?</section>', page, flags=re.S).group(0)
-    assert re.search(r'role="status" tabindex="-1" autofocus>Thank you: your support is counted.</div>', section)
+    assert re.search(r'role="status" tabindex="-1" data-focus-on-load>Thank you: your support is counted.</div>',
+                     section)
     assert page.count("Thank you: your support is counted.") == 1  # not also at the top of the page
