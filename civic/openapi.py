@@ -228,7 +228,10 @@ def build(app: Flask, *, server: str = "") -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer",
-        "description": "A personal access token (civic_ and 43 characters), from My account → API tokens."})
+        "description": "A personal access token (civic_ and 43 characters), from My account → API tokens, or an "
+                       "app's OAuth 2 access token (civicoa_...; /.well-known/oauth-authorization-server). Scopes: "
+                       "read (GET as you), write (POST, DELETE); a token without the one needed is 403 "
+                       "insufficient_scope."})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     paths: dict[str, dict[str, Any]] = {}
