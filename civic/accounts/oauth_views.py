@@ -128,7 +128,7 @@ def revoke_app(app_id: int):
 
 def _apps_page(form: AppForm, created=None, secret: str | None = None):
     return render_template("admin/apps.html", form=form, apps=oauth.registered_apps(), created=created,
-                           secret=secret, disable_form=DisableForm())
+                           secret=secret)
 
 
 @bp.route("/admin/apps", methods=["GET", "POST"])
