@@ -36,9 +36,9 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, current_app
 from flask import request as flask_request
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
-from civic import policy
+from civic import policy, schedule
 from civic.accounts.api_tokens import OAUTH_ACCESS_PREFIX, SCOPES
 from civic.accounts.models import OAuthApp, OAuthCode, OAuthToken, User
 from civic.audit import audit
@@ -57,6 +57,9 @@ MAX_REDIRECT_URIS = 10
 #: :meth:`Client.check_endpoint_auth_method`).
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 DEFAULT_SCOPE = "read"
+#: Codes and tokens that can no longer be used are deleted this long after (the scheduled task below).
+KEEP_DEAD = timedelta(days=30)
+TASK = "oauth.dead-credentials"
 
 
 def digest(value: str) -> str:
@@ -278,6 +281,22 @@ def _save_token(token: dict, request) -> None:
         created_at=now, access_expires_at=now + timedelta(seconds=int(token.get("expires_in") or ACCESS_SECONDS)),
         refresh_expires_at=now + REFRESH_LIFETIME if refresh else None))
     db.session.flush()
+
+
+def delete_dead() -> str:
+    """The scheduled task: delete codes and tokens that cannot be used any more and have not for 30 days (used or
+    expired codes; revoked tokens, or tokens whose access and refresh both ran out)."""
+    limit = utcnow() - KEEP_DEAD
+    codes = db.session.execute(delete(OAuthCode).where(OAuthCode.expires_at <= limit)).rowcount
+    tokens = db.session.execute(delete(OAuthToken).where(or_(
+        OAuthToken.revoked_at <= limit,
+        (OAuthToken.access_expires_at <= limit)
+        & (OAuthToken.refresh_expires_at.is_(None) | (OAuthToken.refresh_expires_at <= limit))))).rowcount
+    return f"dead OAuth codes deleted: {codes}, tokens: {tokens}"
+
+
+schedule.task(TASK, delete_dead, description="Delete OAuth codes and tokens dead for 30 days",
+              every=timedelta(days=1))
 
 
 def init_app(app: Flask) -> None:

@@ -246,3 +246,30 @@ def test_metadata_names_the_endpoints(client):
     body = client.get("/.well-known/oauth-authorization-server").json
     assert body["code_challenge_methods_supported"] == ["S256"]
     assert body["token_endpoint"].endswith("/oauth/token") and body["scopes_supported"] == ["read", "write"]
+
+
+def test_the_daily_task_deletes_codes_and_tokens_dead_for_30_days(client_as, registered):
+    from datetime import timedelta
+
+    from civic import schedule
+    from civic.accounts.models import OAuthCode
+    from civic.db import utcnow
+
+    app, secret = registered
+    client, _user = client_as("resident")
+    live = access_token(client, app, secret)
+    consent(client, app, pkce()[1])  # a fresh code, unused
+    old = utcnow() - timedelta(days=31)
+    dead = OAuthToken(app_id=app.id, user_id=_user.id, access_token_hash="a" * 64, refresh_token_hash="b" * 64,
+                      scope="read", created_at=old, access_expires_at=old, refresh_expires_at=old)
+    revoked = OAuthToken(app_id=app.id, user_id=_user.id, access_token_hash="c" * 64, scope="read",
+                         created_at=old, access_expires_at=utcnow() + timedelta(hours=1), revoked_at=old)
+    stale = OAuthCode(code_hash="d" * 64, app_id=app.id, user_id=_user.id, redirect_uri=REDIRECT, scope="read",
+                      code_challenge="x" * 43, code_challenge_method="S256", created_at=old, expires_at=old)
+    db.session.add_all([dead, revoked, stale])
+    db.session.flush()
+    task = next(t for t in schedule.tasks() if t.name == oauth.TASK)
+    assert task.fn() == "dead OAuth codes deleted: 1, tokens: 2"
+    assert db.session.scalar(select(OAuthCode).where(OAuthCode.code_hash == "d" * 64)) is None
+    assert len(db.session.scalars(select(OAuthCode)).all()) == 2  # the one exchanged, the fresh one
+    assert me(client.application.test_client(), live["access_token"]).status_code == 200
