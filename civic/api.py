@@ -221,6 +221,9 @@ write_limit = limiter.limit(WRITE_LIMIT, key_func=rate_key)
 log = logging.getLogger(__name__)
 #: Counts kept in this process when the limiter's storage (Redis) does not answer: the API keeps serving.
 _memory_counts = FixedWindowRateLimiter(MemoryStorage())
+#: After the storage failed, it is asked again only after this many seconds (no wait on it at every request).
+STORAGE_RETRY_SECONDS = 30
+_storage_down_until = 0.0
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Limit",
                 "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
 
@@ -248,11 +251,15 @@ def count_request() -> None:
         return
     item = parse_limit(current_app.config.get("API_RATE_LIMIT") or "300 per minute")
     keys = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "civic", "api", rate_key())
+    global _storage_down_until
+    counts = limiter.limiter if time.monotonic() >= _storage_down_until else _memory_counts
     try:
-        allowed = limiter.limiter.hit(item, *keys)
-        reset_at, remaining = limiter.limiter.get_window_stats(item, *keys)
+        allowed = counts.hit(item, *keys)
+        reset_at, remaining = counts.get_window_stats(item, *keys)
     except Exception:  # the storage does not answer: count in this process rather than refuse or fail
-        log.warning("rate limit storage unreachable: counting the API's requests in memory", exc_info=True)
+        log.warning("rate limit storage unreachable: counting the API's requests in memory for %d s",
+                    STORAGE_RETRY_SECONDS, exc_info=True)
+        _storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
         allowed = _memory_counts.hit(item, *keys)
         reset_at, remaining = _memory_counts.get_window_stats(item, *keys)
     g.api_rate = RateWindow(item.amount, remaining, reset_at, item.get_expiry(), not allowed)

@@ -273,3 +273,18 @@ def test_the_daily_task_deletes_codes_and_tokens_dead_for_30_days(client_as, reg
     assert db.session.scalar(select(OAuthCode).where(OAuthCode.code_hash == "d" * 64)) is None
     assert len(db.session.scalars(select(OAuthCode)).all()) == 2  # the one exchanged, the fresh one
     assert me(client.application.test_client(), live["access_token"]).status_code == 200
+
+
+def test_the_token_page_lists_apps_in_a_fixed_number_of_queries(client_as, admin, count_queries):
+    client, _user = client_as("resident")
+    first, secret = register(admin, name="App 0")
+    access_token(client, first, secret)
+    with count_queries() as few:
+        assert client.get("/account/api-tokens/").status_code == 200
+    for n in range(1, 5):
+        app, secret = register(admin, name=f"App {n}")
+        access_token(client, app, secret)
+    with count_queries() as many:
+        page = client.get("/account/api-tokens/")
+    assert "5 apps have access" in main_text(page)
+    assert many.count == few.count
