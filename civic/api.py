@@ -12,7 +12,10 @@ so every collection answers in the same shapes (documented in ``docs/api.md``):
 - Lists are pages built by :func:`envelope`: ``{"items", "page", "per_page", "total", "next"}``; ``next`` is
   the full address of the next page with the request's own query string, built so that no query argument
   (``_external``, ``_method``, one named like a view argument...) can change the path or fail.
-- Writes are rate-limited per person with :data:`write_limit` (key :func:`rate_key`).
+- Every request counts against the API's limit (``API_RATE_LIMIT``, per person or address, in the limiter's
+  shared storage: one count across workers), and writes against :data:`write_limit` as well (key
+  :func:`rate_key`); every ``/api/v1`` response tells the tightest of them in ``X-RateLimit-*`` and
+  ``RateLimit-*`` headers (none at all when rate limiting is off).
 - Public reads may be fetched from any site (``Access-Control-Allow-Origin: *`` on an anonymous ``GET``);
   an authenticated or writing request never gets the header.
 
@@ -22,6 +25,10 @@ its own (proposals: ``processes``; search: ``search``). Registering the same col
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -31,8 +38,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
+from limits import parse as parse_limit
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import ColumnElement, Select
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.routing import BuildError
 
 from civic import idempotency, openapi, registries
@@ -148,7 +159,8 @@ def blueprint(name: str, import_name: str) -> Blueprint:
 def setup(bp: Blueprint) -> None:
     """Give an existing ``/api/v1`` blueprint what :func:`blueprint` gives a new one."""
     protect_api(bp)
-    bp.before_request(idempotency.before_request)  # after the authentication protect_api adds
+    bp.before_request(count_request)  # after the authentication protect_api adds: counts the person
+    bp.before_request(idempotency.before_request)
     bp.register_error_handler(NotSignedIn, _not_signed_in)
     bp.after_request(idempotency.after_request)
     bp.after_request(_read_only_cors)
@@ -202,6 +214,114 @@ def rate_key() -> str:
 
 
 write_limit = limiter.limit(WRITE_LIMIT, key_func=rate_key)
+
+
+# The API's rate limit and its headers -----------------------------------------------------------------------
+
+log = logging.getLogger(__name__)
+#: Counts kept in this process when the limiter's storage (Redis) does not answer: the API keeps serving.
+_memory_counts = FixedWindowRateLimiter(MemoryStorage())
+#: After the storage failed, it is asked again only after this many seconds (no wait on it at every request).
+STORAGE_RETRY_SECONDS = 30
+_storage_down_until = 0.0
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "RateLimit-Limit",
+                "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """Where a client stands against one limit: ``remaining`` of ``limit`` requests until ``reset_at``."""
+
+    limit: int
+    remaining: int
+    reset_at: float  # seconds since the epoch
+    window: int  # the window's length in seconds
+    breached: bool = False
+
+
+def _is_api_request() -> bool:
+    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+
+
+def count_request() -> None:
+    """Count this request against the API's limit (``API_RATE_LIMIT``): once, keyed by :func:`rate_key`, in the
+    limiter's storage (Redis when ``CIVIC_REDIS_URL`` is set: one count for every worker). Over it: 429 with
+    ``Retry-After``. Nothing is counted while rate limiting is off."""
+    if not limiter.enabled or getattr(g, "api_rate", None) is not None:
+        return
+    item = parse_limit(current_app.config.get("API_RATE_LIMIT") or "300 per minute")
+    keys = (current_app.config.get("RATELIMIT_KEY_PREFIX") or "civic", "api", rate_key())
+    global _storage_down_until
+    counts = limiter.limiter if time.monotonic() >= _storage_down_until else _memory_counts
+    try:
+        allowed = counts.hit(item, *keys)
+        reset_at, remaining = counts.get_window_stats(item, *keys)
+    except Exception:  # the storage does not answer: count in this process rather than refuse or fail
+        log.warning("rate limit storage unreachable: counting the API's requests in memory for %d s",
+                    STORAGE_RETRY_SECONDS, exc_info=True)
+        _storage_down_until = time.monotonic() + STORAGE_RETRY_SECONDS
+        allowed = _memory_counts.hit(item, *keys)
+        reset_at, remaining = _memory_counts.get_window_stats(item, *keys)
+    g.api_rate = RateWindow(item.amount, remaining, reset_at, item.get_expiry(), not allowed)
+    if not allowed:
+        raise TooManyRequests(f"You have made more than {item.amount} API requests in "
+                              f"{item.get_expiry()} seconds. Wait and try again.",
+                              retry_after=max(1, math.ceil(reset_at - time.time())))
+
+
+def _count_unrouted_request() -> None:
+    """An address under ``/api/v1`` that matched no route (404, 405) counts too (its blueprint never ran)."""
+    if request.url_rule is None and _is_api_request():
+        count_request()
+
+
+def _windows() -> list[RateWindow]:
+    """Every limit this request was counted against: the API's and the view's own (e.g. :data:`write_limit`)."""
+    windows = [g.api_rate] if getattr(g, "api_rate", None) is not None else []
+    try:
+        for lim in limiter.current_limits:
+            windows.append(RateWindow(lim.limit.amount, lim.remaining, lim.reset_at, lim.limit.get_expiry(),
+                                      lim.breached))
+    except Exception:  # the storage went away since the request was counted: tell the API's limit alone
+        log.warning("rate limit storage unreachable while writing the headers", exc_info=True)
+    return windows
+
+
+def _rate_headers(response: Response) -> Response:
+    """Every ``/api/v1`` answer tells the tightest limit the request counted against (a refused one first, else
+    the fewest remaining): ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` (the reset as seconds since the
+    epoch, as GitHub's) and the IETF draft's ``RateLimit-Limit``/``-Remaining``/``-Reset`` (seconds from now)
+    with ``RateLimit-Policy``. Runs last of all, so the limiter's own headers are replaced, never doubled."""
+    if not _is_api_request() or not limiter.enabled:
+        return response
+    if getattr(g, "api_rate", None) is None:
+        # Answered before the blueprint could count it (a refused token, malformed input): count it now.
+        with contextlib.suppress(TooManyRequests):
+            count_request()
+    windows = _windows()
+    for name in RATE_HEADERS:
+        response.headers.remove(name)
+    if not windows:
+        return response
+    tightest = min(windows, key=lambda w: (not w.breached, w.remaining, w.reset_at))
+    seconds = max(0, math.ceil(tightest.reset_at - time.time()))
+    h = response.headers
+    h["X-RateLimit-Limit"] = h["RateLimit-Limit"] = str(tightest.limit)
+    h["X-RateLimit-Remaining"] = h["RateLimit-Remaining"] = str(max(0, tightest.remaining))
+    h["X-RateLimit-Reset"] = str(math.ceil(tightest.reset_at))
+    h["RateLimit-Reset"] = str(seconds)
+    h["RateLimit-Policy"] = ", ".join(sorted({f"{w.limit};w={w.window}" for w in windows}))
+    if "Access-Control-Allow-Origin" in h:
+        h["Access-Control-Expose-Headers"] = ", ".join(
+            [p.strip() for p in (h.get("Access-Control-Expose-Headers") or "").split(",") if p.strip()]
+            + [name for name in RATE_HEADERS] + (["Retry-After"] if response.status_code == 429 else []))
+    return response
+
+
+def _install_rate_limit(state) -> None:
+    state.app.before_request(_count_unrouted_request)
+    # Last of the app's after-request functions (they run in reverse): after the limiter's own headers.
+    state.app.after_request_funcs.setdefault(None, []).insert(0, _rate_headers)
 
 
 def text_arg(name: str, max_length: int = 100) -> str:
@@ -456,6 +576,7 @@ def slice_page(items: Sequence[Any], page: int, per_page: int) -> list[Any]:
 
 
 bp = blueprint("api", __name__)
+bp.record_once(_install_rate_limit)
 idempotency.register()  # the scheduled task that forgets expired Idempotency-Keys
 
 

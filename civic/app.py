@@ -69,7 +69,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     maps.init_app(app)
     resources.default_areas()
 
+    from civic.accounts import oauth
     from civic.accounts.api_tokens import bp as api_tokens_bp
+    from civic.accounts.oauth_views import bp as oauth_bp
     from civic.accounts.views import bp as accounts_bp
     from civic.admin.views import bp as admin_bp
     from civic.api import bp as api_bp
@@ -86,6 +88,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(oauth_bp)  # the OAuth 2 server for third-party apps (civic/accounts/oauth.py)
+    oauth.init_app(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(groups_bp)

@@ -1,6 +1,15 @@
 """Imports every core model so Base.metadata is complete (for Alembic and the migration check)."""
 
-from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
+from civic.accounts.models import (
+    ApiToken,
+    OAuthApp,
+    OAuthCode,
+    OAuthToken,
+    SigninFailure,
+    User,
+    UserIdentity,
+    UserRole,
+)
 from civic.audit import AuditEntry
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
@@ -23,7 +32,7 @@ from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, Pro
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "IdempotencyKey", "ScheduledTask", "SearchQueue",
+    "IdempotencyKey", "ScheduledTask", "SearchQueue", "OAuthApp", "OAuthCode", "OAuthToken",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",

@@ -177,7 +177,8 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 _REASONS = {400: "Input the API cannot read; `field` names it.", 401: "Sign in first, or the token is not valid.",
-            403: "You may not.", 404: "No such thing, or not for you.", 409: "A rule said no, with its reason.",
+            403: "You may not (`forbidden`), or the token lacks the scope this needs (`insufficient_scope`).",
+            404: "No such thing, or not for you.", 409: "A rule said no, with its reason.",
             415: "A body of a type the API does not read.",
             429: "Too many requests: wait and try again.", 503: "Not working just now: try again later."}
 
@@ -209,6 +210,7 @@ def _operation(described_: dict[str, Any] | None, endpoint: str, parameters: lis
         errors.add(415)
     if d["sign_in"]:
         op["security"] = [{"bearer": []}]
+        errors.add(403)  # a token without the scope the operation needs: insufficient_scope
     for status in sorted(errors):
         op["responses"][str(status)] = {"description": _REASONS.get(status, "An error."),
                                         "content": {"application/json": {"schema": ref("Error")}}}
@@ -228,7 +230,10 @@ def build(app: Flask, *, server: str = "") -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {
         "type": "http", "scheme": "bearer",
-        "description": "A personal access token (civic_ and 43 characters), from My account → API tokens."})
+        "description": "A personal access token (civic_ and 43 characters), from My account → API tokens, or an "
+                       "app's OAuth 2 access token (civicoa_...; /.well-known/oauth-authorization-server). Scopes: "
+                       "read (GET as you), write (POST, DELETE); a token without the one needed is 403 "
+                       "insufficient_scope."})
     for name, schema in SCHEMAS.items():
         spec.components.schema(name, schema)
     paths: dict[str, dict[str, Any]] = {}

@@ -118,6 +118,10 @@ GET = {
     "notifications.unsubscribe": everyone(404),  # a forged link
     # Issue 14 (usability)
     "proposals.supported": signed_in(),  # the proposals the person supports in a process
+    # Issue #13: the OAuth 2 server (tests/accounts/test_oauth.py).
+    "oauth.authorize": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 400)},  # no app named: refused, no redirect
+    "oauth.metadata": everyone(200),
+    "oauth.apps": only(ADMINS),
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -149,6 +153,9 @@ POST_REFUSED = {
     "blocking.appeal": only(OFFICERS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("moderation.hide", "moderation.unhide", "moderation.dismiss")},
     "notifications.mark_read": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
+    "oauth.revoke_app": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # no access given by you: not found
+    "oauth.apps": only(ADMINS, ok=None),
+    "oauth.disable_app": only(ADMINS, ok=None),
 }
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
@@ -158,7 +165,7 @@ SIGN_IN_REQUIRED_POSTS = {
     "proposals.accept_coauthor", "proposals.decline_coauthor", "comments.create", "comments.reply",
     "comments.vote", "api_tokens.create", "blocking.appeal_content",
     "moderation.report", "notifications.mark_all_read", "notifications.preferences", "notifications.alerts",
-    "follows.follow", "follows.unfollow",
+    "follows.follow", "follows.unfollow", "oauth.authorize",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
@@ -167,7 +174,8 @@ NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
               "accounts.sign_out", "blocking.appeal_block",
-              "notifications.unsubscribe"}  # a signed one-click link: tests/notifications/test_mail.py
+              "notifications.unsubscribe",  # a signed one-click link: tests/notifications/test_mail.py
+              "oauth.token", "oauth.revoke"}  # apps authenticate themselves: tests/accounts/test_oauth.py
 
 
 @pytest.fixture
@@ -204,7 +212,7 @@ def objects(make_user):
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
-            "failure_id": 999999, "notification_id": 999999}
+            "failure_id": 999999, "notification_id": 999999, "app_id": 999999}
 
 
 def test_every_route_is_in_the_table(app):

@@ -67,3 +67,18 @@ def test_a_download_over_its_limit_is_json_429_with_retry_after(client, open_pro
     refused = client.get(url)
     assert refused.status_code == 429 and refused.is_json
     assert refused.json["code"] == "rate_limited" and int(refused.headers["Retry-After"]) > 0
+
+
+def test_a_write_tells_the_tighter_of_its_two_limits(client, make_user, open_proposal, limits_on):
+    headers = bearer(token_for(make_user("verified")))
+    url = f"/api/v1/proposals/{open_proposal.id}/support"
+    for _ in range(3):
+        client.get(f"/api/v1/proposals/{open_proposal.id}", headers=headers)
+    write = client.delete(url, headers=headers)
+    # The person's API count is at 296 of 300; the write limit at 59 of 60: the headers tell the write limit.
+    assert write.status_code == 200
+    assert write.headers["RateLimit-Limit"] == write.headers["X-RateLimit-Limit"] == "60"
+    assert write.headers["RateLimit-Remaining"] == "59"
+    assert write.headers["RateLimit-Policy"] == "300;w=60, 60;w=60"
+    read = client.get(f"/api/v1/proposals/{open_proposal.id}", headers=headers)
+    assert read.headers["RateLimit-Limit"] == "300" and read.headers["RateLimit-Remaining"] == "295"

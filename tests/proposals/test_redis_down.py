@@ -74,6 +74,8 @@ def test_redis_down_leaves_every_door_open(tmp_path):
     assert all(status < 500 or (name.endswith("search") and status == 503) for name, status in statuses.items()), \
         statuses
     assert statuses["api support"] == 201 and statuses["api comment"] == 201
+    # The API's own count falls back to memory too: its answers still say where the client stands (issue #13).
+    assert all("RateLimit-Remaining" in answers[name].headers for name in ("api support", "api comment"))
     assert statuses["export"] == 200 and "Benches along the canal towpath" in answers["export"].text
     assert "check your email" in answers["sign-up"].text.lower() or answers["sign-up"].url.endswith(
         "/sign-up/check-your-email")
