@@ -52,7 +52,7 @@ def test_without_the_new_fields_a_token_is_read_only_for_90_days(client_as):
 def test_an_unknown_choice_is_refused_beside_the_field(client_as):
     client, user = client_as("resident")
     page, raw = create(client, scopes="admin", expires="3")
-    assert raw is None and "Not a valid choice" in main_text(page)
+    assert raw is None and "from the list" in main_text(page)
     assert db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id)) is None
     with pytest.raises(RuleViolation):
         api_tokens.create_token(user, "x", PASSWORD, scopes="admin")
