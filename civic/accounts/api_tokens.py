@@ -29,7 +29,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 
-from civic import policy
+from civic import logs, policy
 from civic.accounts import oidc, passwords
 from civic.accounts.models import ApiToken, User
 from civic.db import Page, begins_immediate, db, paginate, utcnow
@@ -87,6 +87,7 @@ def create_token(user: User, name: str, password: str | None, *,
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(raw))
     db.session.add(token)
     db.session.flush()
+    logs.security("token.created", user_id=user.id, token_id=token.id)
     return token, raw
 
 
