@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
-from civic import jobs
+from civic import jobs, logs
 from civic.db import after_commit
 
 log = logging.getLogger("civic.mail")
@@ -157,7 +157,7 @@ def deliver(msg: Message) -> bool:
         _deliver(as_bytes(msg))
         return True
     except (OSError, smtplib.SMTPException):
-        log.exception("could not send mail to %s: %s", msg["To"], msg["Subject"])
+        log.exception("could not send mail to %s: %s", logs.fingerprint(str(msg["To"])), msg["Subject"])
         return False
 
 
@@ -167,10 +167,10 @@ def _deliver(raw: bytes) -> None:
     to, subject = (str(make_header(decode_header(str(head[name] or "")))) for name in ("To", "Subject"))
     if cfg["SMTP_HOST"]:
         _send_smtp(raw, head, cfg)
-        log.info("mail sent to %s: %s", to, subject)
+        log.info("mail sent to %s: %s", logs.fingerprint(to), subject)  # no address in clear in the logs
     else:
         path = _save_eml(raw, head, Path(cfg["MAIL_DIR"]))
-        log.info("mail to %s saved as %s (no SMTP server configured)", to, path)
+        log.info("mail to %s saved as %s (no SMTP server configured)", logs.fingerprint(to), path)
 
 
 def _send_smtp(raw: bytes, head: Message, cfg) -> None:
