@@ -259,3 +259,38 @@ def worker_command(burst: bool) -> None:
     click.echo(f"Working on the {cfg['JOB_QUEUE_NAME']!r} queue at {where}"
                f"{' until it is empty' if burst else ' (Ctrl+C to stop)'}.")
     worker.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+
+
+@cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Back up the database and the instance folder (uploads) into one archive in FOLDER (docs/operations.md)."""
+    from civic import backup  # noqa: PLC0415
+
+    try:
+        target = backup.backup(current_app.config["DATABASE_URL"], Path(current_app.instance_path), folder)
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Backed up to {target} (the search index and secrets are not in it).")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database and the instance folder's files with a backup's. Stop the site and workers first."""
+    from civic import backup  # noqa: PLC0415
+
+    if not yes:
+        click.confirm("This replaces the whole database with the backup's. Is the site stopped, and go on?",
+                      abort=True)
+    db.session.remove()
+    try:
+        manifest = backup.restore(archive, current_app.config["DATABASE_URL"], Path(current_app.instance_path))
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    head = migrate.head_revision()
+    click.echo(f"Restored the backup made at {manifest['made_at']} (revision {manifest['revision']}).")
+    if manifest["revision"] != head:
+        click.echo(f"The code needs revision {head}: run flask civic migrate.")
+    click.echo("Then rebuild the search index: flask civic reindex.")

@@ -98,8 +98,7 @@ def base_url(settings: dict, debug: bool = False) -> str:
         return configured
     if settings.get("SERVER_NAME"):
         return f"{settings.get('PREFERRED_URL_SCHEME') or 'http'}://{settings['SERVER_NAME']}"
-    embedded = str(settings.get("DATABASE_URL") or "").startswith("sqlite")
-    if embedded or settings.get("TESTING") or debug:
+    if not is_production(settings, debug):  # SQLite, tests and debug runs, unless CIVIC_PRODUCTION says otherwise
         return EMBEDDED_BASE_URL
     raise ConfigurationError(
         "Civic will not start without its public address: set CIVIC_BASE_URL (for example "

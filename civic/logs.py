@@ -105,6 +105,7 @@ def gunicorn_logconfig(kind: str = "plain") -> dict[str, Any]:
                                 "stream": "ext://sys.stderr"}},
         "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
                     "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+        "root": {"level": "INFO", "handlers": []},  # the app's own records: civic.logs.configure() at start
     }
 
 
