@@ -294,3 +294,22 @@ def restore_command(archive: Path, yes: bool) -> None:
     if manifest["revision"] != head:
         click.echo(f"The code needs revision {head}: run flask civic migrate.")
     click.echo("Then rebuild the search index: flask civic reindex.")
+
+
+@cli.command("create-app-role")
+@click.argument("name", default="civic_app")
+@click.option("--password", envvar="CIVIC_APP_ROLE_PASSWORD", default=None,
+              help="Set this password for the role (or CIVIC_APP_ROLE_PASSWORD); without it, use peer or "
+                   "certificate authentication.")
+def create_app_role_command(name: str, password: str | None) -> None:
+    """PostgreSQL: create or update the role the site runs as (rows only: no ALTER, TRUNCATE or TRIGGER; the audit
+    log append-only). Run it as the database's owner, after flask civic migrate."""
+    from civic import database_roles  # noqa: PLC0415
+
+    try:
+        with db.engine.begin() as connection:
+            database_roles.create_app_role(connection, name, password)
+    except database_roles.RoleError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"The role {name} may read and write rows but not alter tables or triggers. Run the site with "
+               f"CIVIC_DATABASE_URL=postgresql://{name}@<host>/<database>; keep running migrations as the owner.")

@@ -274,7 +274,7 @@ def problems(settings, debug: bool = False) -> list[str]:
     if not pepper:
         found.append("Set CIVIC_REGISTER_PEPPER, the key of the residents register's fingerprints, to a random value "
                      "of its own (not the secret key), and keep it.")
-    elif pepper == settings.get("SECRET_KEY") or pepper in (settings.get("SECRET_KEY_FALLBACKS") or ()):
+    elif pepper == settings.get("SECRET_KEY"):  # an old key kept as a fallback is fine: that is the upgrade path
         found.append("CIVIC_REGISTER_PEPPER must differ from CIVIC_SECRET_KEY, so the secret key can be rotated "
                      "without losing the register.")
     return found

@@ -95,3 +95,10 @@ def test_migrate_downgrade_one_step_and_back_on_a_fresh_database(tmp_path):
     assert f"Database revision: {before}; the code's newest: {head} (run flask civic migrate)." in \
         civic("db-revision")
     assert f"Database migrated from revision {before} to {head}." in civic("migrate")
+
+
+def test_create_app_role_on_sqlite_says_roles_are_postgresql_s(app):
+    if db.engine.dialect.name != "sqlite":
+        return  # tests/operations/test_database_roles.py covers PostgreSQL
+    said = run(app, "create-app-role")
+    assert said.exit_code == 1 and "Database roles are PostgreSQL's" in said.output
