@@ -62,15 +62,16 @@ def init_app(app: Flask) -> None:
     if cfg.get("TRUSTED_HOSTS"):
         app.wsgi_app = HostGuard(app.wsgi_app, cfg["TRUSTED_HOSTS"])  # type: ignore[method-assign]
         cfg["TRUSTED_HOSTS"] = None  # checked by the guard; the health endpoints pass it with another Host
-    warned: list[bool] = []
+    state = app.extensions.setdefault("civic.operations", {"proxy_warned": False})
 
     @app.before_request
     def _request_id() -> None:
         g.request_started = time.perf_counter()
         g.request_id = logs.new_request_id(request.headers.get("X-Request-ID"))
         g.request_id_token = logs.REQUEST_ID.set(g.request_id)
-        if not cfg.get("BEHIND_PROXY") and not warned and any(h in request.environ for h in PROXY_HEADERS):
-            warned.append(True)
+        if not cfg.get("BEHIND_PROXY") and not state["proxy_warned"] \
+                and any(h in request.environ for h in PROXY_HEADERS):
+            state["proxy_warned"] = True  # once per process
             log.warning("A request came with X-Forwarded-* headers but CIVIC_BEHIND_PROXY is off: every visitor "
                         "seems to come from the proxy's address, so one address's failed sign-ins can lock "
                         "everybody out. Set CIVIC_BEHIND_PROXY=1 when Civic is behind a reverse proxy.")

@@ -4,6 +4,7 @@ made writable again recovering without a restart."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -100,3 +101,41 @@ def test_hosts_and_a_sqlite_file_made_writable_again(tmp_path):
     assert status == 503 and json.loads(page)["checks"]["database writes"]["ok"] is False
     status, page = out["writable_again"]
     assert status == 200, page
+
+
+def test_forwarded_headers_without_behind_proxy_warn_once(app, client, caplog, monkeypatch):
+    monkeypatch.setitem(app.extensions["civic.operations"], "proxy_warned", False)
+    caplog.set_level(logging.WARNING, logger="civic")
+    client.get("/healthz")
+    assert not [r for r in caplog.records if "CIVIC_BEHIND_PROXY" in r.getMessage()]
+    for _ in range(3):
+        client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    warnings = [r for r in caplog.records if "CIVIC_BEHIND_PROXY is off" in r.getMessage()]
+    assert len(warnings) == 1 and "lock everybody out" in warnings[0].getMessage()
+
+
+def test_no_warning_when_behind_proxy_is_on(app, client, caplog, monkeypatch):
+    monkeypatch.setitem(app.extensions["civic.operations"], "proxy_warned", False)
+    monkeypatch.setitem(app.config, "BEHIND_PROXY", True)
+    caplog.set_level(logging.WARNING, logger="civic")
+    client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert not [r for r in caplog.records if "CIVIC_BEHIND_PROXY" in r.getMessage()]
+
+
+def test_flask_civic_check_reports_each_dependency(app):
+    done = app.test_cli_runner().invoke(args=["civic", "check"])
+    assert done.exit_code == 0, done.output
+    for line in ("OK   database: reachable", "OK   migrations: at", "OK   database writes: accepted",
+                 "OK   job queue:", "OK   search index:", "OK   mail: SMTP server 127.0.0.1:", "OK   disk:"):
+        assert line in done.output, done.output
+
+
+def test_flask_civic_check_says_what_to_do_and_fails(app, monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setitem(app.config, "SMTP_PORT", free_port())  # nothing listens there
+    monkeypatch.setitem(app.config, "MIN_FREE_DISK_MB", 10**12)
+    done = app.test_cli_runner().invoke(args=["civic", "check"])
+    assert done.exit_code == 1
+    assert "FAIL mail: SMTP server 127.0.0.1:" in done.output and "Check CIVIC_SMTP_HOST" in done.output
+    assert "FAIL disk: only" in done.output
