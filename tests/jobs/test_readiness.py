@@ -45,3 +45,27 @@ def test_redis_down_is_not_ready(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     status, found = checks(client)
     assert status == 503 and not found["redis"]["ok"] and "CIVIC_REDIS_URL" in found["redis"]["detail"]
+
+
+def test_the_request_id_follows_the_mail_into_the_rq_worker(app, client, make_user, rq_queue, smtp_server):
+    import io
+    import json
+    import logging
+
+    from civic import logs
+    from tests.jobs.conftest import run_worker
+
+    user = make_user(email="fay@example.org")
+    response = client.post("/forgot-password", data={"email": user.email},
+                           headers={"X-Request-ID": "forgot-1234567890"})
+    assert response.headers["X-Request-ID"] == "forgot-1234567890"
+    stream = io.StringIO()
+    handler = logs.handler("json", stream)
+    logging.getLogger("civic.mail").addHandler(handler)
+    try:
+        assert run_worker(app) is True  # another "process": the id came with the job through Redis
+    finally:
+        logging.getLogger("civic.mail").removeHandler(handler)
+    sent = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert sent and all(line["request_id"] == "forgot-1234567890" for line in sent), sent
+    assert smtp_server.to("fay@example.org")
