@@ -10,19 +10,35 @@ export FLASK_APP := wsgi
 # stands for the set
 VENDORED := static/vendor/swagger-ui/swagger-ui-bundle.js
 
-.PHONY: run test install assets install-test lint test-sqlite test-postgres test-browser bench clean
+.PHONY: run test install assets install-test lint test-sqlite test-postgres test-browser bench clean lock audit
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 
-$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml
+# The lock files pin every package with its hashes (make lock writes them); the editable install after them finds
+# everything in place (and would add only a dependency setup.cfg gained since the last make lock).
+$(VENV)/.installed: $(BIN)/activate setup.cfg pyproject.toml requirements.lock
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
 	$(BIN)/pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed setup.cfg $(VENDORED)
+$(VENV)/.installed-test: $(VENV)/.installed setup.cfg requirements-test.lock $(VENDORED)
+	$(BIN)/pip install -q --require-hashes -r requirements-test.lock
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+## make lock: pin setup.cfg's dependencies (and the test extra's), with hashes, into the two lock files
+LOCK_OPTIONS := -q --generate-hashes --strip-extras --allow-unsafe --no-header --no-emit-index-url --no-emit-find-links
+lock: $(BIN)/activate
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile $(LOCK_OPTIONS) -o requirements.lock setup.cfg
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test -o requirements-test.lock setup.cfg
+
+## make audit: known vulnerabilities in the locked packages (pip-audit; needs PyPI's JSON API on the network)
+audit: $(BIN)/activate
+	$(BIN)/pip install -q pip-audit
+	$(BIN)/pip-audit --require-hashes --disable-pip -r requirements-test.lock
 
 ## front-end libraries from npm into static/vendor (never from a CDN at run time)
 $(VENDORED): package.json package-lock.json scripts/vendor-assets.sh

@@ -436,7 +436,8 @@ class Cursor:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=CURSOR_SALT)
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", ()), current_app.secret_key]  # rotation keeps cursors
+    return URLSafeSerializer(keys, salt=CURSOR_SALT)
 
 
 def encode_cursor(cursor: Cursor) -> str:

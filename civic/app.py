@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(settings)
-    # Start-up check: links in mail come from the configured address (a production start without it stops here).
-    app.config["BASE_URL"] = civic_config.base_url(app.config, debug=app.debug)
+    # Start-up check: every problem with the settings, one sentence each; a production start refuses them all
+    # (wsgi.py prints them without a traceback). Links in mail come from the configured address.
+    check_settings(app)
     from civic.request_cycle import URL_CONVERTERS  # before any route: ids stop at 2**31 - 1, no NUL in paths
 
     app.url_map.converters.update(URL_CONVERTERS)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from civic import operations  # logs, request ids, the Host guard, /healthz and /readyz (docs/operations.md)
+
+    operations.init_app(app)
 
     if app.config.get("BEHIND_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
@@ -119,3 +120,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         if init is not None:
             init(app)
     return app
+
+
+def check_settings(app: Flask) -> None:
+    """Refuse to start on wrong settings: :class:`~civic.config.ConfigurationError` listing each problem."""
+    found = civic_config.problems(app.config, debug=app.debug)
+    try:
+        jobs.backend_name(app.config)
+    except ValueError as e:
+        found.append(f"{e}.")
+    try:
+        app.config["BASE_URL"] = civic_config.base_url(app.config, debug=app.debug)
+    except civic_config.ConfigurationError as e:
+        if not any("CIVIC_BASE_URL" in problem for problem in found):
+            found.append(str(e))
+    if found:
+        raise civic_config.ConfigurationError("\n".join(found))
+    # Earlier keys still verify what was signed with them (sessions here; links in mail: civic.accounts.tokens).
+    app.config["SECRET_KEY_FALLBACKS"] = list(app.config.get("SECRET_KEY_FALLBACKS") or [])

@@ -11,12 +11,14 @@ from urllib.parse import urlsplit
 import click
 from flask import current_app
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from civic import jobs, migrate, search, worker
 from civic.accounts import passwords, roles
 from civic.accounts.models import User, UserRole
 from civic.accounts.passwords import hash_password
 from civic.commands import cli
+from civic.config import is_production
 from civic.db import db, utcnow
 from civic.groups.models import Group, Membership
 from civic.schedule.cli import tick_command
@@ -25,11 +27,58 @@ from civic.spaces.models import PostcodeSector, Ward
 cli.add_command(tick_command)  # flask civic tick: every registered scheduled task (civic.schedule)
 
 
+def _revision() -> str | None:
+    with db.engine.connect() as connection:
+        return migrate.current_revision(connection)
+
+
 @cli.command("migrate")
 def migrate_command() -> None:
-    """Apply database migrations (alembic upgrade head)."""
+    """Apply database migrations (alembic upgrade head), printing the revision before and after."""
+    before = _revision()
     migrate.upgrade(db.engine)
-    click.echo("Database is up to date.")
+    after = _revision()
+    if before == after:
+        click.echo(f"Database is up to date (revision {after}).")
+    else:
+        click.echo(f"Database migrated from revision {before or 'none (empty)'} to {after}.")
+
+
+@cli.command("db-revision")
+def db_revision_command() -> None:
+    """Print the database's revision and the newest one the code knows."""
+    current, head = _revision(), migrate.head_revision()
+    click.echo(f"Database revision: {current or 'none (empty)'}; the code's newest: {head}"
+               f"{'' if current == head else ' (run flask civic migrate)'}.")
+
+
+@cli.command("downgrade")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def downgrade_command(yes: bool) -> None:
+    """Undo the newest applied migration (one step back). Back up first: a step back may drop data."""
+    current = _revision()
+    if current is None:
+        raise click.ClickException("The database has no migration applied; there is nothing to undo.")
+    target = migrate.previous_revision(current)
+    if not yes:
+        click.confirm(f"Undo migration {current} (back to {target or 'an empty database'})?", abort=True)
+    migrate.downgrade(db.engine, target or "base")
+    click.echo(f"Database downgraded from revision {current} to {target or 'none (empty)'}.")
+
+
+@cli.command("check")
+def check_command() -> None:
+    """Check every dependency (database, migrations, writes, Redis, jobs and worker, search, mail, disk):
+    OK, or what to do. Exits 1 when something needs doing."""
+    from civic import operations  # noqa: PLC0415
+
+    failed = False
+    for check in operations.all_checks():
+        mark = "OK  " if check.ok else ("FAIL" if check.critical else "WARN")
+        failed |= not check.ok and check.critical
+        click.echo(f"{mark} {check.name}: {check.detail}")
+    if failed:
+        raise SystemExit(1)
 
 
 @cli.command("is-seeded")
@@ -40,33 +89,53 @@ def is_seeded() -> None:
     raise SystemExit(0 if seeded else 1)
 
 
-def load_postcode_sectors(path: Path | None = None) -> int:
-    """Load (or refresh) the postcode sector -> ward table; returns rows added."""
-    text = path.read_text(encoding="utf-8") if path else (
+def load_postcode_sectors(path: Path | None = None) -> tuple[int, int]:
+    """Load (or refresh) the postcode sector -> ward table; returns (rows added, rows whose ward changed).
+
+    Ward names are matched in any case; a wrong header or an unknown ward is a :class:`click.ClickException`
+    that says what is wrong (and lists the wards), never a traceback."""
+    where = str(path) if path else "the shipped table"
+    text = path.read_text(encoding="utf-8-sig") if path else (
         importlib_resources.files("civic").joinpath("data/postcode-sectors.csv").read_text(encoding="utf-8"))
-    wards = {w.name: w for w in db.session.scalars(select(Ward))}
+    wards = {w.name.casefold(): w for w in db.session.scalars(select(Ward))}
     existing = {p.sector: p for p in db.session.scalars(select(PostcodeSector))}
-    added = 0
-    for row in csv.DictReader(text.splitlines()):
-        sector = " ".join(row["sector"].upper().split())
-        ward = wards.get(row["ward"].strip())
+    reader = csv.DictReader(text.splitlines())
+    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    if header[:2] != ["sector", "ward"]:
+        raise click.ClickException(
+            f"{where} must start with the header line 'sector,ward' (a postcode sector and its ward's name, like "
+            f"'W2 1,Hyde Park'); its first line is {','.join(reader.fieldnames or []) or 'empty'!r}.")
+    reader.fieldnames = header
+    added = updated = 0
+    for number, row in enumerate(reader, start=2):
+        sector = " ".join((row.get("sector") or "").upper().split())
+        ward_name = " ".join((row.get("ward") or "").split())
+        if not sector:
+            raise click.ClickException(f"line {number} of {where} has no postcode sector.")
+        ward = wards.get(ward_name.casefold())
         if ward is None:
-            raise click.ClickException(f"unknown ward {row['ward']!r} for sector {sector}")
+            names = ", ".join(sorted(w.name for w in wards.values()))
+            raise click.ClickException(f"line {number} of {where}: there is no ward called {ward_name!r} (sector "
+                                       f"{sector}). The wards are: {names}.")
         if sector in existing:
-            existing[sector].ward_id = ward.id
+            if existing[sector].ward_id != ward.id:
+                existing[sector].ward_id = ward.id
+                updated += 1
         else:
-            db.session.add(PostcodeSector(sector=sector, ward_id=ward.id))
+            existing[sector] = PostcodeSector(sector=sector, ward_id=ward.id)
+            db.session.add(existing[sector])
             added += 1
-    return added
+    return added, updated
 
 
 @cli.command("load-postcodes")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_postcodes(path: Path | None) -> None:
-    """Load the postcode sector -> ward table (the shipped demo table when no PATH is given)."""
-    added = load_postcode_sectors(path)
+    """Load the postcode sector -> ward table from a CSV file with the header 'sector,ward' (the shipped demo
+    table when no PATH is given). Ward names may be in any case."""
+    added, updated = load_postcode_sectors(path)
     db.session.commit()
-    click.echo(f"{added} postcode sectors added.")
+    click.echo(f"{added} postcode sectors added, {updated} updated.")
 
 
 DEMO_USERS = (
@@ -134,8 +203,15 @@ def seed_demo_data(password: str | None = None) -> dict[str, str]:
 @cli.command("seed-demo")
 @click.option("--password", envvar="CIVIC_DEMO_PASSWORD", default=None,
               help="Use this password for every demo account instead of random ones.")
-def seed_demo(password: str | None) -> None:
+@click.option("--force", is_flag=True, envvar="CIVIC_FORCE_DEMO",
+              help="Load the demo accounts even into a production database.")
+def seed_demo(password: str | None, force: bool) -> None:
     """Load the Westminster demo data (idempotent). New accounts' passwords are printed once."""
+    if is_production(current_app.config, current_app.debug) and not force:
+        raise click.ClickException(
+            "This is a production site (a database other than SQLite, or CIVIC_PRODUCTION=1): the demo accounts, "
+            "an administrator among them, are not loaded into it. Use --force (or CIVIC_FORCE_DEMO=1) for a "
+            "demonstration site.")
     created = seed_demo_data(password)
     db.session.commit()
     if current_app.config.get("SEARCH_DRAIN") != "off":
@@ -157,10 +233,21 @@ def create_admin(email: str, nickname: str, name: str, password: str) -> None:
     """Create an administrator account (for a fresh production install)."""
     if (msg := passwords.problem(password)) is not None:
         raise click.ClickException(msg)
-    user = User(nickname=nickname.lower(), display_name=name, email=email.lower(), email_confirmed_at=utcnow(),
+    email, nickname = email.strip().lower(), nickname.strip().lower()
+    for taken, what in ((User.email == email, f"the address {email}"), (User.nickname == nickname,
+                                                                          f"the nickname @{nickname}")):
+        if db.session.scalar(select(User.id).where(taken)) is not None:
+            raise click.ClickException(f"An account with {what} already exists; nothing was changed. Give that "
+                                       "person the administrator role on /admin/people, or choose another.")
+    user = User(nickname=nickname, display_name=name, email=email, email_confirmed_at=utcnow(),
                 password_hash=hash_password(password), role_rows=[UserRole(role=roles.ADMIN)])
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # made at the same moment by another command: say so, never print the row
+        db.session.rollback()
+        raise click.ClickException("An account with that address or nickname already exists; nothing was "
+                                   "changed.") from None
     click.echo(f"Administrator @{user.nickname} created.")
 
 
@@ -184,3 +271,57 @@ def worker_command(burst: bool) -> None:
     click.echo(f"Working on the {cfg['JOB_QUEUE_NAME']!r} queue at {where}"
                f"{' until it is empty' if burst else ' (Ctrl+C to stop)'}.")
     worker.work(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]
+
+
+@cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(folder: Path) -> None:
+    """Back up the database and the instance folder (uploads) into one archive in FOLDER (docs/operations.md)."""
+    from civic import backup  # noqa: PLC0415
+
+    try:
+        target = backup.backup(current_app.config["DATABASE_URL"], Path(current_app.instance_path), folder)
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Backed up to {target} (the search index and secrets are not in it).")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database and the instance folder's files with a backup's. Stop the site and workers first."""
+    from civic import backup  # noqa: PLC0415
+
+    if not yes:
+        click.confirm("This replaces the whole database with the backup's. Is the site stopped, and go on?",
+                      abort=True)
+    db.session.remove()
+    try:
+        manifest = backup.restore(archive, current_app.config["DATABASE_URL"], Path(current_app.instance_path))
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    head = migrate.head_revision()
+    click.echo(f"Restored the backup made at {manifest['made_at']} (revision {manifest['revision']}).")
+    if manifest["revision"] != head:
+        click.echo(f"The code needs revision {head}: run flask civic migrate.")
+    click.echo("Then rebuild the search index: flask civic reindex.")
+
+
+@cli.command("create-app-role")
+@click.argument("name", default="civic_app")
+@click.option("--password", envvar="CIVIC_APP_ROLE_PASSWORD", default=None,
+              help="Set this password for the role (or CIVIC_APP_ROLE_PASSWORD); without it, use peer or "
+                   "certificate authentication.")
+def create_app_role_command(name: str, password: str | None) -> None:
+    """PostgreSQL: create or update the role the site runs as (rows only: no ALTER, TRUNCATE or TRIGGER; the audit
+    log append-only). Run it as the database's owner, after flask civic migrate."""
+    from civic import database_roles  # noqa: PLC0415
+
+    try:
+        with db.engine.begin() as connection:
+            database_roles.create_app_role(connection, name, password)
+    except database_roles.RoleError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"The role {name} may read and write rows but not alter tables or triggers. Run the site with "
+               f"CIVIC_DATABASE_URL=postgresql://{name}@<host>/<database>; keep running migrations as the owner.")

@@ -14,15 +14,28 @@ from urllib.parse import urlsplit
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
-def _bool(value: str | None, default: bool = False) -> bool:
+#: Malformed values met while reading the environment, one sentence each (see problems()).
+_MALFORMED: list[str] = []
+TRUE, FALSE = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off"})
+
+
+def _bool(value: str | None, default: bool = False, name: str = "") -> bool:
     if value is None or value == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if name and word not in TRUE | FALSE:
+        _MALFORMED.append(f"{name} must be on or off (1/0, true/false, yes/no), not {value!r}.")
+    return word in TRUE
 
 
 def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        _MALFORMED.append(f"{name} must be a whole number, like {default}, not {raw!r}.")
+        return default
+    return int(raw)
 
 
 def _seconds(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
@@ -32,7 +45,11 @@ def _seconds(name: str, default: tuple[float, ...]) -> tuple[float, ...]:
         return default
     if raw.lower() == "none":
         return ()
-    return tuple(float(part) for part in raw.split(","))
+    try:
+        return tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        _MALFORMED.append(f"{name} must be seconds separated by commas, like 10,60,300 (or none), not {raw!r}.")
+        return default
 
 
 def _secret_key(instance: Path) -> str:
@@ -81,8 +98,7 @@ def base_url(settings: dict, debug: bool = False) -> str:
         return configured
     if settings.get("SERVER_NAME"):
         return f"{settings.get('PREFERRED_URL_SCHEME') or 'http'}://{settings['SERVER_NAME']}"
-    embedded = str(settings.get("DATABASE_URL") or "").startswith("sqlite")
-    if embedded or settings.get("TESTING") or debug:
+    if not is_production(settings, debug):  # SQLite, tests and debug runs, unless CIVIC_PRODUCTION says otherwise
         return EMBEDDED_BASE_URL
     raise ConfigurationError(
         "Civic will not start without its public address: set CIVIC_BASE_URL (for example "
@@ -93,15 +109,18 @@ def base_url(settings: dict, debug: bool = False) -> str:
 def from_environment() -> dict:
     """Build the Flask config mapping from the environment."""
     env = os.environ
+    _MALFORMED.clear()
     instance = Path(env.get("CIVIC_INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
     database_url = env.get("CIVIC_DATABASE_URL") or f"sqlite:///{instance / 'civic.sqlite3'}"
-    return {
+    scheme = (env.get("CIVIC_URL_SCHEME") or "http").strip()
+    https = scheme == "https" or (env.get("CIVIC_BASE_URL") or "").strip().startswith("https://")
+    settings = {
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": _secret_key(instance),
         "DATABASE_URL": database_url,
         "SITE_NAME": env.get("CIVIC_SITE_NAME", "Civic Westminster"),
         "SERVER_NAME": env.get("CIVIC_SERVER_NAME") or None,
-        "PREFERRED_URL_SCHEME": env.get("CIVIC_URL_SCHEME", "http"),
+        "PREFERRED_URL_SCHEME": scheme,
         # Requests for any other Host are refused (400): links built from the request stay ours.
         "TRUSTED_HOSTS": [h.strip() for h in (env.get("CIVIC_TRUSTED_HOSTS") or env.get("CIVIC_SERVER_NAME") or "")
                           .split(",") if h.strip()] or None,
@@ -111,22 +130,22 @@ def from_environment() -> dict:
         # Cookies: HttpOnly and SameSite=Lax always; Secure when served over HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), env.get("CIVIC_URL_SCHEME") == "https"),
+        "SESSION_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), https, "CIVIC_SECURE_COOKIES"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), env.get("CIVIC_URL_SCHEME") == "https"),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("CIVIC_SECURE_COOKIES"), https),
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "MAX_CONTENT_LENGTH": _int("CIVIC_MAX_UPLOAD_BYTES", 8 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
-        "BEHIND_PROXY": _bool(env.get("CIVIC_BEHIND_PROXY")),
+        "BEHIND_PROXY": _bool(env.get("CIVIC_BEHIND_PROXY"), name="CIVIC_BEHIND_PROXY"),
         # Mail: SMTP when CIVIC_SMTP_HOST is set, otherwise .eml files under instance/mail/.
         "MAIL_FROM": env.get("CIVIC_MAIL_FROM", "Civic Westminster <no-reply@civic.localhost>"),
         "SMTP_HOST": env.get("CIVIC_SMTP_HOST") or None,
         "SMTP_PORT": _int("CIVIC_SMTP_PORT", 25),
         "SMTP_USERNAME": env.get("CIVIC_SMTP_USERNAME") or None,
         "SMTP_PASSWORD": env.get("CIVIC_SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": _bool(env.get("CIVIC_SMTP_STARTTLS")),
-        "SMTP_SSL": _bool(env.get("CIVIC_SMTP_SSL")),
+        "SMTP_STARTTLS": _bool(env.get("CIVIC_SMTP_STARTTLS"), name="CIVIC_SMTP_STARTTLS"),
+        "SMTP_SSL": _bool(env.get("CIVIC_SMTP_SSL"), name="CIVIC_SMTP_SSL"),
         "MAIL_DIR": env.get("CIVIC_MAIL_DIR") or str(instance / "mail"),
         # OpenID Connect: any provider by issuer URL.
         "OIDC_ISSUER": env.get("CIVIC_OIDC_ISSUER") or None,
@@ -175,3 +194,92 @@ def from_environment() -> dict:
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }
+    # Production operations (docs/operations.md) ----------------------------------------------------------------
+    production = (env.get("CIVIC_PRODUCTION") or "").strip()
+    settings.update({
+        # On, off, or None: implied by a database other than SQLite (outside tests and debug runs); see problems().
+        "PRODUCTION": _bool(production, name="CIVIC_PRODUCTION") if production else None,
+        # Where the secret key came from: "environment", or "generated" (instance/secret_key; embedded mode only).
+        "SECRET_KEY_SOURCE": "environment" if env.get("CIVIC_SECRET_KEY") else "generated",
+        # Earlier secret keys, still accepted for signatures (sessions, links in mail already sent); comma-separated.
+        "SECRET_KEY_FALLBACKS": [k.strip() for k in (env.get("CIVIC_SECRET_KEY_FALLBACKS") or "").split(",")
+                                 if k.strip()],
+        # "No mail at all" said out loud: a production site without CIVIC_SMTP_HOST refuses to start otherwise.
+        "NO_MAIL": _bool(env.get("CIVIC_NO_MAIL"), name="CIVIC_NO_MAIL"),
+        # Log lines: "plain" (the default) or "json" (one object a line); the same for gunicorn (deploy/).
+        "LOG_FORMAT": (env.get("CIVIC_LOG_FORMAT") or "plain").strip(),
+        "LOG_LEVEL": (env.get("CIVIC_LOG_LEVEL") or "INFO").strip().upper(),
+        # /readyz: jobs waiting longer than this, or a worker silent longer than this, is "not ready".
+        "READY_MAX_BACKLOG": _int("CIVIC_READY_MAX_BACKLOG", 1000),
+        "READY_WORKER_SILENCE_SECONDS": _int("CIVIC_READY_WORKER_SILENCE_SECONDS", 300),
+        # flask civic check and /readyz: free space wanted where uploads are kept.
+        "MIN_FREE_DISK_MB": _int("CIVIC_MIN_FREE_DISK_MB", 500),
+        "CONFIG_PROBLEMS": list(_MALFORMED) + _raw_problems(env),
+    })
+    return settings
+
+
+SCHEMES = ("http", "https")
+LOG_FORMATS = ("plain", "json")
+
+
+def _raw_problems(env) -> list[str]:
+    """Values that are wrong in any mode: one sentence each."""
+    found = []
+    scheme = env.get("CIVIC_URL_SCHEME")
+    if scheme is not None and scheme.strip() not in SCHEMES:
+        found.append(f"CIVIC_URL_SCHEME must be http or https, in small letters, not {scheme!r} (with anything else "
+                     "the cookies lose their Secure flag).")
+    url = (env.get("CIVIC_DATABASE_URL") or "").strip()
+    if url:
+        head = url.split("://", 1)[0] if "://" in url else ""
+        if head in ("postgres", "postgresql+psycopg2"):
+            found.append(f"CIVIC_DATABASE_URL starts with {head}://; write postgresql:// (Civic uses psycopg 3), "
+                         "like postgresql://civic@127.0.0.1/civic.")
+        elif not head.startswith(("postgresql", "sqlite")):
+            found.append("CIVIC_DATABASE_URL must be a postgresql:// or sqlite:/// address, like "
+                         "postgresql://civic@127.0.0.1/civic.")
+    log_format = (env.get("CIVIC_LOG_FORMAT") or "plain").strip()
+    if log_format not in LOG_FORMATS:
+        found.append(f"CIVIC_LOG_FORMAT must be plain or json, not {log_format!r}.")
+    return found
+
+
+def is_production(settings, debug: bool = False) -> bool:
+    """Production mode: CIVIC_PRODUCTION when set; otherwise implied by a database that is not SQLite (tests and
+    debug runs excepted)."""
+    if settings.get("PRODUCTION") is not None:
+        return bool(settings["PRODUCTION"])
+    embedded = str(settings.get("DATABASE_URL") or "").startswith("sqlite")
+    return not (embedded or settings.get("TESTING") or debug)
+
+
+def problems(settings, debug: bool = False) -> list[str]:
+    """Everything wrong with the settings, one plain sentence each: malformed values always, and in production
+    whatever a public site cannot do without. Empty when the app may start."""
+    found = list(settings.get("CONFIG_PROBLEMS") or [])
+    if not is_production(settings, debug):
+        return found
+    if settings.get("SECRET_KEY_SOURCE") == "generated" or not settings.get("SECRET_KEY"):
+        found.append("Set CIVIC_SECRET_KEY to a long random value (python3 -c 'import secrets; "
+                     "print(secrets.token_urlsafe(48))'); a production site does not use a generated key file.")
+    elif len(str(settings["SECRET_KEY"])) < 32:
+        found.append("CIVIC_SECRET_KEY is too short: use at least 32 random characters.")
+    if not (settings.get("BASE_URL") or settings.get("SERVER_NAME")):
+        found.append("Set CIVIC_BASE_URL to the site's public address, like https://civic.example.org: every link "
+                     "in mail is built from it.")
+    elif str(settings.get("BASE_URL") or "").startswith("http://"):
+        found.append("CIVIC_BASE_URL must start with https:// in production (cookies are Secure only over HTTPS).")
+    if not settings.get("TRUSTED_HOSTS"):
+        found.append("Set CIVIC_TRUSTED_HOSTS to the host names the site answers to, like civic.example.org.")
+    if not settings.get("SMTP_HOST") and not settings.get("NO_MAIL"):
+        found.append("Set CIVIC_SMTP_HOST to your mail server, or CIVIC_NO_MAIL=1 to run without sending mail "
+                     "(nobody could confirm an account or reset a password).")
+    pepper = settings.get("REGISTER_PEPPER")
+    if not pepper:
+        found.append("Set CIVIC_REGISTER_PEPPER, the key of the residents register's fingerprints, to a random value "
+                     "of its own (not the secret key), and keep it.")
+    elif pepper == settings.get("SECRET_KEY"):  # an old key kept as a fallback is fine: that is the upgrade path
+        found.append("CIVIC_REGISTER_PEPPER must differ from CIVIC_SECRET_KEY, so the secret key can be rotated "
+                     "without losing the register.")
+    return found

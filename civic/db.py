@@ -129,6 +129,14 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if (begins_immediate() if immediate is None else immediate)
                              else "BEGIN")
 
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context):  # a file made writable again is written at once, not after a restart
+        # SQLite decides at connect whether a connection may write: one opened while the file was read-only
+        # keeps refusing ("attempt to write a readonly database") after the file is writable again. Treat that
+        # error as a lost connection, so the pool is emptied and the next checkout connects afresh.
+        if "readonly database" in str(context.original_exception):
+            context.is_disconnect = True
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):

@@ -24,19 +24,20 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from datetime import UTC, datetime
 from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.parser import BytesHeaderParser
 from email.policy import Compat32
-from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 
-from civic import jobs
+from civic import jobs, logs
 from civic.db import after_commit
 
 log = logging.getLogger("civic.mail")
@@ -80,6 +81,13 @@ def link(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def mail_domain() -> str:
+    """The domain of Message-IDs: the From address's (``CIVIC_MAIL_FROM``), else the site's host."""
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    domain = address.rpartition("@")[2].strip()
+    return domain or urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
 def build(to: str, subject: str, template: str, *, headers: dict[str, str] | None = None,
           **context) -> Message:
     """A multipart text+HTML message from ``templates/mail/<template>.txt`` and ``.html``.
@@ -93,8 +101,8 @@ def build(to: str, subject: str, template: str, *, headers: dict[str, str] | Non
     msg["From"] = _address(current_app.config["MAIL_FROM"])
     msg["To"] = _address(to)
     msg["Subject"] = _header(subject)
-    msg["Message-ID"] = make_msgid(domain="civic.localhost")
-    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain=mail_domain())
+    msg["Date"] = format_datetime(datetime.now(UTC))  # "+0000": the time is known to be UTC (not "-0000")
     for name, value in (headers or {}).items():
         msg[name] = _header(value, name)
     msg.attach(MIMEText(render_template(f"mail/{template}.txt", **context), "plain", "utf-8", policy=WIRE))
@@ -149,7 +157,7 @@ def deliver(msg: Message) -> bool:
         _deliver(as_bytes(msg))
         return True
     except (OSError, smtplib.SMTPException):
-        log.exception("could not send mail to %s: %s", msg["To"], msg["Subject"])
+        log.exception("could not send mail to %s: %s", logs.fingerprint(str(msg["To"])), msg["Subject"])
         return False
 
 
@@ -159,10 +167,10 @@ def _deliver(raw: bytes) -> None:
     to, subject = (str(make_header(decode_header(str(head[name] or "")))) for name in ("To", "Subject"))
     if cfg["SMTP_HOST"]:
         _send_smtp(raw, head, cfg)
-        log.info("mail sent to %s: %s", to, subject)
+        log.info("mail sent to %s: %s", logs.fingerprint(to), subject)  # no address in clear in the logs
     else:
         path = _save_eml(raw, head, Path(cfg["MAIL_DIR"]))
-        log.info("mail to %s saved as %s (no SMTP server configured)", to, path)
+        log.info("mail to %s saved as %s (no SMTP server configured)", logs.fingerprint(to), path)
 
 
 def _send_smtp(raw: bytes, head: Message, cfg) -> None:

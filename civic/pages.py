@@ -1,10 +1,10 @@
-"""Pages that belong to no package: home, accessibility statement, privacy, health check."""
+"""Pages that belong to no package: home, accessibility statement, privacy (health checks: civic.operations)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_from_directory
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from civic.db import db
 from civic.spaces.models import Programme
@@ -43,8 +43,3 @@ def upload(name: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
-
-@bp.get("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return jsonify(status="ok")

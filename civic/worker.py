@@ -25,10 +25,11 @@ def worker_app() -> Flask:
     return _worker_app
 
 
-def run_rq_job(path: str, args: tuple, description: str = "", failure_id: int | None = None) -> None:
+def run_rq_job(path: str, args: tuple, description: str = "", failure_id: int | None = None,
+               request_id: str = "-") -> None:
     """What RQ runs (``civic.jobs.queue.RQ_RUNNER``): the job in an app context. It raises on failure, so that
     RQ tries again."""
-    job = Job(path, tuple(args), description, failure_id)
+    job = Job(path, tuple(args), description, failure_id, request_id=request_id)
     run(worker_app(), job)
     succeeded(job)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +38,9 @@ def pytest_addoption(parser):
 
 #: The real Redis that the ``redis`` tests use (the job queue on RQ).
 REDIS_URL = os.environ.get("CIVIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_NOTE = pytest.StashKey[str]()
+REDIS_NOTE = pytest.StashKey[str]()  # what was deselected for want of a service (Redis, nginx), and why
+#: Where nginx is looked for (Debian puts it in /usr/sbin, which a user's PATH may lack).
+NGINX_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
 ALL_DESELECTED = pytest.StashKey[bool]()
 
 
@@ -63,18 +66,29 @@ def pytest_collection_modifyitems(config, items):
     no_redis = None
     if not os.environ.get("CIVIC_REQUIRE_ALL") and any("redis" in item.keywords for item in items):
         no_redis = redis_problem()
-    deselected, kept, redis_dropped = [], [], 0
+    # nginx tests (the deploy/ layout) likewise: deselected when nginx is not installed, unless CIVIC_REQUIRE_ALL.
+    no_nginx = not os.environ.get("CIVIC_REQUIRE_ALL") and shutil.which("nginx", path=NGINX_PATH) is None
+    deselected, kept, redis_dropped, nginx_dropped = [], [], 0, 0
     for item in items:
         if ("postgres" in item.keywords and not on_pg) or ("browser" in item.keywords) != browser:
             deselected.append(item)
         elif no_redis and "redis" in item.keywords:
             deselected.append(item)
             redis_dropped += 1
+        elif no_nginx and "nginx" in item.keywords:
+            deselected.append(item)
+            nginx_dropped += 1
         else:
             kept.append(item)
+    notes = []
     if redis_dropped:
-        config.stash[REDIS_NOTE] = (f"DESELECTED: {redis_dropped} Redis test(s) did not run: Redis is not reachable "
-                                    f"at {REDIS_URL} ({no_redis}). Start it, or set CIVIC_REQUIRE_ALL=1 to fail.")
+        notes.append(f"DESELECTED: {redis_dropped} Redis test(s) did not run: Redis is not reachable "
+                     f"at {REDIS_URL} ({no_redis}). Start it, or set CIVIC_REQUIRE_ALL=1 to fail.")
+    if nginx_dropped:
+        notes.append(f"DESELECTED: {nginx_dropped} nginx test(s) did not run: nginx is not installed "
+                     "(apt-get install nginx-light). Install it, or set CIVIC_REQUIRE_ALL=1 to fail.")
+    if notes:
+        config.stash[REDIS_NOTE] = "\n".join(notes)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
@@ -90,8 +104,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     note = config.stash.get(REDIS_NOTE, None)
-    if note:
-        terminalreporter.write_line(note, yellow=True, bold=True)
+    for line in (note or "").splitlines():
+        terminalreporter.write_line(line, yellow=True, bold=True)
 
 
 # The database -----------------------------------------------------------------------------------------------

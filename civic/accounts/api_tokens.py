@@ -35,7 +35,7 @@ from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 from wtforms.validators import ValidationError as WTFValidationError
 
-from civic import policy
+from civic import logs, policy
 from civic.accounts import oidc, passwords
 from civic.accounts.models import ApiToken, OAuthApp, OAuthToken, User
 from civic.db import Page, begins_immediate, db, paginate, utcnow
@@ -115,6 +115,7 @@ def create_token(user: User, name: str, password: str | None, *,
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(raw), scopes=scopes, expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
+    logs.security("token.created", user_id=user.id, token_id=token.id)
     return token, raw
 
 

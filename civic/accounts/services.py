@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from civic import mail, policy, resources
+from civic import logs, mail, policy, resources
 from civic.accounts import api_tokens, lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.audit import audit
@@ -174,13 +174,19 @@ def sign_in(email: str, password: str, address: str) -> User:
     key = _account_key(email)
     wait = _throttle_wait(key, address)
     if wait:
+        logs.security("signin.throttled", email=email, address=address, wait_minutes=wait)
         raise TooManyAttempts(f"Too many failed attempts. Try again in {wait} minute{'s' if wait != 1 else ''}.")
     user = by_email(email)
     ok = passwords.verify(user.password_hash if user else None, password)
     if not ok or user is None:
         db.session.add(SigninFailure(account_key=key, address=address[:64]))
+        logs.security("signin.failed", user_id=user.id if user else None, email=email, address=address)
+        if _throttle_wait(key, address):
+            logs.security("signin.locked", user_id=user.id if user else None, email=email, address=address,
+                          minutes=current_app.config["SIGNIN_WINDOW_MINUTES"])
         raise RuleViolation(GENERIC_SIGNIN_ERROR, field="password")
     if user.blocked_at is not None:
+        logs.security("signin.blocked_account", user_id=user.id, address=address)
         raise AccountBlocked(BLOCKED)
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -309,6 +315,7 @@ def grant_role(actor: User, user: User, role: str, reason: str = "") -> None:
     db.session.flush()
     audit(actor, "role.grant", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
+    logs.security("role.granted", user_id=user.id, role=role, by_user_id=actor.id)
 
 
 def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
@@ -326,6 +333,7 @@ def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
     db.session.flush()
     audit(actor, "role.remove", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
+    logs.security("role.removed", user_id=user.id, role=role, by_user_id=actor.id)
 
 
 def users_query(*, text: str = "", role: str = "", ward_id: int | None = None, status: str = ""):

@@ -10,7 +10,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"civic.{purpose}")
+    # Earlier keys (CIVIC_SECRET_KEY_FALLBACKS) still verify links already sent; the current key signs.
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", ()), current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=f"civic.{purpose}")
 
 
 def fingerprint(value: str | None) -> str:

@@ -31,13 +31,14 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 
 from civic.db import db, utcnow
 from civic.jobs.models import JobFailure
+from civic.logs import REQUEST_ID
 
 log = logging.getLogger("civic.jobs")
 
@@ -61,6 +62,8 @@ class Job:
     failure_id: int | None = None
     attempts: int = 0
     last_error: str = ""
+    #: The request (or command) that queued it: its log lines carry the same id (civic.logs).
+    request_id: str = field(default_factory=REQUEST_ID.get)
 
     @property
     def label(self) -> str:
@@ -109,11 +112,13 @@ def backend_name(config: Any) -> str:
 
 def run(app: Flask, job: Job) -> None:
     """One attempt: ``func(*args)`` in a fresh app context; the job commits its own writes."""
+    token = REQUEST_ID.set(job.request_id)
     with app.app_context():
         try:
             resolve(job.path)(*job.args)
         finally:
             db.session.remove()
+            REQUEST_ID.reset(token)
 
 
 def attempt(app: Flask, job: Job) -> float | None:
@@ -304,7 +309,7 @@ class RQQueue:
         delays = retry_delays(self.app.config)
         # RQ schedules in whole seconds.
         retry = Retry(max=len(delays), interval=[max(1, math.ceil(d)) for d in delays]) if delays else None
-        self.queue.enqueue(RQ_RUNNER, job.path, job.args, job.description, job.failure_id,
+        self.queue.enqueue(RQ_RUNNER, job.path, job.args, job.description, job.failure_id, job.request_id,
                            retry=retry, on_failure=Callback(rq_job_failed), description=job.label[:500],
                            meta={"civic_attempts": len(delays) + 1}, failure_ttl=RQ_FAILURE_TTL)
 
@@ -332,8 +337,8 @@ def backend_for(app: Flask) -> SyncQueue | ThreadQueue | RQQueue:
 
 def rq_job_failed(rq_job: Any, connection: Any, exc_type: type, exc: BaseException, tb: Any) -> None:
     """RQ's ``on_failure`` callback, called after every failed attempt: the last one is recorded."""
-    path, args, description, failure_id = rq_job.args
-    job = Job(path, tuple(args), description, failure_id)
+    path, args, description, failure_id, *rest = rq_job.args
+    job = Job(path, tuple(args), description, failure_id, request_id=rest[0] if rest else "-")
     total = int(rq_job.meta.get("civic_attempts", 1))
     if rq_job.retries_left:
         log.warning("%s failed (attempt %d of %d), RQ will try again: %s", job.label,

@@ -38,7 +38,8 @@ def _recipients() -> Any:
 def unsubscribe_headers(base_url: str, user_id: int, kind: str) -> tuple[str, dict[str, str]]:
     path = url_for("notifications.unsubscribe", token=services.unsubscribe_token(user_id, kind))
     link = base_url + path
-    return link, {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return link, {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                  "Auto-Submitted": "auto-generated"}  # RFC 3834: no out-of-office replies to notifications
 
 
 def _dispatch(msg: Message) -> None:

@@ -82,7 +82,7 @@ def bare_environment(monkeypatch, tmp_path):
 
 
 def test_a_production_start_without_a_base_url_refuses_with_a_clear_message(bare_environment):
-    with pytest.raises(config.ConfigurationError, match="set CIVIC_BASE_URL"):
+    with pytest.raises(config.ConfigurationError, match="(?i)set CIVIC_BASE_URL"):
         create_app({"DATABASE_URL": "postgresql://civic@127.0.0.1:1/civic"})
 
 

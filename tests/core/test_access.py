@@ -34,7 +34,9 @@ GET = {
     "pages.home": everyone(200),
     "pages.accessibility": everyone(200),
     "pages.privacy": everyone(200),
-    "pages.healthz": everyone(200),
+    # i21: production operations (civic/operations.py)
+    "operations.healthz": everyone(200),
+    "operations.readyz": everyone(200),
     "pages.upload": everyone(404),  # no such file
     "opendata.index": everyone(200),
     "opendata.catalog": everyone(200),

@@ -41,4 +41,4 @@ def test_load_postcodes_from_a_file(app, tmp_path):
     assert sector is not None and sector.ward.name == "Maida Vale"
     path.write_text("sector,ward\nzz9 8,Atlantis\n")
     result = app.test_cli_runner().invoke(args=["civic", "load-postcodes", str(path)])
-    assert result.exit_code != 0 and "unknown ward 'Atlantis'" in result.output
+    assert result.exit_code != 0 and "no ward called 'Atlantis'" in result.output
