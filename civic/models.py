@@ -2,6 +2,7 @@
 
 from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
 from civic.audit import AuditEntry
+from civic.canned import CannedText
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
 from civic.idempotency import IdempotencyKey
@@ -28,6 +29,6 @@ __all__ = [
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
     "Appeal", "Block", "Moderation", "Report",
-    "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
+    "AuditEntry", "CannedText", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]

@@ -7,6 +7,7 @@ from civic.resources import Component
 from civic.spaces.phases import Action
 from proposals import (
     admin_views,
+    answering,
     api,
     cli,
     demo,
@@ -49,5 +50,6 @@ DOMAIN = Domain(
     api_collections=api.COLLECTIONS,
     account_handlers={"transferred": transfers.transfer_supports},
     datasets=exports.DATASETS,
+    work_queues=answering.WORK_QUEUES,
     seeder=demo.seed,
 )

@@ -290,6 +290,7 @@ def grant_role(actor: User, user: User, role: str, reason: str = "") -> None:
     db.session.flush()
     audit(actor, "role.grant", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
+    _tell_role_change(actor, user, role, granted=True, reason=reason)
 
 
 def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
@@ -307,6 +308,21 @@ def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
     db.session.flush()
     audit(actor, "role.remove", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
+    _tell_role_change(actor, user, role, granted=False, reason=reason)
+
+
+def _tell_role_change(actor: User, user: User, role: str, *, granted: bool, reason: str) -> None:
+    """Mail the person whose role changed (after the commit), naming the role, who changed it and why."""
+    if not user.email or user.deleted_at is not None:
+        return
+    label = roles.LABELS[role]
+    subject = f"You are now {_article(label)} {label}" if granted else f"Your {label} role was removed"
+    mail.send(user.email, subject, "role_changed", user=user, role=label, granted=granted,
+              actor=actor.public_name, reason=reason, url=mail.link("accounts.account"))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def users_query(*, text: str = "", role: str = "", ward_id: int | None = None, status: str = ""):

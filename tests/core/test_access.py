@@ -124,7 +124,6 @@ GET = {
 POST_REFUSED = {
     **{e: only(OFFICERS, ok=None) for e in ("spaces.new", "spaces.edit", "spaces.publish", "spaces.unpublish",
                                             "spaces.add_phase", "spaces.edit_phase", "spaces.remove_phase")},
-    "admin.change_role": only(ADMINS, ok=None),
     "admin.retry_job": only(ADMINS, ok=None),  # what an admin gets: tests/jobs
     "admin.resolve_job": only(ADMINS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("proposals_admin.settings", "proposals_admin.add_category",
@@ -148,6 +147,17 @@ POST_REFUSED = {
     **{e: only(OFFICERS, ok=None) for e in ("moderation.hide", "moderation.unhide", "moderation.dismiss")},
     "notifications.mark_read": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
 }
+# The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
+GET.update({
+    "admin.canned_texts": only(ADMINS),
+    "proposals_admin.awaiting": only(OFFICERS),
+    "proposals_admin.staff_export_csv": only(OFFICERS),
+})
+POST_REFUSED.update({
+    **{e: only(ADMINS, ok=None) for e in ("admin.grant_role", "admin.remove_role", "admin.canned_texts",
+                                          "admin.edit_canned", "admin.remove_canned")},
+    "proposals_admin.bulk_answer": only(OFFICERS, ok=None),
+})
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
     "accounts.resend_confirmation", "groups.invitation", "groups.join", "groups.leave", "groups.withdraw",
@@ -202,7 +212,7 @@ def objects(make_user):
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
-            "failure_id": 999999, "notification_id": 999999}
+            "failure_id": 999999, "notification_id": 999999, "canned_id": 999999}
 
 
 def test_every_route_is_in_the_table(app):

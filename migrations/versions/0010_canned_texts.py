@@ -1,0 +1,41 @@
+"""Prepared texts for staff: canned reasons for moderation and verification decisions, answer templates.
+
+Revision ID: 0010
+Revises: 0007
+Create Date: 2026-12-05
+
+Written by hand.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import civic.db
+
+revision = "0010"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "canned_texts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=80), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", civic.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"], name=op.f("fk_canned_texts_updated_by_id_users"),
+                                ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canned_texts")),
+        sa.UniqueConstraint("purpose", "title", name=op.f("uq_canned_texts_purpose_title")),
+    )
+    op.create_index(op.f("ix_canned_texts_purpose"), "canned_texts", ["purpose"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_canned_texts_purpose"), table_name="canned_texts")
+    op.drop_table("canned_texts")
