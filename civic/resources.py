@@ -232,3 +232,23 @@ def components() -> list[Component]:
 __all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
            "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability"]
+
+
+# Finding objects by words -------------------------------------------------------------------------------------
+
+#: Set by the search package (``civic.search.init_app``): ``fn(type_name, text, limit) -> [ids]``, best first.
+_finder: Callable[[str, str, int], list[int]] | None = None
+
+
+def set_finder(fn: Callable[[str, str, int], list[int]] | None) -> None:
+    """The search package lends its index to packages below it (moderation finds content to hide by words)."""
+    global _finder
+    _finder = fn
+
+
+def find_ids(type_name: str, text: str, limit: int = 50) -> list[int]:
+    """Ids of objects of ``type_name`` whose words match ``text``, best first; [] without a search index. Not
+    checked against the database: the caller loads what it shows."""
+    if _finder is None or not (text or "").strip():
+        return []
+    return _finder(type_name, text, limit)[:limit]

@@ -54,3 +54,4 @@ class QueueFilterForm(FlaskForm):
     status = SelectField("Status", choices=[("", "All, pending first"), ("pending", "Pending"),
                                             ("approved", "Approved"), ("refused", "Refused"),
                                             ("withdrawn", "Withdrawn")], validators=[Optional()])
+    q = StringField("Name, nickname, email or postcode", validators=[Optional(), Length(max=100)])

@@ -453,8 +453,9 @@ def withdraw(user: User, req: VerificationRequest) -> None:
 STATUSES = ("pending", "approved", "refused", "withdrawn")
 
 
-def queue_query(status: str | None = None) -> Select:
-    """Requests for the officers' queue: pending first (oldest first), then the rest (newest first)."""
+def queue_query(status: str | None = None, text: str = "") -> Select:
+    """Requests for the officers' queue: pending first (oldest first), then the rest (newest first); ``text``:
+    words of the person's name, nickname or email, or of the postcode."""
     pending = VerificationRequest.status == "pending"
     stmt = (select(VerificationRequest)
             .options(joinedload(VerificationRequest.decided_by))
@@ -462,6 +463,13 @@ def queue_query(status: str | None = None) -> Select:
                       VerificationRequest.created_at.desc(), VerificationRequest.id.desc()))
     if status in STATUSES:
         stmt = stmt.where(VerificationRequest.status == status)
+    text = " ".join((text or "").split())
+    if text:
+        like = f"%{text.lower().lstrip('@')}%"
+        people = select(User.id).where(func.lower(User.display_name).like(like) | User.nickname.like(like)
+                                       | func.lower(User.email).like(like))
+        stmt = stmt.where(VerificationRequest.user_id.in_(people)
+                          | func.lower(VerificationRequest.postcode).like(f"%{text.lower()}%"))
     return stmt
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from civic import policy
+from civic import canned, policy
 from civic.accounts.forms import EmptyForm
 from civic.accounts.models import User
 from civic.db import get_or_404, paginate
@@ -106,7 +106,7 @@ def queue():
     policy.require(current_user, "verification.decide")
     form = forms.QueueFilterForm(request.args)
     form.validate()
-    page = paginate(services.queue_query(form.status.data or None), page_arg(),
+    page = paginate(services.queue_query(form.status.data or None, form.q.data or ""), page_arg(),
                     current_app.config["PAGE_SIZE"])
     hints = services.sector_wards(r.postcode for r in page.items)
     return render_template("verification/queue.html", form=form, page=page, hints=hints,
@@ -117,7 +117,7 @@ def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = No
     return render_template(
         "verification/show_request.html", req=req, form=form or forms.DecisionForm(formdata=None),
         sector=services.postcode_sector(req.postcode), sector_ward=services.ward_for_postcode(req.postcode),
-        register=services.register_check(req))
+        register=services.register_check(req), canned_texts=canned.for_purpose("verification.refuse"))
 
 
 def _request_for_officer(request_id: int) -> VerificationRequest:
@@ -137,7 +137,10 @@ def show_request(request_id: int):
 @bp.post("/requests/<int:request_id>/decide")
 def decide(request_id: int):
     req = _request_for_officer(request_id)
-    form = forms.DecisionForm()
+    data = request.form.copy()
+    if data.get("canned"):  # a prepared reason goes first in the reason
+        data["reason"] = canned.compose("verification.refuse", data.get("canned"), data.get("reason"))
+    form = forms.DecisionForm(formdata=data)
     decision = request.form.get("decision")
     if decision not in ("approve", "refuse"):
         form.form_errors.append("Choose to approve or refuse the request.")

@@ -62,7 +62,7 @@ def test_the_officers_home_counts_what_waits_with_the_oldest_and_links_each_queu
     assert "3 verification requests waiting (oldest from today)" in text
     html = page.get_data(as_text=True)
     assert 'href="/moderation/?status=open&amp;sort=oldest"' in html
-    assert 'href="/verify/queue?status=pending"' in html or 'status=pending' in html
+    assert 'href="/verify/requests?status=pending"' in html
     assert "failed job" not in text  # an officer does not look after background jobs
 
 

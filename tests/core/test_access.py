@@ -152,11 +152,13 @@ GET.update({
     "admin.canned_texts": only(ADMINS),
     "proposals_admin.awaiting": only(OFFICERS),
     "proposals_admin.staff_export_csv": only(OFFICERS),
+    "moderation.find": only(OFFICERS),
 })
 POST_REFUSED.update({
     **{e: only(ADMINS, ok=None) for e in ("admin.grant_role", "admin.remove_role", "admin.canned_texts",
                                           "admin.edit_canned", "admin.remove_canned")},
     "proposals_admin.bulk_answer": only(OFFICERS, ok=None),
+    "moderation.bulk": only(OFFICERS, ok=None),
 })
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
