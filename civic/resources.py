@@ -212,6 +212,10 @@ class Component:
     key: str
     title: str
     endpoint: str  # takes ``slug``: the process
+    #: Its officers' settings for one process (takes ``slug``), listed under "Manage this process" and on
+    #: ``/admin/processes``; with the words of that link.
+    settings_endpoint: str | None = None
+    settings_label: str = ""
 
 
 _components: dict[str, Component] = {}

@@ -50,6 +50,10 @@ def answer(proposal_id: int):
     if ok:
         flash(f"The answer to “{proposal.title}” is saved: {answers.ANSWER_LABELS[proposal.answer_state]}.",
               "success")
+        if proposal.answer_state != "accepted" and ((form.cost.data or "").strip()
+                                                     or (form.delivery.data or "").strip()):
+            flash("The cost and the delivery note are kept only for accepted proposals, so they were not saved.",
+                  "info")
         if request.form.get("then") == "next":
             following = answering.next_after(current_user, proposal, filters)
             if following is not None:
@@ -160,8 +164,15 @@ def _officer_process(slug: str):
 def settings(slug: str):
     process = _officer_process(slug)
     form = SettingsForm(obj=proposal_settings.settings_for(process))
-    ok, _result = attempt(form, lambda: proposal_settings.update_settings(
-        current_user, process, **{name: getattr(form, name).data for name in proposal_settings.SETTING_FIELDS}))
+    ok = False
+    if form.is_submitted():
+        valid = form.validate()
+        values = {name: getattr(form, name).data for name in proposal_settings.SETTING_FIELDS}
+        found = [p for p in proposal_settings.problems(values) if not getattr(form, p.field).errors]
+        for problem in found:  # every problem at once, each beside its field
+            form_error(form, problem)
+        if valid and not found:
+            ok, _result = attempt(form, lambda: proposal_settings.update_settings(current_user, process, **values))
     if ok:
         flash("The proposal settings are saved.", "success")
         return redirect(url_for(".settings", slug=process.slug))

@@ -32,7 +32,8 @@ DOMAIN = Domain(
         "proposal.coauthor_invited": "Someone was invited to co-author a proposal",
     },
     resources=(PROPOSAL,),
-    components=(Component("proposals", "Proposals", "proposals.index"),),
+    components=(Component("proposals", "Proposals", "proposals.index", "proposals_admin.settings",
+                          "Proposals: limits, threshold and categories"),),
     area=("proposals", "spaces.index"),
     phase_actions=(  # ``comment`` is the core's
         Action("propose", "Making proposals", "Residents can write and publish new proposals.", 10),

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from civic import canned, policy, schedule, workqueues
+from civic import canned, policy, resources, schedule, workqueues
 from civic.accounts import roles
 from civic.accounts import services as accounts
 from civic.accounts.models import User
@@ -25,6 +25,7 @@ from civic.exports import stream_csv
 from civic.jobs import backend_name, retry_delays
 from civic.jobs import services as jobs
 from civic.jobs.models import JobFailure
+from civic.spaces import services as spaces
 from civic.spaces.models import Ward
 from civic.web import attempt, digits, form_error, page_arg
 
@@ -273,3 +274,16 @@ def remove_canned(canned_id: int):
     else:
         flash("The form expired. Please try again.", "error")
     return redirect(url_for("admin.canned_texts"))
+
+
+# Participatory processes: one place to set each up ------------------------------------------------------------
+
+
+@bp.get("/processes")
+def processes():
+    """Every process, drafts first, each with the links to set it up: details, phases, what each domain adds."""
+    policy.require(current_user, "process.manage")
+    page = paginate(spaces.list_query(current_user, which=None), page_arg(), 25)
+    settings = [c for c in resources.components()
+                if c.settings_endpoint and c.settings_endpoint in current_app.view_functions]
+    return render_template("admin/processes.html", page=page, settings=settings, status=spaces.status)

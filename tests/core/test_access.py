@@ -153,6 +153,7 @@ GET.update({
     "proposals_admin.awaiting": only(OFFICERS),
     "proposals_admin.staff_export_csv": only(OFFICERS),
     "moderation.find": only(OFFICERS),
+    "admin.processes": only(OFFICERS),
 })
 POST_REFUSED.update({
     **{e: only(ADMINS, ok=None) for e in ("admin.grant_role", "admin.remove_role", "admin.canned_texts",

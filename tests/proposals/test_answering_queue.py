@@ -207,3 +207,14 @@ def test_the_officers_home_counts_proposals_over_threshold_awaiting_an_answer(cl
     page = client.get("/admin/")
     assert "1 proposal over its threshold awaiting an answer" in main_text(page)
     assert 'href="/proposals/awaiting-answer?over=1"' in page.get_data(as_text=True)
+
+
+def test_a_cost_on_a_rejected_answer_is_not_silently_dropped(client_as, two_processes):
+    client, _officer = client_as("officer")
+    _cycling, _air, made = two_processes
+    response = client.post(f'/proposals/{made["old"].id}/answer',
+                           data={"state": "rejected", "text": "No budget.", "cost": "500"}, follow_redirects=True)
+    assert "The cost and the delivery note are kept only for accepted proposals, so they were not saved." in \
+        main_text(response)
+    db.session.expire_all()
+    assert db.session.get(Proposal, made["old"].id).answer_cost is None
