@@ -36,8 +36,10 @@ class AuditFilterForm(FlaskForm):
     q = StringField("Words in the object or the reason", validators=[Optional(), Length(max=100)])
     action = SelectField("Action", choices=[], validators=[Optional()])
     actor = StringField("Done by (nickname)", validators=[Optional(), Length(max=40)])
-    since = DateField("From", validators=[Optional()])
-    until = DateField("Until (inclusive)", validators=[Optional()])
+    since = DateField("From", format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
+                      description="For example 27/03/2026.")
+    until = DateField("Until (inclusive)", format=["%d/%m/%Y", "%Y-%m-%d"], validators=[Optional()],
+                      description="For example 27/03/2026.")
 
 
 class ActionForm(FlaskForm):

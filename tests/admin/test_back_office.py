@@ -302,3 +302,14 @@ def test_compose_takes_only_a_text_of_its_own_purpose(app, client_as):
     assert canned.compose("moderation.hide", str(hide.id), "Three links.") == "Advertising.\n\nThree links."
     assert canned.compose("moderation.hide", str(other.id), "Mine.") == "Mine."
     assert canned.compose("moderation.hide", "99999999999", "Mine.") == "Mine."
+
+
+def test_the_audit_dates_are_day_month_year(client_as):
+    client, admin = client_as("admin")
+    audit(admin, "process.update", "process", 1, label="Today's change")
+    db.session.commit()
+    page = client.get("/admin/audit?since=01/01/2020&until=31/12/2099")
+    assert "Today's change" in main_text(page)
+    html = page.get_data(as_text=True)
+    assert 'type="date"' not in html and 'value="01/01/2020"' in html and "For example 27/03/2026." in html
+    assert "Today's change" not in main_text(client.get("/admin/audit?until=31/12/2019"))
