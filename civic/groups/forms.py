@@ -32,6 +32,7 @@ class FilterForm(FlaskForm):
     q = StringField("Name contains", validators=[Optional(), Length(max=100)])
     ward = SelectField("Ward", choices=[], validators=[Optional()])
     verified = BooleanField("Verified by the council only")
+    unverified = BooleanField("Not yet verified by the council (officers)")
 
 
 class InviteForm(FlaskForm):

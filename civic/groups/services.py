@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
-from civic import policy, resources, slugs
+from civic import events, policy, resources, slugs
 from civic.accounts.models import User
 from civic.audit import audit
 from civic.db import Page, db, paginate, utcnow
@@ -34,6 +34,16 @@ RESERVED_SLUGS = frozenset({"new", "mine"})
 
 LAST_ORGANISER = ("A group must always have at least one organiser. Make another member an organiser "
                   "first.")
+
+EVENTS = {
+    "group.invited": "An organiser invited someone (subject: the group; user_id, actor_id, membership_id)",
+    "group.join_requested": "Someone asked to join (subject: the group; actor_id, membership_id)",
+    "group.joined": "Someone became a member, by an accepted request or invitation (subject: the group; user_id, "
+                    "actor_id, membership_id, via: \"request\" or \"invitation\")",
+}
+for _name, _description in EVENTS.items():
+    if _name not in events.event_types():
+        events.declare(_name, _description)
 
 
 # Policy -----------------------------------------------------------------------------------------------------
@@ -88,7 +98,8 @@ def get_membership(group: Group, membership_id: int) -> Membership:
     return membership
 
 
-def search_query(*, text: str = "", ward_id: int | None = None, verified_only: bool = False) -> Select:
+def search_query(*, text: str = "", ward_id: int | None = None, verified_only: bool = False,
+                 unverified_only: bool = False) -> Select:
     """The groups index: a statement to paginate (one query for the page, one for the count)."""
     stmt = select(Group).order_by(func.lower(Group.name), Group.id)
     text = " ".join((text or "").split())
@@ -98,6 +109,8 @@ def search_query(*, text: str = "", ward_id: int | None = None, verified_only: b
         stmt = stmt.where(Group.ward_id == ward_id)
     if verified_only:
         stmt = stmt.where(Group.verified_at.is_not(None))
+    if unverified_only:  # officers' list of groups waiting for the badge
+        stmt = stmt.where(Group.verified_at.is_(None))
     return stmt
 
 
@@ -322,6 +335,7 @@ def invite(actor: User, group: Group, nickname: str) -> Membership:
                             invited_by_id=actor.id)
     db.session.add(membership)
     db.session.flush()
+    events.publish("group.invited", group, user_id=invitee.id, actor_id=actor.id, membership_id=membership.id)
     return membership
 
 
@@ -336,6 +350,8 @@ def accept_invitation(user: User, membership: Membership) -> None:
     policy.require(user, "account.participate")
     _own_invitation(user, membership)
     _move(membership, INVITED, ACTIVE, stale="That invitation has already been answered.")
+    events.publish("group.joined", membership.group, user_id=user.id, actor_id=user.id,
+                   membership_id=membership.id, via="invitation")
 
 
 def decline_invitation(user: User, membership: Membership) -> None:
@@ -357,9 +373,12 @@ def request_to_join(user: User, group: Group) -> Membership:
             savepoint.rollback()
             raise RuleViolation("You have already asked to join this group.") from None
         savepoint.commit()
+        events.publish("group.join_requested", group, actor_id=user.id, membership_id=membership.id)
         return membership
     if existing.status == INVITED:
         _move(existing, INVITED, ACTIVE, stale="Your invitation has already been answered.")
+        events.publish("group.joined", group, user_id=user.id, actor_id=user.id, membership_id=existing.id,
+                       via="invitation")
         return existing
     if existing.status == ACTIVE:
         raise RuleViolation("You are already a member of this group.")
@@ -389,6 +408,8 @@ def accept_request(actor: User, membership: Membership) -> None:
     if membership.status != REQUESTED:
         raise RuleViolation("That request has already been answered.")
     _move(membership, REQUESTED, ACTIVE, stale="That request has already been answered.")
+    events.publish("group.joined", membership.group, user_id=membership.user_id, actor_id=actor.id,
+                   membership_id=membership.id, via="request")
 
 
 def refuse_request(actor: User, membership: Membership) -> None:

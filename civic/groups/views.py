@@ -40,10 +40,12 @@ def index():
     form.ward.choices = _ward_choices("Any ward")
     form.validate()
     ward_id = digits(form.ward.data) if not form.ward.errors else None
-    stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data))
+    unverified = bool(form.unverified.data) and policy.can(current_user, "group.verify")
+    stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data),
+                                 unverified_only=unverified)
     page = paginate(stmt, page_arg(), 20)
     return render_template("groups/index.html", form=form, page=page,
-                           filtered=bool(form.q.data or ward_id or form.verified.data))
+                           filtered=bool(form.q.data or ward_id or form.verified.data or unverified))
 
 
 @bp.get("/mine")

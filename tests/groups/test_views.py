@@ -445,3 +445,33 @@ def test_my_groups_needs_sign_in_and_shows_roles(client, client_as, make_user, m
     page = me_client.get("/groups/mine").get_data(as_text=True)
     roles = dict(re.findall(r'<td><a href="/groups/[\w-]+">([\w ]+)</a></td>\s*<td>(\w+)</td>', page))
     assert roles == {"Alpha Organisers": "Organiser", "Beta Members": "Member"}
+
+
+def test_organisers_see_waiting_join_requests_at_the_top(client_as, make_user, make_group):
+    from civic.db import db
+    from civic.groups import services
+
+    client, organiser = client_as("verified")
+    group = make_group(organiser)
+    services.request_to_join(make_user("resident"), group)
+    db.session.commit()
+    html = client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    top = html.index("1 person has asked to join: answer them")
+    assert top < html.index("About the group") and 'href="#requests"' in html and 'id="requests"' in html
+
+
+def test_officers_list_the_groups_waiting_for_the_badge(client_as, make_user, make_group):
+    from civic.db import db
+    from civic.groups import services
+
+    officer_client, officer = client_as("officer")
+    plain = make_group(make_user("verified"), name="Unbadged walkers")
+    badged = make_group(make_user("verified"), name="Badged gardeners")
+    services.set_verified(officer, badged, True, "Known to the council")
+    db.session.commit()
+    html = officer_client.get("/groups/?unverified=y").get_data(as_text=True)
+    assert plain.name in html and badged.name not in html
+    resident_client, _ = client_as("resident")
+    html = resident_client.get("/groups/?unverified=y").get_data(as_text=True)
+    assert badged.name in html  # residents have no such filter: every group
+    assert "Not yet verified by the council" not in html
