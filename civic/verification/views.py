@@ -10,6 +10,7 @@ from civic.accounts.forms import EmptyForm
 from civic.accounts.models import User
 from civic.db import get_or_404, paginate
 from civic.errors import DomainError, PermissionDenied, TooManyAttempts
+from civic.exports import download_name, stream_csv
 from civic.verification import forms, services
 from civic.verification.models import VerificationRequest
 from civic.web import form_error, page_arg, safe_next
@@ -164,14 +165,32 @@ def register():
     policy.require(current_user, "register.upload")
     form = forms.RegisterUploadForm()
     result = None
+    step = request.form.get("step", "upload")  # "check", "report" (the check as CSV) or "upload"
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = services.upload_register(current_user, upload.filename or "", upload.read())
+            result = services.upload_register(current_user, upload.filename or "", upload.read(),
+                                              check_only=step in ("check", "report"), replace=bool(form.replace.data))
         except DomainError as e:
             form_error(form, e)
+        else:
+            if step == "report":
+                return _register_report(result)
     page = paginate(services.uploads_query(), page_arg(), current_app.config["PAGE_SIZE"])
-    return render_template("verification/register.html", form=form, result=result, page=page)
+    size, claimed = services.register_size()
+    return render_template("verification/register.html", form=form, result=result, page=page, size=size,
+                           claimed=claimed)
+
+
+def _register_report(result: services.UploadResult):
+    """The check of a file as CSV: every problem and conflict with its line and what the line said."""
+    rows = [(e.line, "problem", e.reason, e.value) for e in result.errors]
+    rows += [(c.line, "conflict", c.reason, c.value) for c in result.conflicts]
+    rows.sort(key=lambda r: r[0])
+    response = stream_csv(download_name(f"register-check-{result.filename.rsplit('.', 1)[0]}", "csv"),
+                          ["line", "kind", "reason", "what_the_line_said"], rows, guarded=[False, False, True, True])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/revoke/<int:user_id>")
