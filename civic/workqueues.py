@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import ngettext
-from sqlalchemy import Select, literal, select, type_coerce, union_all
+from sqlalchemy import DateTime, Select, cast, literal, select, type_coerce, union_all
 
 from civic import policy
 from civic.db import UTCDateTime, db, utcnow
@@ -102,6 +102,8 @@ def counts(user: Any) -> list[Waiting]:
     for q in mine:
         stmt = q.count().subquery()
         n, oldest = list(stmt.c)[:2]
+        if db.engine.dialect.name == "postgresql":  # a queue without a time gives NULL: typed, so UNION agrees
+            oldest = cast(oldest, DateTime(timezone=True))
         parts.append(select(literal(q.key).label("key"), n.label("n"),
                             type_coerce(oldest, UTCDateTime()).label("oldest")))
     rows = {key: (n or 0, oldest) for key, n, oldest in db.session.execute(union_all(*parts))}
