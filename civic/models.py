@@ -1,6 +1,6 @@
 """Imports every core model so Base.metadata is complete (for Alembic and the migration check)."""
 
-from civic.accounts.models import ApiToken, SigninFailure, User, UserIdentity, UserRole
+from civic.accounts.models import ApiToken, RoleInvitation, SigninFailure, User, UserIdentity, UserRole
 from civic.audit import AuditEntry
 from civic.canned import CannedText
 from civic.comments.models import Comment, CommentVote
@@ -30,5 +30,6 @@ __all__ = [
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
     "Appeal", "Block", "Moderation", "Report",
     "AuditEntry", "CannedText", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
+    "RoleInvitation",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]

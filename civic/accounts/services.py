@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import mail, policy, resources
-from civic.accounts import api_tokens, lifecycle, passwords, roles, tokens
+from civic.accounts import api_tokens, invitations, lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
@@ -112,6 +112,7 @@ def confirm_email(token: str) -> User:
         raise RuleViolation("This confirmation link is not valid or has expired. Sign in to get a new one.")
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    invitations.apply(user)  # a role offered to this address by email is taken now
     return user
 
 
@@ -211,6 +212,7 @@ def reset_password(user: User, password: str) -> None:
     set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    invitations.apply(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -247,6 +249,7 @@ def confirm_new_email(token: str) -> User:
     user.email_confirmed_at = utcnow()
     if old:
         mail.send(old, "Your email address was changed", "email_changed", user=user, new_email=user.email)
+    invitations.apply(user)
     return user
 
 
@@ -404,6 +407,7 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
                             "another officer will review it.")
     identity.last_used_at = utcnow()
     user.last_signin_at = utcnow()
+    invitations.apply(user)
     return user
 
 

@@ -54,3 +54,15 @@ class CannedForm(FlaskForm):
                         description="What staff pick from the list, for example “Personal details”.")
     body = TextAreaField("Text", validators=[InputRequired("Write the text."), Length(max=2000)],
                          description="The words that go into the note or the answer; staff may add their own.")
+
+
+class InviteRoleForm(FlaskForm):
+    """Offer a role to an email address that has no account yet."""
+
+    email = StringField("Email address", validators=[InputRequired("Enter the email address."), Length(max=254)],
+                        description="They are sent a message with the way to create their account; the role is "
+                                    "theirs once they confirm this address.")
+    role = SelectField("Role", choices=[(r, roles.LABELS[r]) for r in roles.GRANTABLE],
+                       validators=[InputRequired("Choose the role.")])
+    reason = TextAreaField("Reason", validators=[InputRequired("Say why, for the audit log."), Length(max=1000)],
+                           description="Recorded in the audit log and sent to the person.")

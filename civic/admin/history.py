@@ -24,6 +24,7 @@ from civic.audit import AuditEntry
 SENTENCES = {
     "role.grant": "gave the {role} role to",
     "role.remove": "removed the {role} role from",
+    "role.invite": "invited, as {role}, the address",
     "moderation.hide": "hid",
     "moderation.auto_hide": "hid, after reports from different people,",
     "moderation.unhide": "showed again",
@@ -84,6 +85,8 @@ def action_label(action: str) -> str:
 
 
 def _role(entry: AuditEntry) -> str:
+    if isinstance(entry.after, dict) and isinstance(entry.after.get("role"), str):
+        return roles.LABELS.get(entry.after["role"], entry.after["role"])
     before = set((entry.before or {}).get("roles", []) if isinstance(entry.before, dict) else [])
     after = set((entry.after or {}).get("roles", []) if isinstance(entry.after, dict) else [])
     changed = sorted((after - before) or (before - after))

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from civic import canned, policy, resources, schedule, workqueues
-from civic.accounts import roles
+from civic.accounts import invitations, roles
 from civic.accounts import services as accounts
 from civic.accounts.models import User
 from civic.admin import forms
@@ -73,7 +73,41 @@ def users():
     stmt = accounts.users_query(text=form.q.data or "", role=form.role.data or "", ward_id=ward_id,
                                 status=form.status.data or "")
     page = paginate(stmt, page_arg(), 25)
-    return render_template("admin/users.html", form=form, page=page, labels=roles.LABELS)
+    return _users_page(form, page)
+
+
+def _users_page(form, page, invite_form: forms.InviteRoleForm | None = None):
+    may_invite = policy.can(current_user, "roles.grant")
+    return render_template("admin/users.html", form=form, page=page, labels=roles.LABELS,
+                           invite_form=invite_form or forms.InviteRoleForm(formdata=None, prefix="invite"),
+                           invitations=invitations.pending() if may_invite else [])
+
+
+@bp.post("/invitations")
+def invite_role():
+    """Offer a role to an address without an account, in two steps like a role change (the form, then a page
+    naming the address and the role to confirm); an address that has an account goes to its page instead."""
+    policy.require(current_user, "roles.grant")
+    form = forms.InviteRoleForm(prefix="invite")
+    if form.validate_on_submit():
+        existing = invitations.existing_account(form.email.data)
+        if existing is not None:
+            flash(f"{form.email.data.strip()} already has an account, {existing.display_name} (@{existing.nickname}): "
+                  "grant the role here.", "info")
+            return redirect(url_for("admin.user", user_id=existing.id, _anchor="roles-title"))
+        if request.form.get("confirm") != "yes":
+            return render_template("admin/confirm_invite.html", form=form, role_label=roles.LABELS[form.role.data])
+        try:
+            invitations.invite(current_user, form.email.data, form.role.data, form.reason.data)
+        except DomainError as e:
+            form_error(form, e)
+        else:
+            flash(f"Invitation sent to {form.email.data.strip().lower()}: the {roles.LABELS[form.role.data]} role is "
+                  "theirs once they confirm the address.", "success")
+            return redirect(url_for("admin.users"))
+    filters = forms.UserFilterForm(formdata=None)
+    filters.ward.choices = _ward_choices()
+    return _users_page(filters, paginate(accounts.users_query(), 1, 25), form)
 
 
 @bp.get("/users/<int:user_id>")

@@ -1,4 +1,5 @@
-"""Prepared texts for staff: canned reasons for moderation and verification decisions, answer templates.
+"""The back office: prepared texts for staff (canned reasons for moderation and verification decisions, answer
+templates) and roles offered by email to addresses without an account.
 
 Revision ID: 0010
 Revises: 0007
@@ -34,8 +35,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("purpose", "title", name=op.f("uq_canned_texts_purpose_title")),
     )
     op.create_index(op.f("ix_canned_texts_purpose"), "canned_texts", ["purpose"])
+    op.create_table(
+        "role_invitations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("invited_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", civic.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("accepted_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("role IN ('instructor', 'officer', 'admin')", name=op.f("ck_role_invitations_known_role")),
+        sa.ForeignKeyConstraint(["invited_by_id"], ["users.id"], name=op.f("fk_role_invitations_invited_by_id_users"),
+                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["accepted_by_id"], ["users.id"],
+                                name=op.f("fk_role_invitations_accepted_by_id_users"), ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_role_invitations")),
+    )
+    op.create_index(op.f("ix_role_invitations_email"), "role_invitations", ["email"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_role_invitations_email"), table_name="role_invitations")
+    op.drop_table("role_invitations")
     op.drop_index(op.f("ix_canned_texts_purpose"), table_name="canned_texts")
     op.drop_table("canned_texts")

@@ -313,3 +313,57 @@ def test_the_audit_dates_are_day_month_year(client_as):
     html = page.get_data(as_text=True)
     assert 'type="date"' not in html and 'value="01/01/2020"' in html and "For example 27/03/2026." in html
     assert "Today's change" not in main_text(client.get("/admin/audit?until=31/12/2019"))
+
+
+# Roles offered by email -----------------------------------------------------------------------------------------
+
+
+def test_an_admin_invites_an_address_which_takes_the_role_when_confirmed(client_as, client, smtp_server):
+    from civic.accounts.models import RoleInvitation
+
+    admin_client, _admin = client_as("admin", display_name="Ada Admin")
+    data = {"invite-email": "New.Colleague@council.example", "invite-role": "officer",
+            "invite-reason": "Joins the participation team"}
+    response = admin_client.post("/admin/invitations", data=data)
+    assert "Invite new.colleague@council.example as a Council officer?" in main_text(response)
+    assert db.session.scalar(select(RoleInvitation)) is None and smtp_server.to("new.colleague@council.example") == []
+    response = admin_client.post("/admin/invitations", data={**data, "confirm": "yes"}, follow_redirects=True)
+    assert "Invitation sent to new.colleague@council.example" in main_text(response)
+    assert "new.colleague@council.example: Council officer" in main_text(response)  # waiting, on the page
+    (mail,) = smtp_server.to("new.colleague@council.example")
+    assert "Ada Admin invites you" in mail.get_body(("plain",)).get_content()
+    link = smtp_server.last_link("new.colleague@council.example")
+    assert "/sign-up" in link
+
+    # They sign up with the address; confirming it gives them the role (audited, mailed).
+    client.post("/sign-up", data={"display_name": "New Colleague", "nickname": "new_colleague",
+                                  "email": "new.colleague@council.example", "password": "a long and quiet river"})
+    person = db.session.scalar(select(User).where(User.nickname == "new_colleague"))
+    assert person is not None and not person.is_officer
+    client.get(smtp_server.last_link("new.colleague@council.example", r"https?://\S+/confirm\S*"))
+    db.session.expire_all()
+    assert db.session.get(User, person.id).is_officer
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "role.grant",
+                                                        AuditEntry.object_id == person.id)).one()
+    assert entry.reason == "Invited by email: Joins the participation team"
+    assert db.session.scalar(select(RoleInvitation)).accepted_by_id == person.id
+    assert smtp_server.to("new.colleague@council.example")[-1]["Subject"] == "You are now a Council officer"
+
+
+def test_inviting_an_address_with_an_account_goes_to_its_page(client_as, make_user):
+    admin_client, _admin = client_as("admin")
+    someone = make_user("resident", email="has.account@example.org")
+    response = admin_client.post("/admin/invitations", data={
+        "invite-email": "HAS.account@example.org", "invite-role": "officer", "invite-reason": "x"})
+    assert response.status_code == 302 and response.headers["Location"].startswith(f"/admin/users/{someone.id}")
+
+
+@pytest.mark.parametrize("role", ["resident", "officer"])
+def test_only_admins_invite(client_as, role):
+    from civic.accounts.models import RoleInvitation
+
+    client, _user = client_as(role)
+    response = client.post("/admin/invitations", data={"invite-email": "x@example.org", "invite-role": "admin",
+                                                       "invite-reason": "x", "confirm": "yes"})
+    assert response.status_code == 403
+    assert db.session.scalar(select(RoleInvitation)) is None

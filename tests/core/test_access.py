@@ -157,7 +157,7 @@ GET.update({
 })
 POST_REFUSED.update({
     **{e: only(ADMINS, ok=None) for e in ("admin.grant_role", "admin.remove_role", "admin.canned_texts",
-                                          "admin.edit_canned", "admin.remove_canned")},
+                                          "admin.edit_canned", "admin.remove_canned", "admin.invite_role")},
     "proposals_admin.bulk_answer": only(OFFICERS, ok=None),
     "moderation.bulk": only(OFFICERS, ok=None),
 })
