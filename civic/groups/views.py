@@ -162,9 +162,23 @@ def withdraw(slug: str):
     return _posted(slug, act, to_mine=request.form.get("from") == "mine")
 
 
+def _confirm(group: Group, heading: str, explanation: str, button: str, action: str):
+    """The page that asks before Leave and Remove: the same post again with ``confirm=yes``."""
+    return render_template("groups/confirm.html", group=group, heading=heading, explanation=explanation,
+                           button=button, action=action)
+
+
 @bp.post("/<slug>/leave")
 @login_required
 def leave(slug: str):
+    if request.form.get("confirm") != "yes":
+        group = services.get_by_slug(slug)
+        mine = services.membership_of(current_user, group)
+        if mine is not None and mine.status == services.ACTIVE:
+            return _confirm(group, f"Leave {group.name}?",
+                            "You will no longer be a member. To come back, ask to join again or be invited.",
+                            f"Yes, leave {group.name}", url_for(".leave", slug=group.slug))
+
     def act(group: Group) -> str:
         services.leave(current_user, group)
         return f"You have left {group.name}."
@@ -222,6 +236,19 @@ def membership(slug: str, membership_id: int, action: str):
     if action not in MEMBERSHIP_ACTIONS:
         abort(404)
     service, message = MEMBERSHIP_ACTIONS[action]
+    if action == "remove" and request.form.get("confirm") != "yes":
+        group = services.get_by_slug(slug)
+        policy.require(current_user, "group.manage", group)  # before the lookup: 403 whatever the id
+        target = services.get_membership(group, membership_id)
+        name = target.user.public_name
+        if target.status == services.INVITED:
+            return _confirm(group, f"Withdraw the invitation to {name}?",
+                            f"{name} will no longer see the invitation to join {group.name}.",
+                            "Yes, withdraw the invitation", request.path)
+        if target.status == services.ACTIVE:
+            return _confirm(group, f"Remove {name} from {group.name}?",
+                            f"{name} will no longer be a member. They can ask to join again.",
+                            f"Yes, remove {name}", request.path)
 
     def act(group: Group) -> str:
         target = services.get_membership(group, membership_id)

@@ -228,7 +228,8 @@ def test_promote_demote_remove_and_the_last_organiser(client_as, make_user, make
 
     page = client.post(f"/groups/{group.slug}/members/{mine}/demote", follow_redirects=True).get_data(as_text=True)
     assert "must always have at least one organiser" in page
-    page = client.post(f"/groups/{group.slug}/leave", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/leave", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert "only organiser, so you cannot leave" in page
     assert status(group, organiser) == ("active", "organiser")
 
@@ -237,7 +238,10 @@ def test_promote_demote_remove_and_the_last_organiser(client_as, make_user, make
     assert "Pat Member is now an organiser." in page
     page = client.post(f"/groups/{group.slug}/members/{theirs}/demote", follow_redirects=True).get_data(as_text=True)
     assert "Pat Member is no longer an organiser." in page
-    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove").get_data(as_text=True)
+    assert "Remove Pat Member from" in page and status(group, member) == ("active", "member")  # asked first
+    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert "Pat Member is removed from the group." in page
     assert status(group, member) is None and members_count(group) == 1
 
@@ -248,7 +252,11 @@ def test_member_leaves(client_as, make_group):
     client.post(f"/groups/{group.slug}/join")
     services.accept_request(make_group_organiser(group), membership(group, user))
     assert members_count(group) == 2
-    page = client.post(f"/groups/{group.slug}/leave", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/leave").get_data(as_text=True)
+    assert f"Leave {group.name}?" in page and f"Yes, leave {group.name}" in page
+    assert members_count(group) == 2  # nothing yet: the page asks first
+    page = client.post(f"/groups/{group.slug}/leave", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert f"You have left {group.name}" in page and "Ask to join" in page
     assert members_count(group) == 1
 
