@@ -113,7 +113,9 @@ def test_an_admin_grants_a_role_after_a_confirmation_naming_it(new_context, live
 def test_the_audit_log_and_prepared_texts_pass_axe(new_context):  # noqa: F811
     _context, page, watch = new_context()
     sign_in(page, "admin")
-    for path in ("/admin/audit", "/admin/canned", "/admin/processes", "/moderation/find?q=bench"):
+    for path in ("/admin/", "/admin/audit", "/admin/canned", "/admin/processes", "/admin/users",
+                 "/moderation/", "/moderation/find?q=bench", "/verify/register", "/verify/requests?q=a",
+                 "/groups/?unverified=y", "/proposals/awaiting-answer"):
         page.goto(path)
         assert axe_violations(page) == [], path
     page.goto("/admin/canned")
@@ -123,4 +125,23 @@ def test_the_audit_log_and_prepared_texts_pass_axe(new_context):  # noqa: F811
     page.get_by_role("button", name="Add the text").click()
     page.wait_for_load_state()
     assert page.get_by_text("is added.").is_visible()
+    assert watch.console_errors == []
+
+
+def test_an_admin_invites_a_colleague_by_email_after_a_confirmation(new_context):  # noqa: F811
+    _context, page, watch = new_context()
+    sign_in(page, "admin")
+    page.goto("/admin/users")
+    invite = page.get_by_role("form", name="Invite someone by email")
+    address = f"colleague-{uuid.uuid4().hex[:6]}@council.example"
+    invite.get_by_label("Email address").fill(address)
+    invite.get_by_label("Role").select_option(label="Council officer")
+    invite.get_by_label("Reason").fill("Joins the participation team")
+    invite.get_by_role("button", name="Invite").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name=f"Invite {address} as a Council officer?").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Yes, send the invitation").click()
+    page.wait_for_load_state()
+    assert page.get_by_text(f"Invitation sent to {address}").is_visible()
     assert watch.console_errors == []
