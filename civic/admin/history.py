@@ -41,6 +41,8 @@ SENTENCES = {
     "register.upload": "uploaded the residents register",
     "group.verify": "verified the group",
     "group.unverify": "removed the verified badge from the group",
+    "group.archive": "archived the group",
+    "group.unarchive": "restored the archived group",
     "process.create": "created the process",
     "process.update": "edited the process",
     "process.publish": "published the process",

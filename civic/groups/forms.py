@@ -33,6 +33,7 @@ class FilterForm(FlaskForm):
     ward = SelectField("Ward", choices=[], validators=[Optional()])
     verified = BooleanField("Verified by the council only")
     unverified = BooleanField("Not yet verified by the council (officers)")
+    archived = BooleanField("Archived groups (officers)")
 
 
 class InviteForm(FlaskForm):

@@ -99,7 +99,7 @@ def get_membership(group: Group, membership_id: int) -> Membership:
 
 
 def search_query(*, text: str = "", ward_id: int | None = None, verified_only: bool = False,
-                 unverified_only: bool = False) -> Select:
+                 unverified_only: bool = False, archived: bool = False) -> Select:
     """The groups index: a statement to paginate (one query for the page, one for the count)."""
     stmt = select(Group).order_by(func.lower(Group.name), Group.id)
     text = " ".join((text or "").split())
@@ -111,6 +111,8 @@ def search_query(*, text: str = "", ward_id: int | None = None, verified_only: b
         stmt = stmt.where(Group.verified_at.is_not(None))
     if unverified_only:  # officers' list of groups waiting for the badge
         stmt = stmt.where(Group.verified_at.is_(None))
+    # Archived groups are off the list; officers list them on their own.
+    stmt = stmt.where(Group.archived_at.is_not(None) if archived else Group.archived_at.is_(None))
     return stmt
 
 
@@ -322,6 +324,7 @@ def _find_user(nickname: str) -> User:
 def invite(actor: User, group: Group, nickname: str) -> Membership:
     """An organiser invites someone by nickname; they accept or decline on "My groups"."""
     policy.require(actor, "group.manage", group)
+    _not_archived(group)
     invitee = _find_user(nickname)
     existing = membership_of(invitee, group)
     if existing is not None:
@@ -362,6 +365,7 @@ def decline_invitation(user: User, membership: Membership) -> None:
 def request_to_join(user: User, group: Group) -> Membership:
     """Ask to join. Someone already invited joins at once: the organisers asked them."""
     policy.require(user, "account.participate")
+    _not_archived(group)
     existing = membership_of(user, group)
     if existing is None:
         membership = Membership(group_id=group.id, user_id=user.id, role=MEMBER, status=REQUESTED)
@@ -484,3 +488,29 @@ def set_verified(officer: User, group: Group, verified: bool, reason: str) -> No
 GROUP = resources.register(resources.ResourceType(
     "group", Group, "Group", url=resources.Link("groups.show", "slug", "slug"), title=lambda g: g.name,
     visible=lambda user, g: True, space=lambda g: g.name, follows=resources.FollowHooks()))
+
+
+# Archiving (officers) -----------------------------------------------------------------------------------------
+
+ARCHIVED = "This group is archived by the council: it takes no new members."
+
+
+def _not_archived(group: Group) -> None:
+    if group.archived_at is not None:
+        raise RuleViolation(ARCHIVED)
+
+
+def set_archived(officer: User, group: Group, archived: bool, reason: str) -> None:
+    """An officer archives a group (off the list, no new members; its page and members stay) or restores it;
+    written to the audit log."""
+    policy.require(officer, "group.verify", group)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Say why, for the audit log.", field="reason")
+    if archived == group.is_archived:
+        raise RuleViolation("This group is already archived." if archived else "This group is not archived.")
+    before = {"archived": group.is_archived}
+    group.archived_at = utcnow() if archived else None
+    db.session.flush()
+    audit(officer, "group.archive" if archived else "group.unarchive", "group", group.id, label=group.name,
+          before=before, after={"archived": archived}, reason=reason)

@@ -40,12 +40,14 @@ def index():
     form.ward.choices = _ward_choices("Any ward")
     form.validate()
     ward_id = digits(form.ward.data) if not form.ward.errors else None
-    unverified = bool(form.unverified.data) and policy.can(current_user, "group.verify")
+    officer = policy.can(current_user, "group.verify")
+    unverified = bool(form.unverified.data) and officer
+    archived = bool(form.archived.data) and officer
     stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data),
-                                 unverified_only=unverified)
+                                 unverified_only=unverified, archived=archived)
     page = paginate(stmt, page_arg(), 20)
     return render_template("groups/index.html", form=form, page=page,
-                           filtered=bool(form.q.data or ward_id or form.verified.data or unverified))
+                           filtered=bool(form.q.data or ward_id or form.verified.data or unverified or archived))
 
 
 @bp.get("/mine")
@@ -96,7 +98,7 @@ def edit(slug: str):
 
 
 def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
-          verify_form: forms.VerifyForm | None = None):
+          verify_form: forms.VerifyForm | None = None, archive_form: forms.VerifyForm | None = None):
     manage = policy.can(current_user, "group.manage", group)
     context = {
         "group": group,
@@ -112,6 +114,7 @@ def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
         )
     if policy.can(current_user, "group.verify", group):
         context["verify_form"] = verify_form or forms.VerifyForm(formdata=None)
+        context["archive_form"] = archive_form or forms.VerifyForm(formdata=None, prefix="archive")
     return render_template("groups/show.html", **context)
 
 
@@ -213,6 +216,21 @@ def verify(slug: str):
               else "The “Verified by the council” badge is removed.", "success")
         return _back(group)
     return _show(group, verify_form=form)
+
+
+@bp.post("/<slug>/archive")
+@login_required
+def archive(slug: str):
+    group = services.get_by_slug(slug)
+    policy.require(current_user, "group.verify", group)
+    form = forms.VerifyForm(prefix="archive")
+    archived = form.verified.data == "yes"
+    ok, _result = attempt(form, lambda: services.set_archived(current_user, group, archived, form.reason.data))
+    if ok:
+        flash("The group is archived: it is off the list and takes no new members." if archived
+              else "The group is restored: it is on the list again.", "success")
+        return _back(group)
+    return _show(group, archive_form=form)
 
 
 # Acting on one membership (organisers, or the invitee) --------------------------------------------------------

@@ -1,5 +1,5 @@
 """The back office: prepared texts for staff (canned reasons for moderation and verification decisions, answer
-templates) and roles offered by email to addresses without an account.
+templates), roles offered by email to addresses without an account, and archived community groups.
 
 Revision ID: 0010
 Revises: 0007
@@ -53,9 +53,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_role_invitations")),
     )
     op.create_index(op.f("ix_role_invitations_email"), "role_invitations", ["email"])
+    op.add_column("groups", sa.Column("archived_at", civic.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("groups") as batch:
+        batch.drop_column("archived_at")
     op.drop_index(op.f("ix_role_invitations_email"), table_name="role_invitations")
     op.drop_table("role_invitations")
     op.drop_index(op.f("ix_canned_texts_purpose"), table_name="canned_texts")

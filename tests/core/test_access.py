@@ -160,6 +160,7 @@ POST_REFUSED.update({
                                           "admin.edit_canned", "admin.remove_canned", "admin.invite_role")},
     "proposals_admin.bulk_answer": only(OFFICERS, ok=None),
     "moderation.bulk": only(OFFICERS, ok=None),
+    "groups.archive": only(OFFICERS, ok=None),
 })
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",

@@ -483,3 +483,37 @@ def test_officers_list_the_groups_waiting_for_the_badge(client_as, make_user, ma
     html = resident_client.get("/groups/?unverified=y").get_data(as_text=True)
     assert badged.name in html  # residents have no such filter: every group
     assert "Not yet verified by the council" not in html
+
+
+def test_officers_archive_a_group_off_the_list_and_closed_to_new_members(client_as, make_user, make_group):
+    from civic.audit import AuditEntry
+
+    officer_client, officer = client_as("officer")
+    group = make_group(make_user("verified"), name="Old allotment society")
+    db.session.commit()
+    response = officer_client.post(f"/groups/{group.slug}/archive",
+                                   data={"archive-verified": "yes", "archive-reason": "Closed in 2025"},
+                                   follow_redirects=True)
+    assert "The group is archived" in response.get_data(as_text=True)
+    resident_client, resident = client_as("resident")
+    assert "Old allotment society" not in resident_client.get("/groups/").get_data(as_text=True)
+    page = resident_client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    assert "Archived by the council on" in page
+    page = resident_client.post(f"/groups/{group.slug}/join", follow_redirects=True).get_data(as_text=True)
+    assert "archived by the council: it takes no new members" in page and status(group, resident) is None
+    assert "Old allotment society" in officer_client.get("/groups/?archived=y").get_data(as_text=True)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "group.archive")).one()
+    assert (entry.actor_id, entry.reason) == (officer.id, "Closed in 2025")
+    officer_client.post(f"/groups/{group.slug}/archive", data={"archive-verified": "no", "archive-reason": "Back"})
+    assert "Old allotment society" in resident_client.get("/groups/").get_data(as_text=True)
+
+
+def test_only_officers_archive(client_as, make_user, make_group):
+    organiser_client, organiser = client_as("verified")
+    group = make_group(organiser)
+    db.session.commit()
+    response = organiser_client.post(f"/groups/{group.slug}/archive",
+                                     data={"archive-verified": "yes", "archive-reason": "mine"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(group), group.id).archived_at is None
