@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import ngettext
 from sqlalchemy import DateTime, Select, cast, literal, select, type_coerce, union_all
 
@@ -87,10 +88,12 @@ def queues() -> list[WorkQueue]:
 
 
 def visible_to(user: Any) -> list[WorkQueue]:
-    """The queues this person may see (no query: roles are on the user)."""
+    """The queues this person may see on this app (no query: roles are on the user; a queue of a domain this app
+    does not load, whose list has no route here, is left out)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return [q for q in queues() if policy.can(user, q.permission)]
+    routes = current_app.view_functions
+    return [q for q in queues() if q.endpoint in routes and policy.can(user, q.permission)]
 
 
 def counts(user: Any) -> list[Waiting]:

@@ -367,3 +367,17 @@ def test_only_admins_invite(client_as, role):
                                                        "invite-reason": "x", "confirm": "yes"})
     assert response.status_code == 403
     assert db.session.scalar(select(RoleInvitation)) is None
+
+
+def test_a_queue_whose_list_this_app_lacks_is_left_out(app, make_user):
+    from sqlalchemy import func, literal
+
+    queue = workqueues.WorkQueue("test.elsewhere", "moderation.act", "nowhere.list", "%(n)d thing", "%(n)d things",
+                                 lambda: select(func.count(), literal(None)).select_from(Ward))
+    workqueues.register(queue)
+    try:
+        officer = make_user("officer")
+        with app.test_request_context("/"):
+            assert "test.elsewhere" not in {w.queue.key for w in workqueues.counts(officer)}
+    finally:
+        workqueues.unregister("test.elsewhere")
