@@ -37,9 +37,10 @@ class FilterForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    nickname = StringField("Nickname", validators=[InputRequired("Enter the nickname of the person to invite."),
-                                                   Length(max=41)],
-                           description="Their nickname is on their profile page, after the @.")
+    nickname = StringField("Nickname or name", validators=[InputRequired("Enter the nickname of the person to invite."),
+                                                           Length(max=80)],
+                           description="Their nickname is on their profile page, after the @. Not sure? Type part "
+                                       "of their name and choose them from the list.")
 
 
 class VerifyForm(FlaskForm):

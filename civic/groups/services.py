@@ -514,3 +514,16 @@ def set_archived(officer: User, group: Group, archived: bool, reason: str) -> No
     db.session.flush()
     audit(officer, "group.archive" if archived else "group.unarchive", "group", group.id, label=group.name,
           before=before, after={"archived": archived}, reason=reason)
+
+
+def people_named(text: str, limit: int = 10) -> list[User]:
+    """Active people whose name or nickname holds ``text`` (public on their profiles), for an organiser who does
+    not know the exact nickname: "Invite" beside each. One query."""
+    text = " ".join((text or "").split()).lstrip("@").lower()
+    if len(text) < 2:
+        return []
+    like = f"%{text}%"
+    return list(db.session.scalars(
+        select(User).where(User.deleted_at.is_(None), User.blocked_at.is_(None),
+                           func.lower(User.display_name).like(like) | User.nickname.like(like))
+        .order_by(User.display_name, User.id).limit(limit)))

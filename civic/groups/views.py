@@ -98,7 +98,8 @@ def edit(slug: str):
 
 
 def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
-          verify_form: forms.VerifyForm | None = None, archive_form: forms.VerifyForm | None = None):
+          verify_form: forms.VerifyForm | None = None, archive_form: forms.VerifyForm | None = None,
+          candidates: list | None = None):
     manage = policy.can(current_user, "group.manage", group)
     context = {
         "group": group,
@@ -111,6 +112,7 @@ def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
             requests=services.pending(group, services.REQUESTED, _page("requests_page")),
             invitations=services.pending(group, services.INVITED, _page("invitations_page")),
             invite_form=invite_form or forms.InviteForm(formdata=None),
+            candidates=candidates or [],
         )
     if policy.can(current_user, "group.verify", group):
         context["verify_form"] = verify_form or forms.VerifyForm(formdata=None)
@@ -200,7 +202,8 @@ def invite(slug: str):
         flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "
               "“My groups” page.", "success")
         return _back(group)
-    return _show(group, invite_form=form)
+    # Not an exact nickname: offer the people whose name holds the words, each with its own "Invite".
+    return _show(group, invite_form=form, candidates=services.people_named(form.nickname.data or ""))
 
 
 @bp.post("/<slug>/verify")

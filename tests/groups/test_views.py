@@ -517,3 +517,16 @@ def test_only_officers_archive(client_as, make_user, make_group):
     assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(type(group), group.id).archived_at is None
+
+
+def test_an_organiser_finds_a_person_by_name_to_invite(client_as, make_user, make_group):
+    client, organiser = client_as("verified")
+    group = make_group(organiser)
+    amira = make_user("resident", nickname="amira_k", display_name="Amira Khan")
+    make_user("resident", nickname="bob_j", display_name="Bob Jones")
+    db.session.commit()
+    page = client.post(f"/groups/{group.slug}/invite", data={"nickname": "khan"}).get_data(as_text=True)
+    assert "People whose name matches" in page and "Amira Khan" in page and "Bob Jones" not in page
+    assert 'name="nickname" value="amira_k"' in page
+    client.post(f"/groups/{group.slug}/invite", data={"nickname": "amira_k"})
+    assert status(group, amira) == ("invited", "member")
