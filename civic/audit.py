@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.db import Base, db, utcnow
@@ -57,8 +57,13 @@ def audit(actor: User | None, action: str, object_type: str, object_id: int | No
 
 
 def audit_query(*, action: str | None = None, actor: str | None = None, object_type: str | None = None,
-                object_id: int | None = None, since: datetime | None = None, until: datetime | None = None) -> Select:
+                object_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                text: str | None = None) -> Select:
+    """The log, newest first, narrowed by the filters given; ``text``: words in the object's name or the reason."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if text:
+        like = f"%{text.strip().lower()}%"
+        stmt = stmt.where(func.lower(AuditEntry.object_label).like(like) | func.lower(AuditEntry.reason).like(like))
     if action:
         stmt = stmt.where(AuditEntry.action == action)
     if object_type:

@@ -13,7 +13,7 @@ Each domain package (proposals, consultations, citizen_sensing, skills_school) k
 
 What is declared once per process (resource types, search types, notification kinds and builders,
 policy rules, events, components, phase actions, scheduled tasks, API collections, account handlers,
-open-data datasets)
+open-data datasets, work queues)
 is registered the first time; what belongs to one application (blueprints, commands, the demo seeder,
 template globals, the ``setup`` hook) is installed on every app — tests build several apps in one
 process, and registering the same domain again is harmless. A second, different declaration under a
@@ -32,7 +32,7 @@ from typing import Any
 import click
 from flask import Blueprint, Flask
 
-from civic import api, events, opendata, policy, resources, schedule
+from civic import api, events, opendata, policy, resources, schedule, workqueues
 from civic.accounts import lifecycle
 from civic.commands import cli as civic_cli
 from civic.notifications import registry as notices
@@ -82,6 +82,9 @@ class Domain:
     #: Its open-data datasets (:class:`civic.opendata.Dataset`): on ``/open-data``, in the DCAT catalogue and
     #: the bulk download.
     datasets: Sequence[opendata.Dataset] = ()
+    #: Its waiting work (:class:`civic.workqueues.WorkQueue`): counted on the officers' home (``/admin/``) and in
+    #: the header for staff, each linking to its list.
+    work_queues: Sequence[workqueues.WorkQueue] = ()
     #: Loads its part of the demo data (idempotent), after the core's.
     seeder: Callable[[], None] | None = None
     #: Functions templates may call.
@@ -132,6 +135,8 @@ def unregister(domain: Domain) -> None:
         lifecycle.off(event_name, handler)
     for ds in domain.datasets:
         opendata.unregister(ds.key)
+    for q in domain.work_queues:
+        workqueues.unregister(q.key)
 
 
 def declared() -> list[Domain]:
@@ -171,6 +176,8 @@ def _declare(domain: Domain) -> None:
         lifecycle.on(event_name, handler)
     for ds in domain.datasets:
         opendata.register(ds)
+    for q in domain.work_queues:
+        workqueues.register(q)
 
 
 def _install(app: Flask, domain: Domain) -> None:

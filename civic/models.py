@@ -5,12 +5,14 @@ from civic.accounts.models import (
     OAuthApp,
     OAuthCode,
     OAuthToken,
+    RoleInvitation,
     SigninFailure,
     User,
     UserIdentity,
     UserRole,
 )
 from civic.audit import AuditEntry
+from civic.canned import CannedText
 from civic.comments.models import Comment, CommentVote
 from civic.groups.models import Group, Membership
 from civic.idempotency import IdempotencyKey
@@ -37,6 +39,7 @@ __all__ = [
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
     "Appeal", "Block", "Moderation", "Report",
-    "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
+    "AuditEntry", "CannedText", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
+    "RoleInvitation",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]

@@ -220,6 +220,10 @@ class Component:
     key: str
     title: str
     endpoint: str  # takes ``slug``: the process
+    #: Its officers' settings for one process (takes ``slug``), listed under "Manage this process" and on
+    #: ``/admin/processes``; with the words of that link.
+    settings_endpoint: str | None = None
+    settings_label: str = ""
     #: The viewer's own things in this component, as ``[(link text, url)]``: ``yours(user, process)`` for a
     #: process's page, ``yours(user, None)`` for the account page ("Proposals you support (3 of 10)").
     yours: Callable[[Any, Any], list[tuple[str, str]]] | None = None
@@ -251,3 +255,23 @@ __all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "Moderati
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
            "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability",
            "your_links"]
+
+
+# Finding objects by words -------------------------------------------------------------------------------------
+
+#: Set by the search package (``civic.search.init_app``): ``fn(type_name, text, limit) -> [ids]``, best first.
+_finder: Callable[[str, str, int], list[int]] | None = None
+
+
+def set_finder(fn: Callable[[str, str, int], list[int]] | None) -> None:
+    """The search package lends its index to packages below it (moderation finds content to hide by words)."""
+    global _finder
+    _finder = fn
+
+
+def find_ids(type_name: str, text: str, limit: int = 50) -> list[int]:
+    """Ids of objects of ``type_name`` whose words match ``text``, best first; [] without a search index. Not
+    checked against the database: the caller loads what it shows."""
+    if _finder is None or not (text or "").strip():
+        return []
+    return _finder(type_name, text, limit)[:limit]

@@ -3,10 +3,11 @@ checked by ``proposals.answers``, ``proposals.settings`` and ``proposals.categor
 sure something sensible was sent."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
+from proposals.answering import BULK_ACTIONS
 from proposals.answers import ANSWER_LABELS, ANSWER_TEXT_MAX, DELIVERY_MAX
 from proposals.categories import CATEGORY_NAME_MAX
 from proposals.settings import NUMBER_MAX
@@ -97,3 +98,15 @@ class AnswerForm(FlaskForm):
     delivery = TextAreaField(
         "Delivery note (optional)", validators=[Length(max=DELIVERY_MAX)],
         description="Only for accepted proposals: when and how the council will deliver it.")
+
+
+class BulkAnswerForm(FlaskForm):
+    """The answering queue's bulk actions on the ticked proposals (the ticks are read by the view)."""
+
+    action = RadioField("What to do with the ticked proposals", choices=list(BULK_ACTIONS.items()),
+                        validators=[InputRequired("Choose what to do with the ticked proposals.")])
+    template = SelectField("Answer template (optional)", choices=[("", "None")], validators=[Optional()])
+    text = TextAreaField("Text residents read on each proposal", validators=[Length(max=ANSWER_TEXT_MAX)],
+                         description="For “Being evaluated”: after the template's words, if you chose one.")
+    category = SelectField("Category", choices=[("", "No category")], validators=[Optional()],
+                           description="For “Add the category”: the categories of the process you filtered by.")

@@ -7,6 +7,7 @@ from civic.resources import Component
 from civic.spaces.phases import Action
 from proposals import (
     admin_views,
+    answering,
     api,
     cli,
     demo,
@@ -32,7 +33,8 @@ DOMAIN = Domain(
         "proposal.coauthor_invited": "Someone was invited to co-author a proposal",
     },
     resources=(PROPOSAL,),
-    components=(Component("proposals", "Proposals", "proposals.index", yours=supports.account_links),),
+    components=(Component("proposals", "Proposals", "proposals.index", "proposals_admin.settings",
+                          "Proposals: limits, threshold and categories", yours=supports.account_links),),
     area=("proposals", "spaces.index", "Participatory processes"),
     phase_actions=(  # ``comment`` is the core's
         Action("propose", "Making proposals", "Residents can write and publish new proposals.", 10,
@@ -52,5 +54,6 @@ DOMAIN = Domain(
     api_collections=api.COLLECTIONS,
     account_handlers={"transferred": transfers.transfer_supports},
     datasets=exports.DATASETS,
+    work_queues=answering.WORK_QUEUES,
     seeder=demo.seed,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from civic.accounts.models import UserRole
 from civic.db import db
 from civic.notifications import services as notifications
 from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
@@ -20,7 +21,8 @@ KINDS = (
          email_default="immediate", group=PERSONAL, position=12),
     Kind("proposal_answered", "The council answers a proposal you wrote or follow", "The council answered “{title}”",
          email_default="immediate", group=FOLLOWING, position=31),
-    Kind("proposal_threshold", "A proposal you wrote or follow reaches its support threshold",
+    Kind("proposal_threshold", "A proposal you wrote or follow (or, for council staff, any proposal) reaches its "
+         "support threshold",
          "“{title}” reached its support threshold", email_default="daily", group=FOLLOWING, position=32),
     Kind("proposal_withdrawn", "A proposal you follow is withdrawn", "{actor} withdrew “{title}”",
          email_default="daily", group=FOLLOWING, position=33),
@@ -63,9 +65,16 @@ def _answered(proposal: Proposal, officer_id: int | None = None, **_: Any) -> No
         Users("proposal_answered", _authors(proposal)), Followers("proposal_answered", "proposal", proposal.id)])
 
 
+def _officers() -> list[int]:
+    """The council's staff, who answer proposals (told when one reaches its threshold, as the setting promises)."""
+    return list(db.session.scalars(select(UserRole.user_id).where(UserRole.role.in_(("officer", "admin")))
+                                   .distinct()))
+
+
 def _threshold(proposal: Proposal, **_: Any) -> Notice | None:
     return _notice(proposal, "threshold", audiences=[
-        Users("proposal_threshold", _authors(proposal)), Followers("proposal_threshold", "proposal", proposal.id)])
+        Users("proposal_threshold", _authors(proposal)), Followers("proposal_threshold", "proposal", proposal.id),
+        Users("proposal_threshold", _officers())])
 
 
 def _withdrawn(proposal: Proposal, actor_id: int | None = None, **_: Any) -> Notice | None:

@@ -69,17 +69,32 @@ def _clean_settings(values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = number
         else:
             clean[name] = bool(value)
-    if clean["support_limit"] and clean["min_supports"] > clean["support_limit"]:
-        raise RuleViolation(
-            f"The minimum ({clean['min_supports']}) cannot be more than the support limit "
-            f"({clean['support_limit']}): nobody could reach it.", field="min_supports")
-    if clean["close_at_threshold"] and not clean["threshold"]:
-        raise RuleViolation("Set a threshold above 0 to close supporting when it is reached.",
-                            field="close_at_threshold")
-    if clean["ward_only"] and not clean["verified_only"]:
-        raise RuleViolation("Residents get their ward when they verify their residency: to limit supports to "
-                            "the proposal's ward, also allow only verified residents.", field="ward_only")
+    found = problems(clean)
+    if found:
+        raise found[0]
     return clean
+
+
+def problems(values: dict[str, Any]) -> list[RuleViolation]:
+    """Every rule between settings that ``values`` break, each naming its field, so a form can list them all at
+    once (values that are not numbers yet are skipped: the form reports those beside their fields)."""
+    def number(name: str) -> int | None:
+        value = values.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    found = []
+    limit, minimum, threshold = number("support_limit"), number("min_supports"), number("threshold")
+    if limit and minimum is not None and minimum > limit:
+        found.append(RuleViolation(
+            f"The minimum ({minimum}) cannot be more than the support limit ({limit}): nobody could reach it.",
+            field="min_supports"))
+    if values.get("close_at_threshold") and threshold == 0:
+        found.append(RuleViolation("Set a threshold above 0 to close supporting when it is reached.",
+                                   field="close_at_threshold"))
+    if values.get("ward_only") and not values.get("verified_only"):
+        found.append(RuleViolation("Residents get their ward when they verify their residency: to limit supports "
+                                   "to the proposal's ward, also allow only verified residents.", field="ward_only"))
+    return found
 
 
 def update_settings(officer: User, process: Process, **values: Any) -> ProposalSettings:

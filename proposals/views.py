@@ -81,6 +81,7 @@ def index(slug: str):
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("proposals/index.html", process=process, form=form, filters=f, listing=result,
                            page=result.page, categories=categories, query_args=args,
+                           rules=settings_for(process),
                            creation_refusal=services.creation_refusal(current_user, process)
                            if current_user.is_authenticated else None)
 

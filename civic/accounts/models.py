@@ -216,3 +216,22 @@ class OAuthToken(Base):
     revoked_at: Mapped[datetime | None]
 
     app: Mapped[OAuthApp] = relationship(lazy="joined")
+
+
+class RoleInvitation(Base):
+    """An administrator's invitation to someone without an account to take a role: the role is granted when an
+    account with this email address confirms it (civic.accounts.invitations)."""
+
+    __tablename__ = "role_invitations"
+    __table_args__ = (CheckConstraint(f"role IN {tuple(roles.GRANTABLE)!r}", name="known_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id], lazy="joined")

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic import logs, mail, policy, resources
-from civic.accounts import api_tokens, lifecycle, passwords, roles, tokens
+from civic.accounts import api_tokens, invitations, lifecycle, passwords, roles, tokens
 from civic.accounts.models import SigninFailure, User, UserIdentity, UserRole, new_session_token
 from civic.audit import audit
 from civic.db import db, utcnow
@@ -132,6 +132,7 @@ def confirm_email(token: str) -> User:
         raise RuleViolation("This confirmation link is not valid or has expired. Sign in to get a new one.")
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    invitations.apply(user)  # a role offered to this address by email is taken now
     return user
 
 
@@ -236,6 +237,7 @@ def reset_password(user: User, password: str) -> None:
     set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
+    invitations.apply(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -272,6 +274,7 @@ def confirm_new_email(token: str) -> User:
     user.email_confirmed_at = utcnow()
     if old:
         mail.send(old, "Your email address was changed", "email_changed", user=user, new_email=user.email)
+    invitations.apply(user)
     return user
 
 
@@ -316,6 +319,7 @@ def grant_role(actor: User, user: User, role: str, reason: str = "") -> None:
     audit(actor, "role.grant", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
     logs.security("role.granted", user_id=user.id, role=role, by_user_id=actor.id)
+    _tell_role_change(actor, user, role, granted=True, reason=reason)
 
 
 def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
@@ -334,6 +338,21 @@ def remove_role(actor: User, user: User, role: str, reason: str = "") -> None:
     audit(actor, "role.remove", "user", user.id, label=f"@{user.nickname}",
           before={"roles": before}, after={"roles": sorted(user.role_names)}, reason=reason)
     logs.security("role.removed", user_id=user.id, role=role, by_user_id=actor.id)
+    _tell_role_change(actor, user, role, granted=False, reason=reason)
+
+
+def _tell_role_change(actor: User, user: User, role: str, *, granted: bool, reason: str) -> None:
+    """Mail the person whose role changed (after the commit), naming the role, who changed it and why."""
+    if not user.email or user.deleted_at is not None:
+        return
+    label = roles.LABELS[role]
+    subject = f"You are now {_article(label)} {label}" if granted else f"Your {label} role was removed"
+    mail.send(user.email, subject, "role_changed", user=user, role=label, granted=granted,
+              actor=actor.public_name, reason=reason, url=mail.link("accounts.account"))
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def users_query(*, text: str = "", role: str = "", ward_id: int | None = None, status: str = ""):
@@ -413,6 +432,7 @@ def sign_in_with_oidc(issuer: str, claims: dict) -> User:
         raise AccountBlocked(BLOCKED)
     identity.last_used_at = utcnow()
     user.last_signin_at = utcnow()
+    invitations.apply(user)
     return user
 
 

@@ -1,96 +1,134 @@
-"""A person's history, as officers and administrators read it on the person's admin page: everything done to the
-account (roles, blocks, verification) and to what they wrote (hidden, shown again, reports closed), with their
-appeals' outcomes, in plain English. Never the audit log's codes (``user.block``)."""
+"""The audit log read as sentences: "Ada Admin removed the Instructor role from @lewis", with a link to the object
+and the reason, the raw before/after kept behind a disclosure. No query: the actor comes joined with the entry,
+links are built from ids (an object whose address needs more than its id is named, not linked).
+
+An action without a sentence here reads from its code ("proposal.category_rename" -> "proposal category rename"),
+so a new action never breaks the page; add its words to :data:`SENTENCES`.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from flask import url_for
+from werkzeug.routing import BuildError
 
 from civic import resources
 from civic.accounts import roles
-from civic.accounts.models import User
 from civic.audit import AuditEntry
-from civic.db import db
-from civic.moderation.models import Appeal
 
-#: What each action of the log says about a person, or about something they wrote (``{what}``: "their comment
-#: “…”"). An action not listed reads "<code> (no description yet)", so nothing is silently left out.
+#: action -> what the actor did, before the object's name. ``{role}``: the role granted or removed;
+#: ``{state}``: the answer's state.
 SENTENCES = {
-    "user.block": "Blocked",
-    "user.unblock": "Block lifted",
-    "role.grant": "Given the role {role}",
-    "role.remove": "Role {role} removed",
-    "verification.match": "Verified as a resident, against the register",
-    "verification.approve": "Verified as a resident by an officer (manual check)",
-    "verification.refuse": "Manual check of residency refused",
-    "verification.revoke": "Residency verification removed",
-    "verification.transfer": "Verified with the register entry of a deleted account of theirs",
-    "moderation.auto_hide": "{what} was hidden automatically after reports, until a moderator checks it",
-    "moderation.hide": "{what} was hidden by a moderator",
-    "moderation.unhide": "{what} was shown again",
-    "moderation.dismiss": "The reports on {what} were closed; it stayed as it was",
-    "appeal.uphold": "Their appeal was turned down: the decision stands",
-    "appeal.reverse": "Their appeal succeeded: the decision was reversed",
+    "role.grant": "gave the {role} role to",
+    "role.remove": "removed the {role} role from",
+    "role.invite": "invited, as {role}, the address",
+    "moderation.hide": "hid",
+    "moderation.auto_hide": "hid, after reports from different people,",
+    "moderation.unhide": "showed again",
+    "moderation.dismiss": "dismissed the reports on",
+    "user.block": "blocked",
+    "user.unblock": "lifted the block on",
+    "appeal.upheld": "upheld the decision appealed in",
+    "appeal.reversed": "reversed the decision appealed in",
+    "verification.approve": "verified the residency of",
+    "verification.refuse": "refused the residency request of",
+    "verification.revoke": "revoked the residency verification of",
+    "verification.match": "verified, through the residents register,",
+    "verification.transfer": "moved the participation of a deleted account to",
+    "register.upload": "uploaded the residents register",
+    "group.verify": "verified the group",
+    "group.unverify": "removed the verified badge from the group",
+    "group.archive": "archived the group",
+    "group.unarchive": "restored the archived group",
+    "process.create": "created the process",
+    "process.update": "edited the process",
+    "process.publish": "published the process",
+    "process.unpublish": "unpublished the process",
+    "phase.create": "added a phase to",
+    "phase.update": "edited a phase of",
+    "phase.delete": "removed a phase of",
+    "proposal.answer": "answered ({state})",
+    "proposal.settings": "changed the proposal settings of",
+    "proposal.category_add": "added a category to",
+    "proposal.category_rename": "renamed a category of",
+    "proposal.category_remove": "removed a category of",
+    "job.retried": "tried again the background job",
+    "job.resolved": "marked as resolved the background job",
+    "canned.add": "added the prepared text",
+    "canned.edit": "edited the prepared text",
+    "canned.remove": "removed the prepared text",
 }
+#: The answer states in words (the proposals domain names them; the log only reads its own record).
+STATE_WORDS = {"not_answered": "Not answered yet", "evaluating": "Being evaluated", "accepted": "Accepted",
+               "rejected": "Rejected"}
 
 
-@dataclass
-class Event:
-    at: datetime
-    sentence: str
-    by: str  # "Council officer @name", "automatically"
+@dataclass(frozen=True)
+class Sentence:
+    actor: str
+    actor_url: str | None
+    verb: str
+    object: str
+    object_url: str | None
     reason: str
+    before: str | None  # pretty JSON, for the disclosure
+    after: str | None
 
 
-def _authored(user: User) -> list[Any]:
-    """Conditions matching log entries about content this person wrote, one per reportable type with an author."""
-    conditions = []
-    for rt in resources.with_capability("reportable"):
-        author = getattr(rt.model, "author_id", None)
-        if author is None:
-            continue
-        ids = select(rt.model.id).where(author == user.id).scalar_subquery()
-        conditions.append(and_(AuditEntry.object_type == rt.name, AuditEntry.object_id.in_(ids)))
-    return conditions
+def action_label(action: str) -> str:
+    """The action's words for a filter (its sentence without the placeholders), or its code in words."""
+    words = SENTENCES.get(action)
+    if words is None:
+        return action.replace(".", " ").replace("_", " ")
+    return words.replace(" ({state})", "").replace(" {role}", "").rstrip(",").capitalize()
 
 
 def _role(entry: AuditEntry) -> str:
-    before = set((entry.before or {}).get("roles") or [])
-    after = set((entry.after or {}).get("roles") or [])
-    changed = (after - before) | (before - after)
-    return ", ".join(roles.LABELS.get(r, r) for r in sorted(changed)) or "?"
+    if isinstance(entry.after, dict) and isinstance(entry.after.get("role"), str):
+        return roles.LABELS.get(entry.after["role"], entry.after["role"])
+    before = set((entry.before or {}).get("roles", []) if isinstance(entry.before, dict) else [])
+    after = set((entry.after or {}).get("roles", []) if isinstance(entry.after, dict) else [])
+    changed = sorted((after - before) or (before - after))
+    return ", ".join(roles.LABELS.get(r, r) for r in changed) or "a"
 
 
-def _what(entry: AuditEntry) -> str:
+def _object_url(entry: AuditEntry) -> str | None:
+    if entry.object_id is None:
+        return None
+    if entry.object_type == "user":
+        return url_for("admin.user", user_id=entry.object_id)
     rt = resources.find(entry.object_type)
-    kind = (rt.label if rt else entry.object_type).lower()
-    return f"Their {kind} “{entry.object_label}”" if entry.object_label else f"Their {kind}"
+    if rt is not None and isinstance(rt.url, resources.Link):
+        try:
+            return rt.url.by_id(entry.object_id)
+        except BuildError:  # pragma: no cover - an endpoint of a domain this app does not load
+            return None
+    return None
 
 
-def history_of(user: User, limit: int = 50) -> list[Event]:
-    """The person's history, newest first: one query (the log, with the actors joined)."""
-    appeals = select(Appeal.id).where(Appeal.appellant_id == user.id).scalar_subquery()
-    about = or_(and_(AuditEntry.object_type == "user", AuditEntry.object_id == user.id),
-                and_(AuditEntry.object_type == "appeal", AuditEntry.object_id.in_(appeals)),
-                *_authored(user))
-    entries = db.session.scalars(select(AuditEntry).where(about)
-                                 .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)).all()
-    events = []
-    for e in entries:
-        template = SENTENCES.get(e.action)
-        if template is None:
-            sentence = f"{e.action} (no description yet)"
-        else:
-            sentence = template.format(role=_role(e), what=_what(e))
-            sentence = sentence[:1].upper() + sentence[1:]
-        if e.actor is not None:
-            by = f"{'Administrator' if e.actor.is_admin else 'Council officer'} @{e.actor.nickname}" \
-                if e.actor.is_officer else e.actor.public_name
-        else:
-            by = "automatically"
-        events.append(Event(e.at, sentence, by, e.reason or ""))
-    return events
+def _pretty(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def describe(entry: AuditEntry) -> Sentence:
+    words = SENTENCES.get(entry.action, action_label(entry.action))
+    after = entry.after if isinstance(entry.after, dict) else {}
+    verb = words.format(role=_role(entry) if "{role}" in words else "",
+                        state=STATE_WORDS.get(after.get("state", ""), after.get("state", "")))
+    actor = entry.actor
+    return Sentence(
+        actor=actor.public_name if actor is not None else "The system",
+        actor_url=url_for("admin.user", user_id=actor.id) if actor is not None else None,
+        verb=verb,
+        object=entry.object_label or (f"{entry.object_type} {entry.object_id}" if entry.object_id else
+                                      entry.object_type),
+        object_url=_object_url(entry),
+        reason=entry.reason or "",
+        before=_pretty(entry.before),
+        after=_pretty(entry.after),
+    )

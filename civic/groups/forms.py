@@ -32,12 +32,15 @@ class FilterForm(FlaskForm):
     q = StringField("Name contains", validators=[Optional(), Length(max=100)])
     ward = SelectField("Ward", choices=[], validators=[Optional()])
     verified = BooleanField("Verified by the council only")
+    unverified = BooleanField("Not yet verified by the council (officers)")
+    archived = BooleanField("Archived groups (officers)")
 
 
 class InviteForm(FlaskForm):
-    nickname = StringField("Nickname", validators=[InputRequired("Enter the nickname of the person to invite."),
-                                                   Length(max=41)],
-                           description="Their nickname is on their profile page, after the @.")
+    nickname = StringField("Nickname or name", validators=[InputRequired("Enter the nickname of the person to invite."),
+                                                           Length(max=80)],
+                           description="Their nickname is on their profile page, after the @. Not sure? Type part "
+                                       "of their name and choose them from the list.")
 
 
 class VerifyForm(FlaskForm):

@@ -24,12 +24,18 @@ class Group(Base):
     verified_at: Mapped[datetime | None]
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     members_count: Mapped[int] = mapped_column(default=0)
+    #: Archived by an officer: off the list, takes no new members (who did it is in the audit log).
+    archived_at: Mapped[datetime | None]
 
     ward: Mapped[Ward | None] = relationship(lazy="joined")
 
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Membership(Base):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
-from civic import policy, resources, slugs
+from civic import events, policy, resources, slugs
 from civic.accounts.models import User
 from civic.audit import audit
 from civic.db import Page, db, paginate, utcnow
@@ -34,6 +34,16 @@ RESERVED_SLUGS = frozenset({"new", "mine"})
 
 LAST_ORGANISER = ("A group must always have at least one organiser. Make another member an organiser "
                   "first.")
+
+EVENTS = {
+    "group.invited": "An organiser invited someone (subject: the group; user_id, actor_id, membership_id)",
+    "group.join_requested": "Someone asked to join (subject: the group; actor_id, membership_id)",
+    "group.joined": "Someone became a member, by an accepted request or invitation (subject: the group; user_id, "
+                    "actor_id, membership_id, via: \"request\" or \"invitation\")",
+}
+for _name, _description in EVENTS.items():
+    if _name not in events.event_types():
+        events.declare(_name, _description)
 
 
 # Policy -----------------------------------------------------------------------------------------------------
@@ -88,7 +98,8 @@ def get_membership(group: Group, membership_id: int) -> Membership:
     return membership
 
 
-def search_query(*, text: str = "", ward_id: int | None = None, verified_only: bool = False) -> Select:
+def search_query(*, text: str = "", ward_id: int | None = None, verified_only: bool = False,
+                 unverified_only: bool = False, archived: bool = False) -> Select:
     """The groups index: a statement to paginate (one query for the page, one for the count)."""
     stmt = select(Group).order_by(func.lower(Group.name), Group.id)
     text = " ".join((text or "").split())
@@ -98,6 +109,10 @@ def search_query(*, text: str = "", ward_id: int | None = None, verified_only: b
         stmt = stmt.where(Group.ward_id == ward_id)
     if verified_only:
         stmt = stmt.where(Group.verified_at.is_not(None))
+    if unverified_only:  # officers' list of groups waiting for the badge
+        stmt = stmt.where(Group.verified_at.is_(None))
+    # Archived groups are off the list; officers list them on their own.
+    stmt = stmt.where(Group.archived_at.is_not(None) if archived else Group.archived_at.is_(None))
     return stmt
 
 
@@ -309,6 +324,7 @@ def _find_user(nickname: str) -> User:
 def invite(actor: User, group: Group, nickname: str) -> Membership:
     """An organiser invites someone by nickname; they accept or decline on "My groups"."""
     policy.require(actor, "group.manage", group)
+    _not_archived(group)
     invitee = _find_user(nickname)
     existing = membership_of(invitee, group)
     if existing is not None:
@@ -322,6 +338,7 @@ def invite(actor: User, group: Group, nickname: str) -> Membership:
                             invited_by_id=actor.id)
     db.session.add(membership)
     db.session.flush()
+    events.publish("group.invited", group, user_id=invitee.id, actor_id=actor.id, membership_id=membership.id)
     return membership
 
 
@@ -336,6 +353,8 @@ def accept_invitation(user: User, membership: Membership) -> None:
     policy.require(user, "account.participate")
     _own_invitation(user, membership)
     _move(membership, INVITED, ACTIVE, stale="That invitation has already been answered.")
+    events.publish("group.joined", membership.group, user_id=user.id, actor_id=user.id,
+                   membership_id=membership.id, via="invitation")
 
 
 def decline_invitation(user: User, membership: Membership) -> None:
@@ -346,6 +365,7 @@ def decline_invitation(user: User, membership: Membership) -> None:
 def request_to_join(user: User, group: Group) -> Membership:
     """Ask to join. Someone already invited joins at once: the organisers asked them."""
     policy.require(user, "account.participate")
+    _not_archived(group)
     existing = membership_of(user, group)
     if existing is None:
         membership = Membership(group_id=group.id, user_id=user.id, role=MEMBER, status=REQUESTED)
@@ -357,9 +377,12 @@ def request_to_join(user: User, group: Group) -> Membership:
             savepoint.rollback()
             raise RuleViolation("You have already asked to join this group.") from None
         savepoint.commit()
+        events.publish("group.join_requested", group, actor_id=user.id, membership_id=membership.id)
         return membership
     if existing.status == INVITED:
         _move(existing, INVITED, ACTIVE, stale="Your invitation has already been answered.")
+        events.publish("group.joined", group, user_id=user.id, actor_id=user.id, membership_id=existing.id,
+                       via="invitation")
         return existing
     if existing.status == ACTIVE:
         raise RuleViolation("You are already a member of this group.")
@@ -389,6 +412,8 @@ def accept_request(actor: User, membership: Membership) -> None:
     if membership.status != REQUESTED:
         raise RuleViolation("That request has already been answered.")
     _move(membership, REQUESTED, ACTIVE, stale="That request has already been answered.")
+    events.publish("group.joined", membership.group, user_id=membership.user_id, actor_id=actor.id,
+                   membership_id=membership.id, via="request")
 
 
 def refuse_request(actor: User, membership: Membership) -> None:
@@ -463,3 +488,42 @@ def set_verified(officer: User, group: Group, verified: bool, reason: str) -> No
 GROUP = resources.register(resources.ResourceType(
     "group", Group, "Group", url=resources.Link("groups.show", "slug", "slug"), title=lambda g: g.name,
     visible=lambda user, g: True, space=lambda g: g.name, follows=resources.FollowHooks()))
+
+
+# Archiving (officers) -----------------------------------------------------------------------------------------
+
+ARCHIVED = "This group is archived by the council: it takes no new members."
+
+
+def _not_archived(group: Group) -> None:
+    if group.archived_at is not None:
+        raise RuleViolation(ARCHIVED)
+
+
+def set_archived(officer: User, group: Group, archived: bool, reason: str) -> None:
+    """An officer archives a group (off the list, no new members; its page and members stay) or restores it;
+    written to the audit log."""
+    policy.require(officer, "group.verify", group)
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation("Say why, for the audit log.", field="reason")
+    if archived == group.is_archived:
+        raise RuleViolation("This group is already archived." if archived else "This group is not archived.")
+    before = {"archived": group.is_archived}
+    group.archived_at = utcnow() if archived else None
+    db.session.flush()
+    audit(officer, "group.archive" if archived else "group.unarchive", "group", group.id, label=group.name,
+          before=before, after={"archived": archived}, reason=reason)
+
+
+def people_named(text: str, limit: int = 10) -> list[User]:
+    """Active people whose name or nickname holds ``text`` (public on their profiles), for an organiser who does
+    not know the exact nickname: "Invite" beside each. One query."""
+    text = " ".join((text or "").split()).lstrip("@").lower()
+    if len(text) < 2:
+        return []
+    like = f"%{text}%"
+    return list(db.session.scalars(
+        select(User).where(User.deleted_at.is_(None), User.blocked_at.is_(None),
+                           func.lower(User.display_name).like(like) | User.nickname.like(like))
+        .order_by(User.display_name, User.id).limit(limit)))

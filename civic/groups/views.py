@@ -40,10 +40,14 @@ def index():
     form.ward.choices = _ward_choices("Any ward")
     form.validate()
     ward_id = digits(form.ward.data) if not form.ward.errors else None
-    stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data))
+    officer = policy.can(current_user, "group.verify")
+    unverified = bool(form.unverified.data) and officer
+    archived = bool(form.archived.data) and officer
+    stmt = services.search_query(text=form.q.data or "", ward_id=ward_id, verified_only=bool(form.verified.data),
+                                 unverified_only=unverified, archived=archived)
     page = paginate(stmt, page_arg(), 20)
     return render_template("groups/index.html", form=form, page=page,
-                           filtered=bool(form.q.data or ward_id or form.verified.data))
+                           filtered=bool(form.q.data or ward_id or form.verified.data or unverified or archived))
 
 
 @bp.get("/mine")
@@ -94,7 +98,8 @@ def edit(slug: str):
 
 
 def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
-          verify_form: forms.VerifyForm | None = None):
+          verify_form: forms.VerifyForm | None = None, archive_form: forms.VerifyForm | None = None,
+          candidates: list | None = None):
     manage = policy.can(current_user, "group.manage", group)
     context = {
         "group": group,
@@ -107,9 +112,11 @@ def _show(group: Group, *, invite_form: forms.InviteForm | None = None,
             requests=services.pending(group, services.REQUESTED, _page("requests_page")),
             invitations=services.pending(group, services.INVITED, _page("invitations_page")),
             invite_form=invite_form or forms.InviteForm(formdata=None),
+            candidates=candidates or [],
         )
     if policy.can(current_user, "group.verify", group):
         context["verify_form"] = verify_form or forms.VerifyForm(formdata=None)
+        context["archive_form"] = archive_form or forms.VerifyForm(formdata=None, prefix="archive")
     return render_template("groups/show.html", **context)
 
 
@@ -160,9 +167,23 @@ def withdraw(slug: str):
     return _posted(slug, act, to_mine=request.form.get("from") == "mine")
 
 
+def _confirm(group: Group, heading: str, explanation: str, button: str, action: str):
+    """The page that asks before Leave and Remove: the same post again with ``confirm=yes``."""
+    return render_template("groups/confirm.html", group=group, heading=heading, explanation=explanation,
+                           button=button, action=action)
+
+
 @bp.post("/<slug>/leave")
 @login_required
 def leave(slug: str):
+    if request.form.get("confirm") != "yes":
+        group = services.get_by_slug(slug)
+        mine = services.membership_of(current_user, group)
+        if mine is not None and mine.status == services.ACTIVE:
+            return _confirm(group, f"Leave {group.name}?",
+                            "You will no longer be a member. To come back, ask to join again or be invited.",
+                            f"Yes, leave {group.name}", url_for(".leave", slug=group.slug))
+
     def act(group: Group) -> str:
         services.leave(current_user, group)
         return f"You have left {group.name}."
@@ -181,7 +202,8 @@ def invite(slug: str):
         flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "
               "“My groups” page.", "success")
         return _back(group)
-    return _show(group, invite_form=form)
+    # Not an exact nickname: offer the people whose name holds the words, each with its own "Invite".
+    return _show(group, invite_form=form, candidates=services.people_named(form.nickname.data or ""))
 
 
 @bp.post("/<slug>/verify")
@@ -197,6 +219,21 @@ def verify(slug: str):
               else "The “Verified by the council” badge is removed.", "success")
         return _back(group)
     return _show(group, verify_form=form)
+
+
+@bp.post("/<slug>/archive")
+@login_required
+def archive(slug: str):
+    group = services.get_by_slug(slug)
+    policy.require(current_user, "group.verify", group)
+    form = forms.VerifyForm(prefix="archive")
+    archived = form.verified.data == "yes"
+    ok, _result = attempt(form, lambda: services.set_archived(current_user, group, archived, form.reason.data))
+    if ok:
+        flash("The group is archived: it is off the list and takes no new members." if archived
+              else "The group is restored: it is on the list again.", "success")
+        return _back(group)
+    return _show(group, archive_form=form)
 
 
 # Acting on one membership (organisers, or the invitee) --------------------------------------------------------
@@ -220,6 +257,19 @@ def membership(slug: str, membership_id: int, action: str):
     if action not in MEMBERSHIP_ACTIONS:
         abort(404)
     service, message = MEMBERSHIP_ACTIONS[action]
+    if action == "remove" and request.form.get("confirm") != "yes":
+        group = services.get_by_slug(slug)
+        policy.require(current_user, "group.manage", group)  # before the lookup: 403 whatever the id
+        target = services.get_membership(group, membership_id)
+        name = target.user.public_name
+        if target.status == services.INVITED:
+            return _confirm(group, f"Withdraw the invitation to {name}?",
+                            f"{name} will no longer see the invitation to join {group.name}.",
+                            "Yes, withdraw the invitation", request.path)
+        if target.status == services.ACTIVE:
+            return _confirm(group, f"Remove {name} from {group.name}?",
+                            f"{name} will no longer be a member. They can ask to join again.",
+                            f"Yes, remove {name}", request.path)
 
     def act(group: Group) -> str:
         target = services.get_membership(group, membership_id)

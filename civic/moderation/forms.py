@@ -30,3 +30,16 @@ class LookupForm(FlaskForm):
     resource_id = IntegerField("Number", validators=[InputRequired("Give the content's number."),
                                                      NumberRange(min=1, message="Give the content's number.")],
                                description="The number in its address, for example 12 in /proposals/12.")
+
+
+class BulkForm(FlaskForm):
+    """One decision for the ticked items of the queue (the ticks, ``items``, are read by the view)."""
+
+    action = RadioField("What to do with the ticked items", choices=[("hide", "Hide"),
+                                                                    ("dismiss", "Dismiss the reports")],
+                        validators=[InputRequired("Choose what to do with the ticked items.")])
+    canned = SelectField("Prepared reason (optional)", choices=[("", "None")], validators=[Optional()],
+                         description="Its words go first in the note; add your own below if needed.")
+    note = TextAreaField("Note", validators=[
+        Optional(), Length(max=NOTE_MAX, message=f"Keep the note to {NOTE_MAX:,} characters or fewer.")],
+        description="Why, for every ticked item. It is kept in the audit log; authors see it for a hide.")

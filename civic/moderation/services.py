@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from civic import events, policy, resources
@@ -325,15 +325,18 @@ QUEUE_SORTS = {"reports": "Most reported first", "recent": "Most recent activity
 
 
 def queue(officer: User, status: str = "open", page: int = 1, per_page: int = 20, *, kind: str = "",
-          sort: str = "reports") -> tuple[Page, list[QueueItem]]:
+          sort: str = "reports", q: str = "") -> tuple[Page, list[QueueItem]]:
     """One page of the queue, in a fixed number of queries (plus one per resource type on the page).
 
-    ``kind`` keeps one resource type (e.g. "comment"); ``sort`` is one of QUEUE_SORTS.
+    ``kind`` keeps one resource type (e.g. "comment"); ``sort`` is one of QUEUE_SORTS; ``q``: words (see
+    :func:`matching`).
     """
     policy.require(officer, "moderation.act")
     stmt = select(Moderation)
     if kind:
         stmt = stmt.where(Moderation.resource_type == kind)
+    if q:
+        stmt = stmt.where(matching(q))
     if status == "open":
         stmt = stmt.where(Moderation.status == "open", Moderation.reports_count > 0)
     elif status == "hidden":
@@ -424,3 +427,112 @@ def transparency() -> tuple[list[str], dict[str, dict[str, int]], dict[str, dict
         by_kind.setdefault(month, {})[kind] = n
     months = sorted(set(by_reason) | set(by_kind), reverse=True)
     return months, by_reason, by_kind
+
+
+# Tools: search, finding content to hide, bulk decisions --------------------------------------------------------
+
+SEARCH_MAX = 100
+FIND_PER_KIND = 20
+BULK_LIMIT = 50
+BULK_ACTIONS = {"hide": "Hide", "dismiss": "Dismiss the reports"}
+
+
+def _words(q: str | None) -> str:
+    return " ".join((q or "").split())[:SEARCH_MAX]
+
+
+def matching(q: str) -> Any:
+    """Moderation rows whose content's words match (through the search index, when one runs), whose reports'
+    details say it, or whose content's author has that nickname."""
+    q = _words(q)
+    like = f"%{q.lower()}%"
+    either = [Moderation.id.in_(select(Report.moderation_id).where(func.lower(Report.details).like(like)))]
+    for rt in resources.with_capability("reportable"):
+        ids = resources.find_ids(rt.name, q, 500)
+        if ids:
+            either.append((Moderation.resource_type == rt.name) & Moderation.resource_id.in_(ids))
+        author = getattr(rt.model, "author_id", None)
+        if author is not None:
+            either.append((Moderation.resource_type == rt.name) & Moderation.resource_id.in_(
+                select(rt.model.id).join(User, User.id == author)
+                .where(User.nickname == q.lower().lstrip("@"))))
+    return or_(*either)
+
+
+@dataclass
+class Found:
+    label: str
+    resource_type: str
+    resource_id: int
+    title: str
+    url: str | None
+    hidden: bool
+
+
+def find_content(officer: User, q: str) -> list[Found]:
+    """Content officers may hide, found by its words (reported or not), best first within each kind: one query per
+    kind of content and one for the moderation rows, whatever is found."""
+    policy.require(officer, "moderation.act")
+    q = _words(q)
+    if not q:
+        return []
+    found: list[tuple[ResourceType, Any]] = []
+    for rt in resources.with_capability("reportable"):
+        ids = resources.find_ids(rt.name, q, FIND_PER_KIND)
+        if not ids:
+            continue
+        rank = {ident: i for i, ident in enumerate(ids)}
+        objs = sorted(db.session.scalars(select(rt.model).where(rt.model.id.in_(ids))),
+                      key=lambda o: rank.get(o.id, 0))
+        found.extend((rt, o) for o in objs)
+    if not found:
+        return []
+    hidden = {(m.resource_type, m.resource_id) for m in db.session.scalars(
+        select(Moderation).where(Moderation.hidden_at.is_not(None), or_(*[
+            (Moderation.resource_type == rt.name) & (Moderation.resource_id == o.id) for rt, o in found])))}
+    return [Found(rt.label, rt.name, o.id, title_of(rt, o), url_of(rt, o), (rt.name, o.id) in hidden)
+            for rt, o in found]
+
+
+def parse_items(values: list[str]) -> list[tuple[str, int]]:
+    """``["comment:12", "proposal:3"]`` -> [("comment", 12), ("proposal", 3)]; anything else is left out."""
+    items = []
+    for value in values:
+        kind, _sep, ident = (value or "").partition(":")
+        if kind and ident.isascii() and ident.isdigit() and 0 < int(ident) < 2**31:
+            items.append((kind, int(ident)))
+    return list(dict.fromkeys(items))
+
+
+def bulk(officer: User, action: str, items: list[tuple[str, int]], note: str
+         ) -> tuple[list[str], list[tuple[str, str]]]:
+    """One decision on many items with one note: each goes through :func:`hide` or :func:`dismiss` (audit entry,
+    event, the author told), in a savepoint of its own; one that is refused (already hidden, nothing to
+    dismiss, the officer's own content) is listed with the reason and the others go on.
+    Returns (titles done, [(title, why) refused])."""
+    policy.require(officer, "moderation.act")
+    if action not in BULK_ACTIONS:
+        raise RuleViolation("Choose what to do with the ticked items.", field="action")
+    if not items:
+        raise RuleViolation("Tick at least one item.", field="items")
+    if len(items) > BULK_LIMIT:
+        raise RuleViolation(f"Choose at most {BULK_LIMIT} items at once.", field="items")
+    note = _note(note)
+    do = hide if action == "hide" else dismiss
+    done: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for resource_type, resource_id in items:
+        try:
+            rt, obj = _officer_target(officer, resource_type, resource_id)
+            title = title_of(rt, obj)
+        except (NotFound, PermissionDenied) as e:
+            refused.append((f"{resource_type} {resource_id}", e.message))
+            continue
+        try:
+            with db.session.begin_nested():
+                do(officer, rt.name, obj.id, note)
+        except (RuleViolation, PermissionDenied) as e:
+            refused.append((title, e.message))
+        else:
+            done.append(title)
+    return done, refused

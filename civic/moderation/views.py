@@ -11,7 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user, login_required
 
-from civic import resources
+from civic import canned, resources
 from civic.errors import RuleViolation
 from civic.extensions import limiter
 from civic.moderation import forms, services
@@ -89,12 +89,14 @@ def queue():
     kind = kind if kind in dict(kinds) else ""
     sort = request.args.get("sort", "reports")
     sort = sort if sort in services.QUEUE_SORTS else "reports"
-    page, items = services.queue(current_user, status, page_arg(), kind=kind, sort=sort)
+    q = " ".join(request.args.get("q", "").split())[:services.SEARCH_MAX]
+    page, items = services.queue(current_user, status, page_arg(), kind=kind, sort=sort, q=q)
     lookup = forms.LookupForm(formdata=None)
     lookup.resource_type.choices = kinds
     return render_template("moderation/queue.html", page=page, items=items, status=status,
                            filters=services.FILTERS, reasons=services.REASONS, lookup=lookup,
-                           kinds=kinds, kind=kind, sorts=services.QUEUE_SORTS, sort=sort)
+                           kinds=kinds, kind=kind, sorts=services.QUEUE_SORTS, sort=sort, q=q,
+                           bulk_form=_bulk_form(formdata=None))
 
 
 def _reportable_choices() -> list[tuple[str, str]]:
@@ -115,14 +117,15 @@ def lookup():
     page, items = services.queue(current_user, "open", 1)
     return render_template("moderation/queue.html", page=page, items=items, status="open",
                            filters=services.FILTERS, reasons=services.REASONS, lookup=form,
-                           kinds=_reportable_choices(), kind="", sorts=services.QUEUE_SORTS, sort="reports"), 400
+                           kinds=_reportable_choices(), kind="", sorts=services.QUEUE_SORTS, sort="reports",
+                           bulk_form=_bulk_form(formdata=None)), 400
 
 
 def _act(action: str, resource_type: str, resource_id: int):
     rt, obj, mod = services.moderator_target(current_user, resource_type, resource_id)
     keep_hidden = action == "dismiss" and mod is not None and mod.hidden_at is not None
     label, heading, do, done = KEEP_HIDDEN if keep_hidden else ACTIONS[action]
-    form = forms.ActionForm()
+    form = forms.ActionForm(formdata=_with_canned(_purpose(action)))
     if request.method == "POST" and form.validate_on_submit():
         try:
             do(current_user, rt.name, obj.id, form.note.data)
@@ -136,7 +139,8 @@ def _act(action: str, resource_type: str, resource_id: int):
                            outcome=OUTCOMES["keep_hidden" if keep_hidden else action],
                            obj=obj, mod=mod, reports=reports, title=services.title_of(rt, obj),
                            refusal=services.own_content_refusal(current_user, rt, obj, action),
-                           url=services.url_of(rt, obj), reasons=services.REASONS)
+                           url=services.url_of(rt, obj), reasons=services.REASONS,
+                           canned_texts=canned.for_purpose(_purpose(action)))
 
 
 @bp.route("/<resource_type>/<int:resource_id>/hide", methods=["GET", "POST"])
@@ -162,3 +166,64 @@ def transparency():
     months, by_reason, by_kind = services.transparency()
     return render_template("moderation/transparency.html", months=months, by_reason=by_reason, by_kind=by_kind,
                            reasons=services.REASONS, kinds=services.TRANSPARENCY_KINDS)
+
+
+# Prepared reasons, bulk decisions, finding content by its words --------------------------------------------
+
+
+def _purpose(action: str) -> str:
+    return "moderation.hide" if action == "hide" else "moderation.decide"
+
+
+def _with_canned(purpose: str):
+    """The posted form with a chosen prepared reason put first in the note (None on a GET: an empty form)."""
+    if request.method != "POST":
+        return None
+    data = request.form.copy()
+    if data.get("canned"):
+        data["note"] = canned.compose(purpose, data.get("canned"), data.get("note"))
+    return data
+
+
+def _bulk_form(**kwargs) -> forms.BulkForm:
+    form = forms.BulkForm(**kwargs)
+    hide = [(f"moderation.hide:{c.id}", f"Hide: {c.title}") for c in canned.for_purpose("moderation.hide")]
+    decide = [(f"moderation.decide:{c.id}", f"Dismiss: {c.title}") for c in canned.for_purpose("moderation.decide")]
+    form.canned.choices = [("", "None: I will write it"), *hide, *decide]
+    return form
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    services.require_moderator(current_user)
+    form = _bulk_form()
+    back = url_for(".queue", **{k: v for k, v in request.args.items() if k in ("status", "kind", "sort", "q")})
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back)
+    purpose, _sep, canned_id = (form.canned.data or "").partition(":")
+    note = canned.compose(purpose, canned_id, form.note.data) if purpose else form.note.data
+    try:
+        done, refused = services.bulk(current_user, form.action.data,
+                                      services.parse_items(request.form.getlist("items")), note)
+    except RuleViolation as e:
+        flash(e.message, "error")
+        return redirect(back)
+    if done:
+        verb = "Hidden" if form.action.data == "hide" else "Reports dismissed"
+        flash(f"{verb}: {len(done)} {'item' if len(done) == 1 else 'items'}.", "success")
+    for title, why in refused:
+        flash(f"Not changed: “{title}”. {why}", "error")
+    return redirect(back)
+
+
+@bp.get("/find")
+@login_required
+def find():
+    """Officers find content to hide by its words (reported or not), instead of typing its number."""
+    services.require_moderator(current_user)
+    q = " ".join(request.args.get("q", "").split())[:services.SEARCH_MAX]
+    return render_template("moderation/find.html", q=q, found=services.find_content(current_user, q))

@@ -15,6 +15,7 @@ from civic import events, resources
 from civic.accounts.models import User
 from civic.comments import services as comments
 from civic.db import db, utcnow
+from civic.groups.models import Group, Membership
 from civic.moderation.models import Moderation
 from civic.notifications import services
 from civic.notifications.models import NotificationEvent
@@ -41,6 +42,14 @@ kind("appeal_decided", "Your appeal is decided", "Your appeal was decided: {titl
      group=ACCOUNT, position=72, email_fixed=True)
 kind("verification", "Your residency verification is decided", "Your residency verification: {title}",
      group=ACCOUNT, position=73, email_fixed=True)
+kind("group_invite", "Someone invites you to join a community group", "{actor} invited you to join “{title}”",
+     email_default="immediate", group=PERSONAL, position=13)
+kind("group_accepted", "You join a community group (your request is accepted)",
+     "You are now a member of “{title}”", email_default="immediate", group=PERSONAL, position=14)
+kind("group_request", "For organisers: someone asks to join your group", "{actor} asked to join “{title}”",
+     email_default="immediate", group=PERSONAL, position=15)
+kind("group_member_joined", "For organisers: someone accepts the invitation to your group",
+     "{actor} accepted the invitation to join “{title}”", email_default="daily", group=PERSONAL, position=16)
 
 
 def _excerpt(text: str, limit: int = 200) -> str:
@@ -176,6 +185,41 @@ def _verification_decided(req: Any, approved: bool, **_: Any) -> Notice | None:
     return Notice(key=f"verification:{req.id}:decided", title="approved" if approved else "not approved",
                   url=url_for("verification.start"), audiences=[Users("verification", [req.user_id])],
                   space="Your account", excerpt=_excerpt(req.reason or ""))
+
+
+# Community groups -------------------------------------------------------------------------------------------
+
+
+def _organisers(group: Group) -> list[int]:
+    return list(db.session.scalars(select(Membership.user_id).where(
+        Membership.group_id == group.id, Membership.role == "organiser", Membership.status == "active")))
+
+
+@on("group.invited")
+def _group_invited(group: Group, user_id: int, actor_id: int | None = None, membership_id: int = 0,
+                   **_: Any) -> Notice | None:
+    return Notice(key=f"group:{group.id}:invite:{membership_id}", title=group.name, url=url_for("groups.mine"),
+                  actor_id=actor_id, space=group.name, audiences=[Users("group_invite", [user_id])])
+
+
+@on("group.join_requested")
+def _group_join_requested(group: Group, actor_id: int, membership_id: int = 0, **_: Any) -> Notice | None:
+    return Notice(key=f"group:{group.id}:request:{membership_id}", title=group.name,
+                  url=url_for("groups.show", slug=group.slug, _anchor="requests"), actor_id=actor_id,
+                  space=group.name, audiences=[Users("group_request", _organisers(group))])
+
+
+@on("group.joined")
+def _group_joined(group: Group, user_id: int, actor_id: int | None = None, membership_id: int = 0,
+                  via: str = "request", **_: Any) -> Notice | None:
+    if via == "request":  # an organiser accepted: the person is told
+        return Notice(key=f"group:{group.id}:joined:{membership_id}", title=group.name,
+                      url=url_for("groups.show", slug=group.slug), actor_id=actor_id, space=group.name,
+                      audiences=[Users("group_accepted", [user_id])])
+    # an invitation accepted: the organisers are told
+    return Notice(key=f"group:{group.id}:joined:{membership_id}", title=group.name,
+                  url=url_for("groups.show", slug=group.slug), actor_id=user_id, space=group.name,
+                  audiences=[Users("group_member_joined", [u for u in _organisers(group) if u != user_id])])
 
 
 # Processes --------------------------------------------------------------------------------------------------

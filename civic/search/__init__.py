@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
     if app.config.get("SEARCH_DRAIN") not in ("thread", "request", "off"):
         raise ValueError("CIVIC_SEARCH_DRAIN must be thread, request or off")
     types.register_core_types()
+    from civic import resources
+
+    resources.set_finder(lambda type_name, text, limit: services.matching_ids(type_name, text, limit=limit))
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api)
 

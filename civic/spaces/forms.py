@@ -68,13 +68,14 @@ class PhaseForm(FlaskForm):
     description = TextAreaField("What happens in this phase (optional)",
                                 validators=[Optional(), Length(max=PHASE_DESCRIPTION_MAX)],
                                 description="Shown in the process's timeline. You can use Markdown.")
-    starts_at = DateField("Start date", format=["%Y-%m-%d", "%d/%m/%Y"],
+    # Shown day/month/year, as the hint says (the first format is the one shown; ISO dates are still read).
+    starts_at = DateField("Start date", format=["%d/%m/%Y", "%Y-%m-%d"],
                           validators=[InputRequired("Enter the date the phase starts, like 27/03/2026.")],
                           description="For example 27/03/2026.")
     starts_at_time = TimeField("Start time", format=["%H:%M", "%H:%M:%S"],
                                validators=[InputRequired("Enter the time the phase starts, like 09:00.")],
                                description="24-hour clock, for example 09:00. " + UK_TIME_HINT)
-    ends_at = DateField("End date", format=["%Y-%m-%d", "%d/%m/%Y"],
+    ends_at = DateField("End date", format=["%d/%m/%Y", "%Y-%m-%d"],
                         validators=[InputRequired("Enter the date the phase ends, like 30/04/2026.")],
                         description="For example 30/04/2026.")
     ends_at_time = TimeField("End time", format=["%H:%M", "%H:%M:%S"],

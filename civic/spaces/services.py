@@ -274,8 +274,10 @@ def status_counts(user: Any, *, programme_slug: str | None = None, ward_slug: st
                   now: datetime | None = None) -> dict[str, int]:
     """How many processes each tab holds, with the same filters: one query."""
     now = now or utcnow()
+    # maintain_column_froms: the sums' phase dates are correlated to Process, which must stay in the FROM even
+    # when no filter names it (an officer's list), or the subqueries correlate to nothing.
     base = _filtered(user, programme_slug=programme_slug, ward_slug=ward_slug).with_only_columns(
-        *[func.coalesce(func.sum(_case(_status_clause(s, now))), 0) for s in STATUSES])
+        *[func.coalesce(func.sum(_case(_status_clause(s, now))), 0) for s in STATUSES], maintain_column_froms=True)
     row = db.session.execute(base).one()
     return {s: int(n) for s, n in zip(STATUSES, row, strict=True)}
 

@@ -54,7 +54,10 @@ def index():
 
 def _components(process: Process) -> list[dict[str, str]]:
     """Links to what domains add to a process (proposals...), for endpoints that exist."""
-    return [{"title": c.title, "url": url_for(c.endpoint, slug=process.slug)}
+    return [{"title": c.title, "url": url_for(c.endpoint, slug=process.slug),
+             "settings_url": url_for(c.settings_endpoint, slug=process.slug)
+             if c.settings_endpoint in current_app.view_functions else None,
+             "settings_label": c.settings_label or f"{c.title}: settings"}
             for c in resources.components() if c.endpoint in current_app.view_functions]
 
 

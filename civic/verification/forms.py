@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from civic.fields import DateInputField
@@ -45,6 +45,10 @@ class RegisterUploadForm(FlaskForm):
     file = FileField("Register file (CSV)", validators=[FileRequired("Choose a CSV file to upload.")],
                      description="The first line must be postcode,date_of_birth,ward. Dates as 1985-03-27 or "
                                  "27/03/1985; wards by name.")
+    replace = BooleanField("Replace the whole register with this file",
+                           description="Residents not in the file are removed from the register (people already "
+                                       "verified stay verified); a different ward in the file wins. Without it, "
+                                       "the file's residents are added and conflicts are listed.")
 
 
 class QueueFilterForm(FlaskForm):
@@ -54,3 +58,4 @@ class QueueFilterForm(FlaskForm):
     status = SelectField("Status", choices=[("", "All, pending first"), ("pending", "Pending"),
                                             ("approved", "Approved"), ("refused", "Refused"),
                                             ("withdrawn", "Withdrawn")], validators=[Optional()])
+    q = StringField("Name, nickname, email or postcode", validators=[Optional(), Length(max=100)])

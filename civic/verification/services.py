@@ -25,7 +25,7 @@ from pathlib import PurePath
 
 from flask import current_app
 from flask_babel import format_datetime
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import Select, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -150,15 +150,26 @@ MAX_REPORTED_ERRORS = 200
 class RowError:
     line: int
     reason: str
+    #: What the line said, for the admin's report on the page or in its CSV (never stored).
+    value: str = ""
 
 
 @dataclass
 class UploadResult:
-    upload: RegisterUpload
+    upload: RegisterUpload | None  # None when the file was only checked
     added: int
     duplicates: int
     errors: list[RowError] = field(default_factory=list)
     rejected: int = 0
+    #: Rows whose postcode and date of birth are already in the register (or earlier in the file) with another
+    #: ward: left as they were (unless the register is replaced), and listed.
+    conflicts: list[RowError] = field(default_factory=list)
+    #: Replacing: entries not in the new file, removed; entries whose ward the new file changed.
+    removed: int = 0
+    changed: int = 0
+    checked_only: bool = False
+    replaced: bool = False
+    filename: str = ""
 
 
 def _ward_key(name: str) -> str:
@@ -180,24 +191,36 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
         db.session.execute(stmt, rows[start:start + 1000])
 
 
-def _existing_hashes(hashes: Iterable[str]) -> set[str]:
-    found: set[str] = set()
+def _existing_wards(hashes: Iterable[str]) -> dict[str, int]:
+    """{lookup hash: ward id} of the entries already in the register among ``hashes`` (in chunks of 500)."""
+    found: dict[str, int] = {}
     chunk: list[str] = []
-    for h in hashes:
-        chunk.append(h)
-        if len(chunk) == 500:
-            found.update(db.session.scalars(select(RegisterEntry.lookup_hash).where(RegisterEntry.lookup_hash.in_(chunk))))
+    for h in [*hashes, None]:
+        if h is not None:
+            chunk.append(h)
+        if chunk and (h is None or len(chunk) == 500):
+            found.update(db.session.execute(select(RegisterEntry.lookup_hash, RegisterEntry.ward_id)
+                                            .where(RegisterEntry.lookup_hash.in_(chunk))).all())
             chunk = []
-    if chunk:
-        found.update(db.session.scalars(select(RegisterEntry.lookup_hash).where(RegisterEntry.lookup_hash.in_(chunk))))
     return found
 
 
-def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
+def register_size() -> tuple[int, int]:
+    """(entries in the register, entries that verified an account): one query."""
+    total, claimed = db.session.execute(select(func.count(), func.count(RegisterEntry.claimed_by_id))).one()
+    return int(total or 0), int(claimed or 0)
+
+
+def upload_register(actor: User, filename: str, data: bytes, *, check_only: bool = False,
+                    replace: bool = False) -> UploadResult:
     """Add the residents in a CSV (``postcode,date_of_birth,ward``) to the register.
 
-    Bad rows are reported by line number and reason and left out; good rows are kept; rows already
-    in the register are skipped and counted. Only counts reach the audit log, never the data.
+    Bad rows are reported by line number, reason and what the line said, and left out; good rows are kept;
+    rows already in the register are skipped and counted; the same postcode and date of birth with another ward
+    (in the register, or earlier in the file) is a *conflict*, listed and left as it was. ``check_only``: the
+    same report, nothing written. ``replace``: the file becomes the whole register — entries not in it are
+    removed (people already verified stay verified), conflicts take the file's ward. Only counts reach the
+    audit log, never the data.
     """
     policy.require(actor, "register.upload")
     try:
@@ -210,6 +233,9 @@ def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
     today = utcnow().date()
     errors: list[RowError] = []
     good: dict[str, int] = {}  # lookup hash -> ward id, first occurrence wins
+    first_line: dict[str, int] = {}
+    conflicts: list[RowError] = []
+    ward_names = {w.id: w.name for w in wards()}
     repeated = 0
     try:
         for row in reader:
@@ -224,8 +250,9 @@ def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
                 index = {c: header.index(c) for c in REQUIRED_COLUMNS}
                 continue
             line = reader.line_num
+            said = ",".join(row)[:200]
             if len(row) < len(header):
-                errors.append(RowError(line, f"expected {len(header)} columns, found {len(row)}"))
+                errors.append(RowError(line, f"expected {len(header)} columns, found {len(row)}", said))
                 continue
             raw_postcode, raw_born, raw_ward = (row[index[c]].strip() for c in REQUIRED_COLUMNS)
             problems = []
@@ -242,13 +269,17 @@ def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
             if ward_id is None:
                 problems.append(f"unknown ward {raw_ward[:60]!r}" if raw_ward else "the ward is missing")
             if problems:
-                errors.append(RowError(line, "; ".join(problems)))
+                errors.append(RowError(line, "; ".join(problems), said))
                 continue
             h = lookup_hash(postcode, born)
             if h in good:
                 repeated += 1
+                if good[h] != ward_id:
+                    conflicts.append(RowError(line, f"the same postcode and date of birth as line {first_line[h]}, "
+                                                    f"with another ward ({ward_names[good[h]]}): line "
+                                                    f"{first_line[h]} is kept", said))
             else:
-                good[h] = ward_id
+                good[h], first_line[h] = ward_id, line
     except csv.Error as e:
         errors.append(RowError(reader.line_num, f"the file is not valid CSV ({e})"))
     if header is None:
@@ -257,20 +288,47 @@ def upload_register(actor: User, filename: str, data: bytes) -> UploadResult:
     if not good and not errors:
         raise RuleViolation("The file has a header but no residents.", field="file")
 
-    existing = _existing_hashes(good)
-    upload = RegisterUpload(uploaded_by_id=actor.id, filename=PurePath(filename or "register.csv").name[:200])
+    existing = _existing_wards(good)
+    different = {h: w for h, w in good.items() if h in existing and existing[h] != w}
+    if not replace:
+        for h, w in different.items():
+            conflicts.append(RowError(first_line[h], f"already in the register for {ward_names[existing[h]]}; this "
+                                                     f"line says {ward_names[w]}: not changed"))
+    conflicts.sort(key=lambda c: c.line)
+    name = PurePath(filename or "register.csv").name[:200]
+    if check_only:
+        new = sum(1 for h in good if h not in existing)
+        return UploadResult(upload=None, added=new, duplicates=len(good) - new + repeated,
+                            errors=errors[:MAX_REPORTED_ERRORS], rejected=len(errors), conflicts=conflicts,
+                            changed=len(different) if replace else 0, checked_only=True, replaced=replace,
+                            filename=name)
+    upload = RegisterUpload(uploaded_by_id=actor.id, filename=name)
     db.session.add(upload)
     db.session.flush()
+    removed = changed = 0
+    if replace:
+        gone = [i for i, h in db.session.execute(select(RegisterEntry.id, RegisterEntry.lookup_hash)) if h not in good]
+        for start in range(0, len(gone), 500):  # in chunks: a register is large, a statement's parameters are not
+            db.session.execute(delete(RegisterEntry).where(RegisterEntry.id.in_(gone[start:start + 500]))
+                               .execution_options(synchronize_session=False))
+        removed = len(gone)
+        for h, w in different.items():
+            db.session.execute(update(RegisterEntry).where(RegisterEntry.lookup_hash == h).values(ward_id=w)
+                               .execution_options(synchronize_session=False))
+        changed = len(different)
     _insert_ignoring_duplicates([{"lookup_hash": h, "ward_id": w, "upload_id": upload.id}
                                  for h, w in good.items() if h not in existing])
     added = db.session.scalar(select(func.count()).where(RegisterEntry.upload_id == upload.id)) or 0
     duplicates = len(good) - added + repeated
     upload.rows_added, upload.rows_skipped, upload.rows_rejected = added, duplicates, len(errors)
     db.session.flush()
-    audit(actor, "register.upload", "register_upload", upload.id, label=upload.filename,
-          after={"added": added, "duplicates": duplicates, "rejected": len(errors)})
+    after = {"added": added, "duplicates": duplicates, "rejected": len(errors), "conflicts": len(conflicts)}
+    if replace:
+        after.update(replaced=True, removed=removed, changed=changed)
+    audit(actor, "register.upload", "register_upload", upload.id, label=upload.filename, after=after)
     return UploadResult(upload=upload, added=added, duplicates=duplicates, errors=errors[:MAX_REPORTED_ERRORS],
-                        rejected=len(errors))
+                        rejected=len(errors), conflicts=conflicts[:MAX_REPORTED_ERRORS], removed=removed,
+                        changed=changed, replaced=replace, filename=name)
 
 
 def uploads_query() -> Select:
@@ -453,8 +511,9 @@ def withdraw(user: User, req: VerificationRequest) -> None:
 STATUSES = ("pending", "approved", "refused", "withdrawn")
 
 
-def queue_query(status: str | None = None) -> Select:
-    """Requests for the officers' queue: pending first (oldest first), then the rest (newest first)."""
+def queue_query(status: str | None = None, text: str = "") -> Select:
+    """Requests for the officers' queue: pending first (oldest first), then the rest (newest first); ``text``:
+    words of the person's name, nickname or email, or of the postcode."""
     pending = VerificationRequest.status == "pending"
     stmt = (select(VerificationRequest)
             .options(joinedload(VerificationRequest.decided_by))
@@ -462,6 +521,13 @@ def queue_query(status: str | None = None) -> Select:
                       VerificationRequest.created_at.desc(), VerificationRequest.id.desc()))
     if status in STATUSES:
         stmt = stmt.where(VerificationRequest.status == status)
+    text = " ".join((text or "").split())
+    if text:
+        like = f"%{text.lower().lstrip('@')}%"
+        people = select(User.id).where(func.lower(User.display_name).like(like) | User.nickname.like(like)
+                                       | func.lower(User.email).like(like))
+        stmt = stmt.where(VerificationRequest.user_id.in_(people)
+                          | func.lower(VerificationRequest.postcode).like(f"%{text.lower()}%"))
     return stmt
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from civic import policy
+from civic import canned, policy
 from civic.accounts.forms import EmptyForm
 from civic.accounts.models import User
 from civic.db import get_or_404, paginate
 from civic.errors import DomainError, PermissionDenied, TooManyAttempts
+from civic.exports import download_name, stream_csv
 from civic.verification import forms, services
 from civic.verification.models import VerificationRequest
 from civic.web import form_error, page_arg, safe_next
@@ -131,7 +132,7 @@ def queue():
     policy.require(current_user, "verification.decide")
     form = forms.QueueFilterForm(request.args)
     form.validate()
-    page = paginate(services.queue_query(form.status.data or None), page_arg(),
+    page = paginate(services.queue_query(form.status.data or None, form.q.data or ""), page_arg(),
                     current_app.config["PAGE_SIZE"])
     hints = services.sector_wards(r.postcode for r in page.items)
     return render_template("verification/queue.html", form=form, page=page, hints=hints,
@@ -142,7 +143,7 @@ def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = No
     return render_template(
         "verification/show_request.html", req=req, form=form or forms.DecisionForm(formdata=None),
         sector=services.postcode_sector(req.postcode), sector_ward=services.ward_for_postcode(req.postcode),
-        register=services.register_check(req))
+        register=services.register_check(req), canned_texts=canned.for_purpose("verification.refuse"))
 
 
 def _request_for_officer(request_id: int) -> VerificationRequest:
@@ -162,7 +163,10 @@ def show_request(request_id: int):
 @bp.post("/requests/<int:request_id>/decide")
 def decide(request_id: int):
     req = _request_for_officer(request_id)
-    form = forms.DecisionForm()
+    data = request.form.copy()
+    if data.get("canned"):  # a prepared reason goes first in the reason
+        data["reason"] = canned.compose("verification.refuse", data.get("canned"), data.get("reason"))
+    form = forms.DecisionForm(formdata=data)
     decision = request.form.get("decision")
     if decision not in ("approve", "refuse"):
         form.form_errors.append("Choose to approve or refuse the request.")
@@ -186,14 +190,32 @@ def register():
     policy.require(current_user, "register.upload")
     form = forms.RegisterUploadForm()
     result = None
+    step = request.form.get("step", "upload")  # "check", "report" (the check as CSV) or "upload"
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            result = services.upload_register(current_user, upload.filename or "", upload.read())
+            result = services.upload_register(current_user, upload.filename or "", upload.read(),
+                                              check_only=step in ("check", "report"), replace=bool(form.replace.data))
         except DomainError as e:
             form_error(form, e)
+        else:
+            if step == "report":
+                return _register_report(result)
     page = paginate(services.uploads_query(), page_arg(), current_app.config["PAGE_SIZE"])
-    return render_template("verification/register.html", form=form, result=result, page=page)
+    size, claimed = services.register_size()
+    return render_template("verification/register.html", form=form, result=result, page=page, size=size,
+                           claimed=claimed)
+
+
+def _register_report(result: services.UploadResult):
+    """The check of a file as CSV: every problem and conflict with its line and what the line said."""
+    rows = [(e.line, "problem", e.reason, e.value) for e in result.errors]
+    rows += [(c.line, "conflict", c.reason, c.value) for c in result.conflicts]
+    rows.sort(key=lambda r: r[0])
+    response = stream_csv(download_name(f"register-check-{result.filename.rsplit('.', 1)[0]}", "csv"),
+                          ["line", "kind", "reason", "what_the_line_said"], rows, guarded=[False, False, True, True])
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/revoke/<int:user_id>")

@@ -41,12 +41,13 @@ def test_people_list_paginates_in_a_fixed_number_of_queries(client_as, make_user
 def test_admin_grants_and_removes_a_role_and_both_are_audited(client_as, make_user):
     client, admin = client_as("admin")
     target = make_user("resident")
-    response = client.post(f"/admin/users/{target.id}/roles",
-                           data={"role": "officer", "reason": "Joined the participation team", "action": "grant"})
+    response = client.post(f"/admin/users/{target.id}/roles/grant",
+                           data={"grant-role": "officer", "grant-reason": "Joined the participation team",
+                                 "confirm": "yes"})
     assert response.status_code == 302
     assert db.session.get(User, target.id).is_officer
-    response = client.post(f"/admin/users/{target.id}/roles",
-                           data={"role": "officer", "reason": "Left the team", "action": "remove"})
+    response = client.post(f"/admin/users/{target.id}/roles/remove",
+                           data={"remove-role": "officer", "remove-reason": "Left the team", "confirm": "yes"})
     assert response.status_code == 302
     assert not db.session.get(User, target.id).is_officer
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == target.id)
@@ -61,7 +62,8 @@ def test_admin_grants_and_removes_a_role_and_both_are_audited(client_as, make_us
 def test_role_change_needs_a_reason_and_keeps_the_choice(client_as, make_user):
     client, _admin = client_as("admin")
     target = make_user("resident")
-    response = client.post(f"/admin/users/{target.id}/roles", data={"role": "instructor", "reason": ""})
+    response = client.post(f"/admin/users/{target.id}/roles/grant",
+                           data={"grant-role": "instructor", "grant-reason": ""})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Say why, for the audit log." in page
@@ -71,8 +73,8 @@ def test_role_change_needs_a_reason_and_keeps_the_choice(client_as, make_user):
 
 def test_admin_cannot_remove_their_own_admin_role(client_as):
     client, admin = client_as("admin")
-    response = client.post(f"/admin/users/{admin.id}/roles",
-                           data={"role": "admin", "reason": "oops", "action": "remove"})
+    response = client.post(f"/admin/users/{admin.id}/roles/remove",
+                           data={"remove-role": "admin", "remove-reason": "oops", "confirm": "yes"})
     assert "You cannot remove your own administrator role." in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).is_admin
 
@@ -81,8 +83,8 @@ def test_admin_cannot_remove_their_own_admin_role(client_as):
 def test_only_admins_grant_roles(client_as, make_user, role):
     client, _user = client_as(role)
     target = make_user("resident")
-    response = client.post(f"/admin/users/{target.id}/roles",
-                           data={"role": "admin", "reason": "let me in", "action": "grant"})
+    response = client.post(f"/admin/users/{target.id}/roles/grant",
+                           data={"grant-role": "admin", "grant-reason": "let me in", "confirm": "yes"})
     assert response.status_code == 403
     assert not db.session.get(User, target.id).is_admin
 

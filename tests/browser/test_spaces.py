@@ -60,18 +60,18 @@ def test_an_officer_builds_a_process_and_a_resident_reads_it(new_context):  # no
     check(page, problems)
 
     page.get_by_label("Name of the phase").fill("Proposals")
-    page.get_by_label("Start date").fill("2020-01-01")
+    page.get_by_label("Start date").fill("01/01/2020")
     page.get_by_label("Start time").fill("09:00")
-    page.get_by_label("End date").fill("2099-01-01")
+    page.get_by_label("End date").fill("01/01/2099")
     page.get_by_label("End time").fill("00:00")
     page.get_by_label("Making proposals").check()
     page.get_by_role("button", name="Add the phase").click()
     page.wait_for_load_state()
     assert page.get_by_text("The phase “Proposals” is added.").count() == 1
     page.get_by_label("Name of the phase").fill("Overlapping")
-    page.get_by_label("End date").fill("2099-02-01")
+    page.get_by_label("End date").fill("01/02/2099")
     page.get_by_label("End time").fill("00:00")
-    page.get_by_label("Start date").fill("2030-01-01")
+    page.get_by_label("Start date").fill("01/01/2030")
     page.get_by_role("button", name="Add the phase").click()
     page.wait_for_load_state()
     assert page.get_by_text("would overlap").count() >= 1

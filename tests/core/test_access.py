@@ -132,7 +132,6 @@ GET = {
 POST_REFUSED = {
     **{e: only(OFFICERS, ok=None) for e in ("spaces.new", "spaces.edit", "spaces.publish", "spaces.unpublish",
                                             "spaces.add_phase", "spaces.edit_phase", "spaces.remove_phase")},
-    "admin.change_role": only(ADMINS, ok=None),
     "admin.retry_job": only(ADMINS, ok=None),  # what an admin gets: tests/jobs
     "admin.resolve_job": only(ADMINS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("proposals_admin.settings", "proposals_admin.add_category",
@@ -159,6 +158,21 @@ POST_REFUSED = {
     "oauth.apps": only(ADMINS, ok=None),
     "oauth.disable_app": only(ADMINS, ok=None),
 }
+# The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
+GET.update({
+    "admin.canned_texts": only(ADMINS),
+    "proposals_admin.awaiting": only(OFFICERS),
+    "proposals_admin.staff_export_csv": only(OFFICERS),
+    "moderation.find": only(OFFICERS),
+    "admin.processes": only(OFFICERS),
+})
+POST_REFUSED.update({
+    **{e: only(ADMINS, ok=None) for e in ("admin.grant_role", "admin.remove_role", "admin.canned_texts",
+                                          "admin.edit_canned", "admin.remove_canned", "admin.invite_role")},
+    "proposals_admin.bulk_answer": only(OFFICERS, ok=None),
+    "moderation.bulk": only(OFFICERS, ok=None),
+    "groups.archive": only(OFFICERS, ok=None),
+})
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
     "accounts.resend_confirmation", "groups.invitation", "groups.join", "groups.leave", "groups.withdraw",
@@ -214,7 +228,7 @@ def objects(make_user):
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
-            "failure_id": 999999, "notification_id": 999999, "app_id": 999999}
+            "failure_id": 999999, "notification_id": 999999, "app_id": 999999, "canned_id": 999999}
 
 
 def test_every_route_is_in_the_table(app):

@@ -99,7 +99,7 @@ def objects(make_user):
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 1, "appeal_id": 1, "failure_id": 1, "notification_id": 1,
-            "app_id": 1, "filename": "css/site.css"}
+            "app_id": 1, "filename": "css/site.css", "canned_id": 1}
 
 
 def rules(app):

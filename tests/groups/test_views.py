@@ -228,7 +228,8 @@ def test_promote_demote_remove_and_the_last_organiser(client_as, make_user, make
 
     page = client.post(f"/groups/{group.slug}/members/{mine}/demote", follow_redirects=True).get_data(as_text=True)
     assert "must always have at least one organiser" in page
-    page = client.post(f"/groups/{group.slug}/leave", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/leave", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert "only organiser, so you cannot leave" in page
     assert status(group, organiser) == ("active", "organiser")
 
@@ -237,7 +238,10 @@ def test_promote_demote_remove_and_the_last_organiser(client_as, make_user, make
     assert "Pat Member is now an organiser." in page
     page = client.post(f"/groups/{group.slug}/members/{theirs}/demote", follow_redirects=True).get_data(as_text=True)
     assert "Pat Member is no longer an organiser." in page
-    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove").get_data(as_text=True)
+    assert "Remove Pat Member from" in page and status(group, member) == ("active", "member")  # asked first
+    page = client.post(f"/groups/{group.slug}/members/{theirs}/remove", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert "Pat Member is removed from the group." in page
     assert status(group, member) is None and members_count(group) == 1
 
@@ -248,7 +252,11 @@ def test_member_leaves(client_as, make_group):
     client.post(f"/groups/{group.slug}/join")
     services.accept_request(make_group_organiser(group), membership(group, user))
     assert members_count(group) == 2
-    page = client.post(f"/groups/{group.slug}/leave", follow_redirects=True).get_data(as_text=True)
+    page = client.post(f"/groups/{group.slug}/leave").get_data(as_text=True)
+    assert f"Leave {group.name}?" in page and f"Yes, leave {group.name}" in page
+    assert members_count(group) == 2  # nothing yet: the page asks first
+    page = client.post(f"/groups/{group.slug}/leave", data={"confirm": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
     assert f"You have left {group.name}" in page and "Ask to join" in page
     assert members_count(group) == 1
 
@@ -445,3 +453,80 @@ def test_my_groups_needs_sign_in_and_shows_roles(client, client_as, make_user, m
     page = me_client.get("/groups/mine").get_data(as_text=True)
     roles = dict(re.findall(r'<td><a href="/groups/[\w-]+">([\w ]+)</a></td>\s*<td>(\w+)</td>', page))
     assert roles == {"Alpha Organisers": "Organiser", "Beta Members": "Member"}
+
+
+def test_organisers_see_waiting_join_requests_at_the_top(client_as, make_user, make_group):
+    from civic.db import db
+    from civic.groups import services
+
+    client, organiser = client_as("verified")
+    group = make_group(organiser)
+    services.request_to_join(make_user("resident"), group)
+    db.session.commit()
+    html = client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    top = html.index("1 person has asked to join: answer them")
+    assert top < html.index("About the group") and 'href="#requests"' in html and 'id="requests"' in html
+
+
+def test_officers_list_the_groups_waiting_for_the_badge(client_as, make_user, make_group):
+    from civic.db import db
+    from civic.groups import services
+
+    officer_client, officer = client_as("officer")
+    plain = make_group(make_user("verified"), name="Unbadged walkers")
+    badged = make_group(make_user("verified"), name="Badged gardeners")
+    services.set_verified(officer, badged, True, "Known to the council")
+    db.session.commit()
+    html = officer_client.get("/groups/?unverified=y").get_data(as_text=True)
+    assert plain.name in html and badged.name not in html
+    resident_client, _ = client_as("resident")
+    html = resident_client.get("/groups/?unverified=y").get_data(as_text=True)
+    assert badged.name in html  # residents have no such filter: every group
+    assert "Not yet verified by the council" not in html
+
+
+def test_officers_archive_a_group_off_the_list_and_closed_to_new_members(client_as, make_user, make_group):
+    from civic.audit import AuditEntry
+
+    officer_client, officer = client_as("officer")
+    group = make_group(make_user("verified"), name="Old allotment society")
+    db.session.commit()
+    response = officer_client.post(f"/groups/{group.slug}/archive",
+                                   data={"archive-verified": "yes", "archive-reason": "Closed in 2025"},
+                                   follow_redirects=True)
+    assert "The group is archived" in response.get_data(as_text=True)
+    resident_client, resident = client_as("resident")
+    assert "Old allotment society" not in resident_client.get("/groups/").get_data(as_text=True)
+    page = resident_client.get(f"/groups/{group.slug}").get_data(as_text=True)
+    assert "Archived by the council on" in page
+    page = resident_client.post(f"/groups/{group.slug}/join", follow_redirects=True).get_data(as_text=True)
+    assert "archived by the council: it takes no new members" in page and status(group, resident) is None
+    assert "Old allotment society" in officer_client.get("/groups/?archived=y").get_data(as_text=True)
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "group.archive")).one()
+    assert (entry.actor_id, entry.reason) == (officer.id, "Closed in 2025")
+    officer_client.post(f"/groups/{group.slug}/archive", data={"archive-verified": "no", "archive-reason": "Back"})
+    assert "Old allotment society" in resident_client.get("/groups/").get_data(as_text=True)
+
+
+def test_only_officers_archive(client_as, make_user, make_group):
+    organiser_client, organiser = client_as("verified")
+    group = make_group(organiser)
+    db.session.commit()
+    response = organiser_client.post(f"/groups/{group.slug}/archive",
+                                     data={"archive-verified": "yes", "archive-reason": "mine"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(group), group.id).archived_at is None
+
+
+def test_an_organiser_finds_a_person_by_name_to_invite(client_as, make_user, make_group):
+    client, organiser = client_as("verified")
+    group = make_group(organiser)
+    amira = make_user("resident", nickname="amira_k", display_name="Amira Khan")
+    make_user("resident", nickname="bob_j", display_name="Bob Jones")
+    db.session.commit()
+    page = client.post(f"/groups/{group.slug}/invite", data={"nickname": "khan"}).get_data(as_text=True)
+    assert "People whose name matches" in page and "Amira Khan" in page and "Bob Jones" not in page
+    assert 'name="nickname" value="amira_k"' in page
+    client.post(f"/groups/{group.slug}/invite", data={"nickname": "amira_k"})
+    assert status(group, amira) == ("invited", "member")

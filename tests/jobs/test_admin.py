@@ -106,12 +106,12 @@ def test_a_job_with_nothing_kept_cannot_be_tried_again(client_as):
 def test_the_landing_page_counts_unresolved_failures_for_admins_only(client_as):
     admin_client, _admin = client_as("admin")
     officer_client, _officer = client_as("officer")
-    assert "No failed jobs." in admin_client.get("/admin/").get_data(as_text=True)
+    assert "0 failed jobs</a>" in admin_client.get("/admin/").get_data(as_text=True)  # an empty queue
     rows = make_failures(3)
     rows[0].resolved_at = utcnow()
     db.session.commit()
     page = admin_client.get("/admin/").get_data(as_text=True)
-    assert "2 failed jobs</strong> waiting for a decision" in page
+    assert "2 failed jobs</strong>" in page
     assert 'href="/admin/jobs"' in page
     officer_page = officer_client.get("/admin/").get_data(as_text=True)
     assert "/admin/jobs" not in officer_page and "failed job" not in officer_page

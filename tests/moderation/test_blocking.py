@@ -181,8 +181,8 @@ def test_residents_cannot_block_or_unblock(client_as, make_user, role):
     assert db.session.get(User, target.id).blocked_at is None
 
 
-@pytest.mark.parametrize("path", ["/admin/users/{}/roles", "/moderation/users/{}/block",
-                                  "/moderation/users/{}/unblock", "/verify/revoke/{}"])
+@pytest.mark.parametrize("path", ["/admin/users/{}/roles/grant", "/admin/users/{}/roles/remove",
+                                  "/moderation/users/{}/block", "/moderation/users/{}/unblock", "/verify/revoke/{}"])
 def test_routes_about_an_account_refuse_others_alike_whatever_the_id(client_as, make_user, path):
     """Officers' and administrators' routes about an account refuse others before looking it up: the status
     never tells whether an account with that id exists (was 404 for a missing id, 403 for an existing one)."""

@@ -55,5 +55,8 @@ def test_officers_routes_have_their_own_blueprint_at_the_same_addresses(app):
         "proposals_admin.rename_category": "/processes/<slug>/proposals/settings/categories/<int:category_id>",
         "proposals_admin.remove_category":
             "/processes/<slug>/proposals/settings/categories/<int:category_id>/remove",
+        "proposals_admin.awaiting": "/proposals/awaiting-answer",
+        "proposals_admin.bulk_answer": "/proposals/awaiting-answer/bulk",
+        "proposals_admin.staff_export_csv": "/processes/<slug>/proposals/staff-export.csv",
     }
     assert not {"proposals.answer", "proposals.settings"} & rules.keys()

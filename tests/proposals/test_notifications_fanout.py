@@ -301,3 +301,16 @@ def test_hiding_a_comment_hides_the_notices_about_the_replies_below_it(client_as
     officer_client.post(f"/moderation/comment/{hidden.id}/unhide", data={"note": "Fine after all."})
     db.session.expire_all()
     assert event_of(reply_notice).hidden is False
+
+
+def test_council_staff_are_told_when_a_proposal_reaches_its_threshold(make_user, process, make_proposal):
+    """The threshold setting promises "officers are told": every officer and admin gets the notice."""
+    from civic import events
+
+    officer, admin, resident = make_user("officer"), make_user("admin"), make_user("verified")
+    proposal = make_proposal(process, make_user())
+    db.session.commit()
+    events.publish("proposal.threshold_reached", proposal, threshold=10)
+    db.session.commit()
+    assert kinds_of(officer) == ["proposal_threshold"] and kinds_of(admin) == ["proposal_threshold"]
+    assert kinds_of(resident) == []

@@ -241,3 +241,17 @@ def test_signed_out_visitors_are_sent_to_sign_in_and_unknown_processes_are_not_f
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     officer_client, _ = client_as("officer")
     assert officer_client.get("/processes/nothing-here/proposals/settings").status_code == 404
+
+
+def test_every_bad_setting_is_listed_at_once(make_process, client_as):
+    """Three bad values, one round trip: a field's own error and the rules between settings all show."""
+    process = make_process()
+    client, _ = client_as("officer")
+    data = {**FORM, "support_limit": "2", "min_supports": "3", "close_at_threshold": "y", "proposal_limit": "lots",
+            "ward_only": "y"}
+    data.pop("verified_only")
+    response = client.post(f"/processes/{process.slug}/proposals/settings", data=data)
+    assert response.status_code == 200
+    for field in ("min_supports", "close_at_threshold", "proposal_limit", "ward_only"):
+        assert f'id="{field}-error"' in response.text, field
+    assert settings_of(process).support_limit == 0

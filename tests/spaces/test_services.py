@@ -267,3 +267,17 @@ def test_list_query_sorts_processes_into_active_upcoming_past(make_process, make
     assert titles(resident, None) == ["Done", "Undated", "Coming", "Running"]  # all, latest published first
     assert titles(officer, None)[0] == "Secret"  # drafts (not published) first, for officers
     assert services.status_counts(resident, now=now) == {"active": 1, "upcoming": 2, "past": 1}
+
+
+def test_the_tabs_count_what_officers_see_in_the_list(make_process, officer):
+    """The tabs' counts agree with the lists for staff too (an officer's counts had no FROM for the correlated
+    phase dates: "Active (1)" above four active processes)."""
+    now = utc(2026, 5, 1)
+    for title in ("One", "Two", "Three"):
+        make_process(title, phases=[phase("A", now - timedelta(days=1), now + timedelta(days=1))])
+    make_process("Draft", phases=[phase("A", now - timedelta(days=1), now + timedelta(days=1))], published=False)
+    make_process("Later", phases=[phase("A", now + timedelta(days=1), now + timedelta(days=2))])
+    counts = services.status_counts(officer, now=now)
+    for which in services.STATUSES:
+        assert counts[which] == len(db.session.scalars(services.list_query(officer, which=which, now=now)).all())
+    assert counts["active"] >= 4

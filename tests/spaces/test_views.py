@@ -188,8 +188,10 @@ def test_an_officer_adds_a_phase_in_uk_time(client_as, make_process):
     page = client.get(response.location).get_data(as_text=True)
     assert "The phase “Supports” is added." in text(page)
     assert "1 July 2026, 09:00" in page and "31 July 2026, 17:30" in page
-    # the next phase starts where the last one ended
-    assert 'value="2026-07-31"' in page and 'value="17:30"' in page
+    # the next phase starts where the last one ended, shown day/month/year as the hint says (not the browser's
+    # mm/dd/yyyy date picker)
+    assert 'value="31/07/2026"' in page and 'value="17:30"' in page
+    assert 'type="date"' not in page
     assert audit_entries("phase", added.id)[0].actor_id == officer.id
 
 
@@ -232,7 +234,7 @@ def test_an_officer_edits_and_removes_a_phase(client_as, make_process):
     process = make_process(phases=[phase("Proposals", utc(2026, 1, 5, 9), utc(2026, 2, 1), "propose")])
     proposals = process.phases[0]
     page = client.get(f"/processes/{process.slug}/phases/{proposals.id}/edit").get_data(as_text=True)
-    assert 'value="2026-01-05"' in page and 'value="09:00"' in page and 'value="2026-02-01"' in page
+    assert 'value="05/01/2026"' in page and 'value="09:00"' in page and 'value="01/02/2026"' in page
     response = client.post(f"/processes/{process.slug}/phases/{proposals.id}/edit", data={
         "title": "Ideas", "starts_at": "2026-01-05", "starts_at_time": "10:00", "ends_at": "2026-02-01",
         "ends_at_time": "00:00", "allow_propose": "y", "allow_comment": "y"})

@@ -46,7 +46,7 @@ def test_good_rows_are_kept_and_bad_rows_reported_with_line_numbers(client_as):
                           (7, "unknown ward &#39;Soho&#39;"),
                           (8, "the date of birth is in the future or more than 120 years ago"),
                           (9, "expected 3 columns, found 2")]:
-        assert f"<tr><td>{line}</td><td>{problem}</td></tr>" in page
+        assert f"<tr><td>{line}</td><td>{problem}</td>" in page
 
     entries = db.session.scalars(select(RegisterEntry).order_by(RegisterEntry.id)).all()
     assert [e.ward.name for e in entries] == ["Little Venice", "Vincent Square", "Queen's Park"]
@@ -81,7 +81,7 @@ def test_the_upload_is_audited_with_counts_only(client_as):
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "register.upload")).one()
     assert entry.actor_id == admin.id
     assert entry.object_label == "march-register.csv"
-    assert entry.after == {"added": 3, "duplicates": 1, "rejected": 5}
+    assert entry.after == {"added": 3, "duplicates": 1, "rejected": 5, "conflicts": 0}
     assert "W2 1AA" not in repr((entry.before, entry.after, entry.reason, entry.object_label))
 
 
@@ -145,3 +145,84 @@ def test_past_uploads_load_in_a_fixed_number_of_queries(client_as, make_user, co
         page = client.get("/verify/register").get_data(as_text=True)
     assert many.count == few.count
     assert "Page 1 of 3 (42 in all)" in page
+
+
+# Checking first, conflicts, the report, the register's size, replacing it -----------------------------------
+
+
+def upload_as(client, body: str, **form):
+    return client.post("/verify/register", data={"file": (io.BytesIO(body.encode()), "march.csv"), **form},
+                       content_type="multipart/form-data")
+
+
+def test_a_row_error_shows_what_the_line_said(client_as):
+    client, _admin = client_as("admin")
+    page = upload(client, "postcode,date_of_birth,ward\nNOT A POSTCODE,1990-01-01,Marylebone\n").get_data(
+        as_text=True)
+    assert "<code>NOT A POSTCODE,1990-01-01,Marylebone</code>" in page
+
+
+def test_checking_first_writes_nothing_and_says_what_would_happen(client_as):
+    client, _admin = client_as("admin")
+    page = upload_as(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Little Venice\nbad,x,y\n",
+                     step="check").get_data(as_text=True)
+    assert "Check of march.csv: nothing was added yet" in page and "1 resident would be added" in page
+    assert "1 row with problems" in page
+    assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == 0
+    assert db.session.scalar(select(func.count()).select_from(RegisterUpload)) == 0
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "register.upload")) is None
+
+
+def test_the_same_person_with_another_ward_is_a_conflict_not_already_there(client_as):
+    client, _admin = client_as("admin")
+    upload(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Little Venice\n")
+    page = upload(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Bayswater\n"
+                          "W2 1AB,1970-01-01,Bayswater\nW2 1AB,1970-01-01,Marylebone\n").get_data(as_text=True)
+    assert "2 conflicts" in page
+    assert "already in the register for Little Venice; this line says Bayswater: not changed" in page
+    assert "the same postcode and date of birth as line 3, with another ward (Bayswater): line 3 is kept" in page
+    entry = db.session.scalars(select(RegisterEntry).where(
+        RegisterEntry.lookup_hash == services.lookup_hash("W2 1AA", date(1985, 3, 27)))).one()
+    assert entry.ward.name == "Little Venice"
+
+
+def test_the_check_downloads_as_a_csv_report(client_as):
+    client, _admin = client_as("admin")
+    response = upload_as(client, "postcode,date_of_birth,ward\nbad,x,Soho\nW2 1AA,1985-03-27,Little Venice\n",
+                         step="report")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "no-store" in response.headers["Cache-Control"]
+    body = response.get_data(as_text=True)
+    assert body.splitlines()[0] == "line,kind,reason,what_the_line_said"
+    assert "2,problem," in body and "bad,x,Soho" in body
+    assert db.session.scalar(select(func.count()).select_from(RegisterEntry)) == 0
+
+
+def test_the_page_shows_the_registers_size_and_when_it_was_loaded(client_as):
+    client, _admin = client_as("admin")
+    assert "0 residents, 0 of them verified an account" in client.get("/verify/register").get_data(as_text=True)
+    upload_as(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Little Venice\nW2 1AB,1985-03-27,Little Venice\n")
+    page = client.get("/verify/register").get_data(as_text=True)
+    assert "2 residents, 0 of them verified an account" in page and "(march.csv)" in page
+
+
+def test_replacing_the_register_removes_the_missing_and_takes_the_new_wards(client_as):
+    client, admin = client_as("admin")
+    upload(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Little Venice\nW2 1AB,1970-01-01,Bayswater\n")
+    page = upload_as(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Bayswater\nW9 2LX,1960-07-15,Maida Vale\n",
+                     replace="y").get_data(as_text=True)
+    assert "1 ward changed, 1 resident not in the file removed" in page and "1 resident added" in page
+    wards_now = {e.lookup_hash: e.ward.name for e in db.session.scalars(select(RegisterEntry))}
+    assert wards_now == {services.lookup_hash("W2 1AA", date(1985, 3, 27)): "Bayswater",
+                         services.lookup_hash("W9 2LX", date(1960, 7, 15)): "Maida Vale"}
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "register.upload")
+                               .order_by(AuditEntry.id.desc())).first()
+    assert entry.after["replaced"] is True and entry.after["removed"] == 1 and entry.after["changed"] == 1
+
+
+def test_only_admins_check_or_replace_the_register(client_as):
+    for role in ("resident", "officer"):
+        client, _user = client_as(role)
+        response = upload_as(client, "postcode,date_of_birth,ward\nW2 1AA,1985-03-27,Little Venice\n",
+                             step="report")
+        assert response.status_code == 403
