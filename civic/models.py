@@ -18,12 +18,13 @@ from civic.notifications.models import (
     NotificationSettings,
 )
 from civic.schedule.models import ScheduledTask
-from civic.search.models import SearchQueue
+from civic.search.models import SearchDocument, SearchQueue
 from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, ProcessWard, Programme, Ward
+from civic.uploads import UploadFile
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "IdempotencyKey", "ScheduledTask", "SearchQueue",
+    "IdempotencyKey", "ScheduledTask", "SearchDocument", "SearchQueue", "UploadFile",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
