@@ -176,6 +176,8 @@ def from_environment() -> dict:
         "SEARCH_SYNONYMS": env.get("CIVIC_SEARCH_SYNONYMS") or None,
         "UPLOADS_STORE": env.get("CIVIC_UPLOADS_STORE") or "folder",
         "UPLOADS_DIR": env.get("CIVIC_UPLOADS_DIR") or None,
+        # Rate-limit counters in Redis start with this (several sites sharing one Redis keep theirs apart).
+        "RATELIMIT_KEY_PREFIX": env.get("CIVIC_RATELIMIT_KEY_PREFIX", ""),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }
