@@ -4,10 +4,10 @@ searched as residents search.
 It runs on both backends, side by side: Whoosh on a throwaway SQLite instance in a temporary directory
 (search index in ``instance/search``), and PostgreSQL (``search_documents``) in a schema of its own, made and
 dropped in the database ``BENCH_DATABASE_URL`` (or ``CIVIC_TEST_DATABASE_URL``) names; without one, only
-Whoosh runs and the output says so. Each is migrated with Alembic, then loaded with bulk INSERTs: 3,000 residents, 200 participatory processes over the four
-programmes, 20,000 proposals (titles and descriptions built from the demo's ideas, streets and sentences, as
-``bench.proposals`` does), 27,800 comments (the demo's comments and replies, naming streets) and 2,000 community
-groups: 50,000 searchable objects. Then:
+Whoosh runs and the output says so. Each is migrated with Alembic, then loaded with bulk INSERTs: 3,000
+residents, 200 participatory processes over the four programmes, 20,000 proposals (titles and descriptions
+built from the demo's ideas, streets and sentences, as ``bench.proposals`` does), 27,800 comments (the demo's
+comments and replies, naming streets) and 2,000 community groups: 50,000 searchable objects. Then:
 
 - **reindex**: ``civic.search.reindex()`` (what ``flask civic reindex`` runs) reads every object from the
   database, builds its document and writes the new index aside, then switches to it. Budget: **at least

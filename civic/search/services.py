@@ -95,6 +95,12 @@ def backend_name(app: Flask | None = None) -> str:
     return "postgres" if str(app.config.get("DATABASE_URL") or "").startswith("postgresql") else "whoosh"
 
 
+def check_backend(app: Flask) -> None:
+    """Refuse a backend the app cannot use (at start, with a message naming the setting)."""
+    if backend_name(app) == "postgres" and not str(app.config.get("DATABASE_URL")).startswith("postgresql"):
+        raise ValueError("CIVIC_SEARCH_BACKEND=postgres needs a PostgreSQL database (CIVIC_DATABASE_URL)")
+
+
 _postgres: PostgresBackend | None = None
 
 

@@ -80,3 +80,27 @@ def test_a_change_is_in_the_index_when_its_request_commits(client_as, search_ind
     group = db.session.scalar(select(Group).where(Group.name == "Kestrel counters"))
     assert services.queued() == 0
     assert services.matching_ids("group", "kestrel") == [group.id]
+
+
+def test_the_backend_follows_the_database_unless_configured(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", None)
+    monkeypatch.setitem(app.config, "DATABASE_URL", "sqlite:///civic.sqlite3")
+    assert services.backend_name(app) == "whoosh"
+    monkeypatch.setitem(app.config, "DATABASE_URL", "postgresql://civic@db.example/civic")
+    assert services.backend_name(app) == "postgres"
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "whoosh")
+    assert services.backend_name(app) == "whoosh"
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "elastic")
+    with pytest.raises(ValueError, match="CIVIC_SEARCH_BACKEND"):
+        services.backend_name(app)
+
+
+def test_postgres_search_on_sqlite_is_refused_at_start():
+    from flask import Flask
+
+    other = Flask("elsewhere")  # (not create_app: a second database would rebind the tests' engine)
+    other.config.update(DATABASE_URL="sqlite:///civic.sqlite3", SEARCH_BACKEND="postgres")
+    with pytest.raises(ValueError, match="needs a PostgreSQL database"):
+        services.check_backend(other)
+    other.config.update(SEARCH_BACKEND=None)
+    services.check_backend(other)  # whoosh, the embedded default
