@@ -5,8 +5,10 @@ query time, is the same tests run on both backends: ``search_index`` is parametr
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from civic.db import db
 from civic.groups.models import Group
@@ -14,7 +16,9 @@ from civic.search import services
 from civic.search.analysis import index_words, joined, tsvector
 from civic.search.models import SearchQueue
 from civic.search.postgres_backend import LOCK, tsquery
+from civic.search.registry import Document, SearchType, register
 from civic.search.synonyms import parse as synonyms
+from civic.search.types import GROUPS
 from civic.search.whoosh_backend import parse
 from tests.search.conftest import keys
 
@@ -104,3 +108,55 @@ def test_postgres_search_on_sqlite_is_refused_at_start():
         services.check_backend(other)
     other.config.update(SEARCH_BACKEND=None)
     services.check_backend(other)  # whoosh, the embedded default
+
+
+@pytest.mark.postgres
+@pytest.mark.no_transaction
+def test_other_servers_search_the_old_rows_while_a_rebuild_runs(app):
+    """A rebuild deletes and inserts every row in one transaction: another connection (another server) keeps
+    finding what was there until it commits, and finds the rebuilt rows after."""
+    from civic.accounts.models import User
+    from civic.search.models import SearchDocument
+
+    def found(conn) -> int:
+        return conn.scalar(text("SELECT count(*) FROM search_documents WHERE tsv @@ CAST('''grebe''' AS tsquery)"))
+
+    saved = {k: app.config.get(k) for k in ("SEARCH_BACKEND", "SEARCH_DRAIN")}
+    app.config.update(SEARCH_BACKEND="postgres", SEARCH_DRAIN="request")
+    seen: list[int] = []
+    try:
+        with app.app_context():
+            owner = User(nickname=f"rebuilder_{secrets.token_hex(3)}", display_name="Rebuilder",
+                         email=f"rebuilder_{secrets.token_hex(3)}@example.org")
+            db.session.add(owner)
+            db.session.flush()
+            db.session.add_all([Group(slug=f"rebuild-grebe-{i}", name=f"Grebe spotters {i}", description="Grebes.",
+                                      created_by_id=owner.id) for i in range(3)])
+            db.session.commit()  # written to search_documents in this very transaction
+            with db.engine.connect() as other:
+                assert found(other) == 3
+
+                def document_while_building(group):
+                    if not seen:
+                        seen.append(found(other))  # halfway: the rebuild has deleted every row, uncommitted
+                        other.rollback()
+                    return Document(title=group.name, body="Rebuilt grebes")
+
+                register(SearchType(name="group", label="Community group", plural="Community groups",
+                                    model=Group, to_document=document_while_building))
+                try:
+                    assert services.reindex() >= 3
+                finally:
+                    register(GROUPS)
+                other.rollback()
+                assert found(other) == 3  # the rebuilt rows, committed
+                assert other.scalar(text("SELECT count(*) FROM search_documents WHERE body = 'Rebuilt grebes'")) >= 3
+        assert seen == [3]
+    finally:
+        app.config.update(saved)
+        with app.app_context():
+            db.session.execute(delete(Group).where(Group.slug.like("rebuild-grebe-%")))
+            db.session.execute(delete(User).where(User.nickname.like("rebuilder_%")))
+            db.session.execute(delete(SearchDocument))
+            db.session.execute(delete(SearchQueue))
+            db.session.commit()
