@@ -593,6 +593,8 @@ class SearchPage:
     searched: bool = False
     #: The index could not be read (the page says so; the API answers 503).
     unavailable: bool = False
+    #: Synonyms searched besides the words typed (``civic.search.synonyms``), for the page to say so.
+    also_searched: list[str] = field(default_factory=list)
 
     @property
     def per_page(self) -> int:
@@ -797,6 +799,7 @@ def search(user: Any, params: Params) -> SearchPage:
         return page
     page.notes += results.notes
     page.all_words = results.all_words
+    page.also_searched = query.synonyms.also_searched(text)
     page.results, dropped = _resolve(results, query, b)
     stale: dict[str, int] = defaultdict(int)  # counted by the index, refused by the database
     for key in dropped:

@@ -34,9 +34,17 @@ class Synonyms:
 
     groups: dict[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
     version: str = "none"
+    #: stem -> the word as the list writes it (to tell a person what else was searched).
+    words: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def of(self, stem: str) -> frozenset[str]:
         return self.groups.get(stem, frozenset())
+
+    def also_searched(self, text: str) -> list[str]:
+        """The list's words searched besides those of ``text`` (for the page: "Also searched for ...")."""
+        typed = set(terms(text))
+        return sorted({self.words.get(o, o) for t in typed for o in self.of(t)} - {self.words.get(t, t)
+                                                                                 for t in typed})
 
 
 NONE = Synonyms()
@@ -45,6 +53,7 @@ NONE = Synonyms()
 def parse(text: str, version: str = "") -> Synonyms:
     """The groups of a synonyms file's text (words analysed like the index's)."""
     groups: dict[str, set[str]] = {}
+    words: dict[str, str] = {}
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
@@ -54,11 +63,12 @@ def parse(text: str, version: str = "") -> Synonyms:
             found = terms(entry)
             if len(found) == 1:
                 stems.add(found[0])
+                words.setdefault(found[0], entry.strip().lower())
         if len(stems) < 2:
             continue
         for stem in stems:  # a word in two groups has the synonyms of both
             groups.setdefault(stem, set()).update(stems - {stem})
-    return Synonyms({k: frozenset(v) for k, v in groups.items()}, version or str(hash(text)))
+    return Synonyms({k: frozenset(v) for k, v in groups.items()}, version or str(hash(text)), words)
 
 
 def path() -> Path:

@@ -34,6 +34,7 @@ def test_bicycle_storage_finds_the_bike_proposals(bikes, synonyms, find):
     synonyms()  # the list that ships
     page = find("bicycle storage")
     assert page.all_words and keys(page) == [key(bikes["hangar"])]  # every word, or one of its synonyms
+    assert page.also_searched == ["bike", "cycle"]  # and the page says which
     assert "<mark>Bike</mark> <mark>storage</mark>" in str(page.results[0].title)  # the synonym is marked too
     assert set(keys(find("bicycle"))) == {key(bikes["hangar"]), key(bikes["racks"])}
     assert set(keys(find("cycling"))) == {key(bikes["hangar"]), key(bikes["racks"])}  # every form of a word
@@ -56,6 +57,7 @@ def test_an_edited_list_is_used_at_once(bikes, synonyms, find, client):
     assert keys(find("pavement")) == [key(bikes["footway"])] and keys(find("walkway")) == []
     assert keys(find("garbage")) == [key(bikes["bins"])]
     html = client.get("/search?q=garbage").get_data(as_text=True)  # the page and the API alike
+    assert "Also searched for words that mean the same: litter, rubbish." in html
     assert "Bigger <mark>litter</mark> <mark>bins</mark>" not in html  # (bins is no synonym)
     assert "Bigger <mark>litter</mark> bins" in html
     assert client.get("/api/v1/search?q=garbage").get_json()["total"] == 1
