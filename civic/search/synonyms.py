@@ -1,6 +1,6 @@
 """Synonyms applied at query time, the same on every backend: "bicycle storage" finds the "bike" proposals.
 
-A group of words searched as one, one group per line of a text file (``civic/search/synonyms.txt`` is the
+A group of words searched as one, one group per line of a text file (``civic/data/search-synonyms.txt`` is the
 built-in list; ``instance/search-synonyms.txt`` or ``CIVIC_SEARCH_SYNONYMS`` replaces it). Words are matched
 through the same analysis as the index (folded and stemmed), so a group works for every form of its words. A
 query word with synonyms is searched as "this word OR any of its synonyms", inside phrases too; nothing is
@@ -23,7 +23,7 @@ from civic.search.analysis import terms
 
 log = logging.getLogger("civic.search")
 
-BUILT_IN = Path(__file__).with_name("synonyms.txt")
+BUILT_IN = Path(__file__).resolve().parent.parent / "data" / "search-synonyms.txt"  # (package data)
 #: The file is looked at again (its modification time) at most this often.
 CHECK_SECONDS = 2.0
 

@@ -1,5 +1,5 @@
 """Synonyms (issue 14, item 9): "bicycle storage" finds the "bike" proposals, on both backends, with the list
-that ships (civic/search/synonyms.txt) and with a list an operator edits (read again without a restart)."""
+that ships (civic/data/search-synonyms.txt) and with a list an operator edits (read again without a restart)."""
 
 from __future__ import annotations
 
