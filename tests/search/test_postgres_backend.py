@@ -157,6 +157,7 @@ def test_other_servers_search_the_old_rows_while_a_rebuild_runs(app):
         with app.app_context():
             db.session.execute(delete(Group).where(Group.slug.like("rebuild-grebe-%")))
             db.session.execute(delete(User).where(User.nickname.like("rebuilder_%")))
+            db.session.commit()  # (which queues the deleted groups: emptied next)
             db.session.execute(delete(SearchDocument))
             db.session.execute(delete(SearchQueue))
             db.session.commit()
