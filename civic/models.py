@@ -24,7 +24,7 @@ from civic.uploads import UploadFile
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
-    "IdempotencyKey", "ScheduledTask", "SearchDocument", "SearchQueue", "UploadFile",
+    "IdempotencyKey", "ScheduledTask", "SearchQueue",
     "AlertProgramme", "AlertWard", "DigestRun", "Follow", "JobFailure", "Notification", "NotificationEvent",
     "NotificationPreference", "NotificationSettings",
     "ApiToken", "Comment", "CommentVote", "Phase", "PhaseAction", "Process", "ProcessWard",
@@ -32,3 +32,4 @@ __all__ = [
     "AuditEntry", "Group", "Membership", "PostcodeSector", "Programme", "RegisterEntry", "RegisterUpload",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]
+__all__ += ["SearchDocument", "UploadFile"]  # (issue 22: the PostgreSQL search index, the database upload store)
