@@ -152,6 +152,11 @@ def from_environment() -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}
         if env.get("CIVIC_REDIS_URL") else {},
+        # The JSON API (docs/api.md, "Rate limits"): every /api/v1 request counts against this limit, per person
+        # (token or session) or, signed out, per address, in the limiter's storage above (Redis: one count for
+        # every worker and server). Keys start with the prefix, so two sites may share one Redis.
+        "API_RATE_LIMIT": env.get("CIVIC_API_RATE_LIMIT", "300 per minute"),
+        "RATELIMIT_KEY_PREFIX": env.get("CIVIC_RATELIMIT_KEY_PREFIX", "civic"),
         # Accounts.
         "PASSWORD_HASH_PROFILE": env.get("CIVIC_PASSWORD_HASH_PROFILE", "owasp"),
         "TOKEN_MAX_AGE_SECONDS": _int("CIVIC_TOKEN_MAX_AGE_SECONDS", 60 * 60 * 24),
@@ -176,8 +181,6 @@ def from_environment() -> dict:
         "SEARCH_SYNONYMS": env.get("CIVIC_SEARCH_SYNONYMS") or None,
         "UPLOADS_STORE": env.get("CIVIC_UPLOADS_STORE") or "folder",
         "UPLOADS_DIR": env.get("CIVIC_UPLOADS_DIR") or None,
-        # Rate-limit counters in Redis start with this (several sites sharing one Redis keep theirs apart).
-        "RATELIMIT_KEY_PREFIX": env.get("CIVIC_RATELIMIT_KEY_PREFIX", ""),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }
