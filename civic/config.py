@@ -191,6 +191,15 @@ def from_environment() -> dict:
         "SEARCH_DIR": env.get("CIVIC_SEARCH_DIR") or None,  # None: instance/search
         "SEARCH_DRAIN": env.get("CIVIC_SEARCH_DRAIN", "thread"),
         "SEARCH_DRAIN_INTERVAL": _int("CIVIC_SEARCH_DRAIN_INTERVAL", 60),
+        # More than one app server (issue 22; docs/search.md, docs/uploads.md). The search backend: "postgres"
+        # (a table in the database, written in each request's transaction) or "whoosh" (files under SEARCH_DIR);
+        # None: postgres when the database is PostgreSQL, whoosh on SQLite. The synonyms searched alike (a text
+        # file; None: instance/search-synonyms.txt when it exists, else the built-in list). Uploaded images:
+        # "folder" (UPLOADS_DIR, default instance/uploads; a shared volume for several servers) or "database".
+        "SEARCH_BACKEND": env.get("CIVIC_SEARCH_BACKEND") or None,
+        "SEARCH_SYNONYMS": env.get("CIVIC_SEARCH_SYNONYMS") or None,
+        "UPLOADS_STORE": env.get("CIVIC_UPLOADS_STORE") or "folder",
+        "UPLOADS_DIR": env.get("CIVIC_UPLOADS_DIR") or None,
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

@@ -29,8 +29,9 @@ from civic.notifications.models import (
     NotificationSettings,
 )
 from civic.schedule.models import ScheduledTask
-from civic.search.models import SearchQueue
+from civic.search.models import SearchDocument, SearchQueue
 from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, ProcessWard, Programme, Ward
+from civic.uploads import UploadFile
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
 __all__ = [
@@ -43,3 +44,4 @@ __all__ = [
     "RoleInvitation",
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]
+__all__ += ["SearchDocument", "UploadFile"]  # (issue 22: the PostgreSQL search index, the database upload store)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
+from civic import uploads
 from civic.db import db
 from civic.spaces.models import Programme
-from civic.uploads import may_see, upload_root
+from civic.uploads import may_see
 
 bp = Blueprint("pages", __name__)
 
@@ -36,7 +37,7 @@ def upload(name: str):
     again every time (a cheap 304), so hiding takes effect at once; shared caches never keep them."""
     if not may_see(name, current_user):
         abort(404)
-    response = send_from_directory(upload_root(), name, max_age=0)
+    response = uploads.store().response(name)
     response.cache_control.private = True
     response.cache_control.no_cache = True
     response.cache_control.public = False

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
 
     if app.config.get("SEARCH_DRAIN") not in ("thread", "request", "off"):
         raise ValueError("CIVIC_SEARCH_DRAIN must be thread, request or off")
+    services.check_backend(app)
     types.register_core_types()
     from civic import resources
 

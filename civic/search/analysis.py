@@ -144,3 +144,33 @@ def index_words(value: str) -> dict[str, list]:
                 entry[1].append(pos)
             pos += 1
     return words
+
+
+#: PostgreSQL keeps positions 1 to 16,383 and at most 256 positions per word of a ``tsvector``.
+PG_MAX_POSITION = 16383
+PG_MAX_POSITIONS = 256
+
+
+def tsvector(title: str, body: str) -> str:
+    """The words of a title (weight ``A``) and a body (``B``) as a PostgreSQL ``tsvector`` literal: the same
+    stems and positions as :func:`index_words` (title, a gap of ``TITLE_GAP``, body), so phrases and stemming
+    behave alike on both backends. Positions start at 1."""
+    words: dict[str, list[str]] = {}
+    pos = 1
+    for i, (text, label) in enumerate(((clean(title), "A"), (clean(body), "B"))):
+        if i:
+            pos += TITLE_GAP
+        for raw in WORD_RE.findall(text):
+            word = fold(raw)
+            if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or word in STOP:
+                continue
+            found = words.setdefault(stem(word), [])
+            if len(found) < PG_MAX_POSITIONS:
+                found.append(f"{min(pos, PG_MAX_POSITION)}{label}")
+            pos += 1
+    return " ".join(f"{lexeme(w)}:{','.join(p)}" for w, p in words.items())
+
+
+def lexeme(word: str) -> str:
+    """A word quoted for a ``tsvector`` or ``tsquery`` literal."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -17,6 +17,7 @@ from typing import Protocol
 from markupsafe import Markup
 
 from civic.search.registry import PUBLIC
+from civic.search.synonyms import NONE, Synonyms
 
 
 @dataclass
@@ -59,6 +60,8 @@ class Query:
     count_limit: int = 1000
     #: When nothing has every word, look for any of them (the search page; not a list's filter).
     relax: bool = True
+    #: Words searched as one (``civic.search.synonyms``), applied by every backend when parsing.
+    synonyms: Synonyms = NONE
 
 
 @dataclass

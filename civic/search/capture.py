@@ -7,7 +7,10 @@ Session events, for every session:
 - ``do_orm_execute``: an ``UPDATE`` or ``DELETE`` statement on a searchable model (``delete_comment`` soft
   deletes with one) notes the rows it is about to touch (one ``SELECT`` of their ids; statements that set only
   columns no document uses, such as counters, are let through without it);
-- ``before_commit``: the notes become rows of ``search_queue``, in the same transaction; a rollback takes them
+- ``before_commit``: with the PostgreSQL backend the documents are written to ``search_documents`` there and
+  then, in the same transaction (:func:`civic.search.services.apply_in_transaction`); what cannot be (``type:*``,
+  many children, a rebuild running) and, with Whoosh, all of it: the notes become rows of ``search_queue``,
+  in the same transaction; a rollback takes them
   away with the change, so a rolled-back request never leaves a ghost in the index. The same commit queues
   :func:`civic.search.services.after_commit` on the session's after-commit queue (:func:`civic.db.after_commit`):
   it wakes the process's drainer (``CIVIC_SEARCH_DRAIN=thread``; outside a request, in a CLI command or a job,
@@ -28,7 +31,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from civic.db import after_commit_of, pending_after_commit
 from civic.search import registry
 from civic.search.models import SearchQueue
-from civic.search.services import PENDING, after_commit, note
+from civic.search.services import PENDING, after_commit, apply_in_transaction, in_transaction, note
 
 
 def _changed(obj: Any, columns: frozenset[str] | None) -> bool:
@@ -108,6 +111,8 @@ def _before_commit(session: Session) -> None:
         return
     session.flush()  # what the commit would flush, so its changes are noted too
     keys = session.info.pop(PENDING, None)
+    if keys and in_transaction():  # PostgreSQL: the documents are written now, in this transaction
+        keys = apply_in_transaction(session, keys)
     if keys:
         session.execute(insert(SearchQueue), [{"key": k} for k in sorted(keys)])
         if after_commit not in pending_after_commit(session):

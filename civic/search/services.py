@@ -30,10 +30,11 @@ from sqlalchemy.exc import OperationalError
 
 from civic import resources
 from civic.db import db, utcnow
-from civic.search import registry
+from civic.search import registry, synonyms
 from civic.search.analysis import clean
 from civic.search.backend import Backend, IndexedDocument, Progress, Query, Results
 from civic.search.models import SearchQueue
+from civic.search.postgres_backend import IndexBusy, PostgresBackend, PostgresWriter, claim
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY, Document, SearchType, parse_key
 from civic.search.whoosh_backend import WhooshBackend, digest
 from civic.spaces.models import Programme, Ward
@@ -83,8 +84,34 @@ def search_dir(app: Flask | None = None) -> Path:
     return Path(app.config.get("SEARCH_DIR") or Path(app.instance_path) / "search")
 
 
+def backend_name(app: Flask | None = None) -> str:
+    """``CIVIC_SEARCH_BACKEND``, or by default postgres on a PostgreSQL database and whoosh otherwise."""
+    app = app or current_app
+    configured = app.config.get("SEARCH_BACKEND")
+    if configured:
+        if configured not in ("postgres", "whoosh"):
+            raise ValueError("CIVIC_SEARCH_BACKEND must be postgres or whoosh")
+        return configured
+    return "postgres" if str(app.config.get("DATABASE_URL") or "").startswith("postgresql") else "whoosh"
+
+
+def check_backend(app: Flask) -> None:
+    """Refuse a backend the app cannot use (at start, with a message naming the setting)."""
+    if backend_name(app) == "postgres" and not str(app.config.get("DATABASE_URL")).startswith("postgresql"):
+        raise ValueError("CIVIC_SEARCH_BACKEND=postgres needs a PostgreSQL database (CIVIC_DATABASE_URL)")
+
+
+_postgres: PostgresBackend | None = None
+
+
 def backend(app: Flask | None = None) -> Backend:
-    """The backend for the app's ``SEARCH_DIR`` (one per directory and process)."""
+    """The app's backend: the PostgreSQL table, or the Whoosh index of its ``SEARCH_DIR`` (one per directory
+    and process)."""
+    global _postgres
+    if backend_name(app) == "postgres":
+        if _postgres is None:
+            _postgres = PostgresBackend()
+        return _postgres
     root = str(search_dir(app).resolve())
     found = _backends.get(root)
     if found is None:
@@ -108,9 +135,10 @@ def indexed(st: SearchType, ident: int, doc: Document) -> IndexedDocument:
     return result
 
 
-def documents_for(st: SearchType, ids: Sequence[int]) -> dict[int, Document | None]:
+def documents_for(st: SearchType, ids: Sequence[int], session: Any = None) -> dict[int, Document | None]:
     """Documents for these ids as the database says now (missing or None: not to be indexed)."""
-    return st.build(db.session, st.load_objects(db.session, ids))
+    session = session or db.session
+    return st.build(session, st.load_objects(session, ids))
 
 
 def enqueue(keys: Iterable[str]) -> None:
@@ -125,8 +153,9 @@ def enqueue(keys: Iterable[str]) -> None:
 # Draining the queue -----------------------------------------------------------------------------------------
 
 
-def _children(keys: Iterable[str]) -> set[str]:
+def _children(keys: Iterable[str], session: Any = None) -> set[str]:
     """Keys of everything that hangs on these (the comments of a proposal, the proposals of a process)."""
+    session = session or db.session
     parents: dict[str, list[int]] = defaultdict(list)
     for key in keys:
         name, ident = parse_key(key)
@@ -139,7 +168,7 @@ def _children(keys: Iterable[str]) -> set[str]:
         for parent_type, ids in parents.items():
             stmt = child.children(parent_type, ids)
             if stmt is not None:
-                found.update(child.key(i) for i in db.session.scalars(stmt))
+                found.update(child.key(i) for i in session.scalars(stmt))
     return found
 
 
@@ -155,6 +184,22 @@ def _expand(keys: set[str]) -> set[str]:
 
 def _apply(writer: Any, keys: set[str]) -> None:
     keys = _expand(keys)
+    if getattr(writer, "claim", None) is not None:
+        writer.claim()  # PostgreSQL: IndexBusy while a rebuild holds the index (the rows stay queued)
+    docs, moved = _documents_and_moves(db.session, writer, keys)
+    children = _children(moved) if moved else set()
+    if children:
+        enqueue(children)
+        db.session.commit()  # before the index changes: a crash then means work done twice, never lost
+        if getattr(writer, "claim", None) is not None:
+            writer.claim()  # (a new transaction)
+    writer.index(docs.values())
+    writer.remove(keys - docs.keys())
+
+
+def _documents_and_moves(session: Any, writer: Any, keys: set[str]) -> tuple[dict[str, IndexedDocument], set[str]]:
+    """The documents of these keys as the database says now, and the keys whose document appears, goes or
+    changes in the index (their children must follow)."""
     by_type: dict[str, list[int]] = defaultdict(list)
     for key in keys:
         name, ident = parse_key(key)
@@ -164,17 +209,57 @@ def _apply(writer: Any, keys: set[str]) -> None:
         st = registry.find(name)
         if st is None:
             continue
-        for ident, doc in documents_for(st, ids).items():
+        for ident, doc in documents_for(st, ids, session).items():
             if doc is not None:
                 docs[st.key(ident)] = indexed(st, ident, doc)
     before = writer.digests(keys)
     moved = {k for k in keys if (k in before) != (k in docs) or (k in docs and before[k] != docs[k].digest)}
-    children = _children(moved) if moved else set()
-    if children:
-        enqueue(children)
-        db.session.commit()  # before the index changes: a crash then means work done twice, never lost
-    writer.index(docs.values())
-    writer.remove(keys - docs.keys())
+    return docs, moved
+
+
+#: Children (a process's proposals and their comments...) written in the changing transaction itself at most;
+#: beyond this many they are queued for the drainer, so that one click does not rewrite thousands of rows.
+INLINE_CHILDREN = 500
+
+
+def in_transaction() -> bool:
+    """Whether changes are written to the index in the transaction that makes them (the PostgreSQL backend,
+    unless ``CIVIC_SEARCH_DRAIN=off`` leaves everything to the queue)."""
+    if not has_app_context():
+        return False
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.config.get("SEARCH_DRAIN") != "off" and backend_name(app) == "postgres"
+
+
+def apply_in_transaction(session: Any, keys: set[str]) -> set[str]:
+    """Write the documents of these keys (and of their children) in the session's own transaction, just
+    before it commits (:mod:`civic.search.capture`): with the PostgreSQL backend a change is searchable on
+    every server the moment it commits, and rolled back with it. Returns the keys to queue instead: ``type:*``,
+    children beyond ``INLINE_CHILDREN``, everything while a rebuild holds the index, and keys whose document
+    could not be built (logged; the drain tries them one by one)."""
+    if not claim(session):
+        return set(keys)
+    writer = PostgresWriter(session)
+    queue = {k for k in keys if k.endswith(":*")}
+    todo = {k for k in keys if k not in queue and registry.find(parse_key(k)[0]) is not None}
+    seen = set(todo)
+    budget = INLINE_CHILDREN
+    while todo:
+        try:
+            with session.begin_nested():  # a document that cannot be built must not fail the request
+                docs, moved = _documents_and_moves(session, writer, todo)
+                writer.index(docs.values())
+                writer.remove(todo - docs.keys())
+        except Exception:  # noqa: BLE001 - queued instead; the drain logs and drops what still fails
+            log.exception("search: could not index %d keys in the transaction; queued instead", len(todo))
+            return queue | todo
+        children = _children(moved, session) - seen if moved else set()
+        if len(children) > budget:
+            return queue | children
+        budget -= len(children)
+        seen |= children
+        todo = children
+    return queue
 
 
 def _busy(error: OperationalError) -> bool:
@@ -203,6 +288,8 @@ def _apply_one_by_one(writer: Any, keys: set[str]) -> None:
         try:
             _apply(writer, {key})
             db.session.commit()
+        except IndexBusy:
+            raise
         except OperationalError as e:
             if _busy(e):
                 raise  # the whole batch is tried again (every step is idempotent)
@@ -221,14 +308,19 @@ def drain(limit: int | None = None, wait: float = 0.0) -> int:
     """
     b = backend()
     done = 0
+    shared = getattr(b, "transactional", False)  # PostgreSQL: several servers drain at once, each its own rows
 
     def batch(writer: Any, size: int) -> int:
-        rows = db.session.execute(select(SearchQueue.id, SearchQueue.key).order_by(SearchQueue.id)
-                                  .limit(size)).all()
+        taking = select(SearchQueue.id, SearchQueue.key).order_by(SearchQueue.id).limit(size)
+        if shared:
+            taking = taking.with_for_update(skip_locked=True)
+        rows = db.session.execute(taking).all()
         if rows:
             keys = {key for _id, key in rows}
             try:
                 _apply(writer, keys)
+            except IndexBusy:
+                raise
             except OperationalError as e:
                 if _busy(e):
                     raise
@@ -245,15 +337,23 @@ def drain(limit: int | None = None, wait: float = 0.0) -> int:
         return len(rows)
 
     while True:
+        applied = -1
         with b.writer(wait=wait) as writer:
             if writer is None:
                 return done
             while limit is None or done < limit:
                 size = BATCH if limit is None else min(BATCH, limit - done)
-                applied = _retrying(lambda: batch(writer, size))  # noqa: B023 - called at once
+                try:
+                    applied = _retrying(lambda: batch(writer, size))  # noqa: B023 - called at once
+                except IndexBusy:  # a rebuild began: it drains the queue when it is done
+                    db.session.rollback()
+                    return done
                 if not applied:
                     break
                 done += applied
+        if shared and applied == 0:
+            db.session.commit()
+            return done  # what is left is locked by another server's drain
         if limit is not None and done >= limit:
             return done
         if _retrying(lambda: db.session.scalar(select(SearchQueue.id).limit(1))) is None:
@@ -493,6 +593,8 @@ class SearchPage:
     searched: bool = False
     #: The index could not be read (the page says so; the API answers 503).
     unavailable: bool = False
+    #: Synonyms searched besides the words typed (``civic.search.synonyms``), for the page to say so.
+    also_searched: list[str] = field(default_factory=list)
 
     @property
     def per_page(self) -> int:
@@ -656,7 +758,7 @@ def make_query(params: Params, user: Any, text: str) -> Query:
         programme=params.programme or None, state=params.state or None,
         date_from=params.date_from, date_to=params.date_to,
         parent=params.parent, audiences=audiences(user), page=params.page, per_page=params.per_page,
-        now=utcnow(), count_limit=COUNT_LIMIT)
+        now=utcnow(), count_limit=COUNT_LIMIT, synonyms=synonyms.current())
 
 
 def search(user: Any, params: Params) -> SearchPage:
@@ -690,13 +792,14 @@ def search(user: Any, params: Params) -> SearchPage:
                 query.page = last
                 results = b.query(query)
     except Exception:  # noqa: BLE001 - a broken or missing index must not become a server error
-        log.exception("search: the index could not be searched (%s)", search_dir())
+        log.exception("search: the index could not be searched (%s)", backend_name())
         page.searched = False
         page.unavailable = True
         page.notes.append(UNAVAILABLE)
         return page
     page.notes += results.notes
     page.all_words = results.all_words
+    page.also_searched = query.synonyms.also_searched(text)
     page.results, dropped = _resolve(results, query, b)
     stale: dict[str, int] = defaultdict(int)  # counted by the index, refused by the database
     for key in dropped:
@@ -727,7 +830,7 @@ def matching_ids(type_name: str, text: str, *, parent: str | None = None, limit:
     if not text or registry.find(type_name) is None:
         return []
     query = Query(text=text, types=[type_name], parent=parent, per_page=limit, count_limit=limit, now=utcnow(),
-                  relax=False)
+                  synonyms=synonyms.current(), relax=False)
     try:
         results = backend().query(query)
     except Exception:  # noqa: BLE001 - the list still filters by its own words

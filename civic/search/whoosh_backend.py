@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import accumulate
+from itertools import accumulate, islice, product
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +58,7 @@ from civic.search.analysis import (
 from civic.search.backend import Hit, IndexedDocument, Query, Results
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY
 from civic.search.sets import Evaluation, SearcherState, Unsupported
+from civic.search.synonyms import NONE, Synonyms
 
 log = logging.getLogger("civic.search")
 
@@ -186,6 +187,8 @@ CREATE_LOCK = "create.lock"
 MIN_PREFIX = 3
 #: At most this many words of a query are used.
 MAX_WORDS = 32
+#: A phrase whose words have synonyms is searched in at most this many wordings.
+MAX_PHRASE_VARIANTS = 16
 
 
 class _Text(fields.TEXT):
@@ -342,11 +345,12 @@ class _Rewriter:
     """Makes a parsed query safe and useful: wildcards need letters before them, a prefix also matches
     the stems of words it begins (``cycling*`` finds "cycle"), too many words are cut."""
 
-    def __init__(self) -> None:
+    def __init__(self, synonyms: Synonyms = NONE) -> None:
         self.notes: list[str] = []
         self.terms: set[str] = set()
         self.prefixes: list[str] = []
         self.words = 0
+        self.synonyms = synonyms
 
     def note(self, message: str) -> None:
         if message not in self.notes:
@@ -360,13 +364,21 @@ class _Rewriter:
             if self.words > MAX_WORDS:
                 self.note(f"Only the first {MAX_WORDS} words of your search were used.")
                 return wq.NullQuery
+            others = self.synonyms.of(q.text)
             if not negated:
                 self.terms.add(q.text)
+                self.terms.update(others)
+            if others:  # the word or any of its synonyms (``-bike`` leaves out bicycles too)
+                return wq.Or([q, *(wq.Term(q.fieldname, o) for o in sorted(others))])
             return q
         if isinstance(q, wq.Phrase):
             self.words += len(q.words)
+            choices = [[w, *sorted(self.synonyms.of(w))] for w in q.words]
             if not negated:
-                self.terms.update(q.words)
+                self.terms.update(w for words in choices for w in words)
+            if any(len(c) > 1 for c in choices):
+                variants = list(islice(product(*choices), MAX_PHRASE_VARIANTS))
+                return wq.Or([wq.Phrase(q.fieldname, list(v), slop=q.slop) for v in variants])
             return q
         if isinstance(q, wq.Not):
             return wq.Not(self.rewrite(q.query, not negated))
@@ -416,15 +428,16 @@ def _positive(q: wq.Query, negated: bool = False) -> bool:
     return True
 
 
-def parse(text: str) -> Parsed:
-    """Never raises: a query Whoosh cannot make sense of is searched as its plain words."""
-    rewriter = _Rewriter()
+def parse(text: str, synonyms: Synonyms = NONE) -> Parsed:
+    """Never raises: a query Whoosh cannot make sense of is searched as its plain words. Both backends read
+    queries with it (the PostgreSQL backend turns the result into a ``tsquery``)."""
+    rewriter = _Rewriter(synonyms)
     try:
         parsed = _parser(qparser.AndGroup).parse(text)
         q = rewriter.rewrite(parsed).normalize()
     except Exception:  # noqa: BLE001 - any text at all must give results or a message
         log.info("query not parsed, searching its words: %r", text[:200])
-        rewriter = _Rewriter()
+        rewriter = _Rewriter(synonyms)
         words = [wq.Term("text", t.text) for t in ANALYZER(text)]
         q = rewriter.rewrite(wq.And(words)).normalize()
         rewriter.note("We could not read your search as a query, so we searched for its words.")
@@ -441,6 +454,68 @@ def parse(text: str) -> Parsed:
     if isinstance(result.query, wq.And) and not _OPERATOR_RE.search(text):
         result.relaxed = wq.Or(list(result.query.subqueries)).normalize()
     return result
+
+
+_parsed: OrderedDict[tuple[str, str], Parsed] = OrderedDict()
+_parsed_guard = threading.Lock()
+
+
+def parsed_query(query: Query) -> Parsed:
+    """``parse`` of the query's text with its synonyms, remembered for the last 512 queries."""
+    key = (query.text, query.synonyms.version)
+    with _parsed_guard:
+        found = _parsed.get(key)
+        if found is not None:
+            _parsed.move_to_end(key)
+            return found
+    found = parse(query.text, query.synonyms)
+    with _parsed_guard:
+        _parsed[key] = found
+        while len(_parsed) > 512:
+            _parsed.popitem(last=False)
+    return found
+
+
+def highlight(query: Query, text: str, limit: int = 0) -> Markup:
+    """``text`` escaped, with the words the query matches (its terms, their synonyms, its prefixes) in
+    ``<mark>``, cut to about ``limit`` characters around the first match: the same on both backends."""
+    found = parsed_query(query)
+    text = (text or "").replace(SEPARATOR, " ")
+    spans: list[tuple[int, int]] = []
+    if found.terms or found.prefixes:
+        # The analyzer's words (as CivicAnalyzer, without making tokens); with a limit, only up to the end
+        # of the longest snippet around the first match.
+        terms, prefixes = found.terms, found.prefixes
+        for match in WORD_RE.finditer(text):
+            if spans and limit and match.start() > spans[0][0] + limit:
+                break
+            word = fold(match.group())
+            if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or word in STOP:
+                continue
+            if stem(word) in terms or any(word.startswith(p) for p in prefixes):
+                spans.append(match.span())
+    start, end = 0, len(text)
+    if limit and len(text) > limit:
+        centre = spans[0][0] if spans else 0
+        start = max(0, centre - limit // 3)
+        if start:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < centre else start
+        end = min(len(text), start + limit)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space if space > start else end
+    out: list[str] = ["…" if start else ""]
+    position = start
+    for s, e in spans:
+        if s < position or e > end:
+            continue
+        out.append(str(escape(text[position:s])))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        position = e
+    out.append(str(escape(text[position:end])))
+    out.append("…" if end < len(text) else "")
+    return Markup("".join(out))  # noqa: S704 - every piece of text above was escaped
 
 
 # The backend ------------------------------------------------------------------------------------------------
@@ -521,7 +596,6 @@ class WhooshBackend:
         self._indexes: dict[str, index.Index] = {}
         self._local = threading.local()
         self._guard = threading.Lock()
-        self._parsed: OrderedDict[str, Parsed] = OrderedDict()
         #: "sets" (civic.search.sets, Whoosh for what it cannot answer) or "whoosh" (Whoosh's matchers only).
         self.engine = "sets"
 
@@ -658,19 +732,6 @@ class WhooshBackend:
             self._local.state = state
         return state
 
-    def _parse(self, text: str) -> Parsed:
-        with self._guard:
-            found = self._parsed.get(text)
-            if found is not None:
-                self._parsed.move_to_end(text)
-                return found
-        parsed = parse(text)
-        with self._guard:
-            self._parsed[text] = parsed
-            while len(self._parsed) > 512:
-                self._parsed.popitem(last=False)
-        return parsed
-
     def _filters(self, q: Query) -> list[wq.Query]:
         """The query's filters, each a query (they restrict; they do not score)."""
         found: list[wq.Query] = []
@@ -722,7 +783,7 @@ class WhooshBackend:
         return n
 
     def query(self, query: Query) -> Results:
-        parsed = self._parse(query.text)
+        parsed = parsed_query(query)
         results = Results(hits=[], counts={}, notes=list(parsed.notes))
         if parsed.query is None:
             return results
@@ -818,43 +879,7 @@ class WhooshBackend:
     # Highlighting -------------------------------------------------------------------------------------------
 
     def highlight(self, query: Query, text: str, limit: int = 0) -> Markup:
-        parsed = self._parse(query.text)
-        text = (text or "").replace(SEPARATOR, " ")
-        spans: list[tuple[int, int]] = []
-        if parsed.terms or parsed.prefixes:
-            # The analyzer's words (as CivicAnalyzer, without making tokens); with a limit, only up to the end
-            # of the longest snippet around the first match.
-            terms, prefixes = parsed.terms, parsed.prefixes
-            for match in WORD_RE.finditer(text):
-                if spans and limit and match.start() > spans[0][0] + limit:
-                    break
-                word = fold(match.group())
-                if len(word) < MIN_LENGTH or len(word) > MAX_LENGTH or word in STOP:
-                    continue
-                if stem(word) in terms or any(word.startswith(p) for p in prefixes):
-                    spans.append(match.span())
-        start, end = 0, len(text)
-        if limit and len(text) > limit:
-            centre = spans[0][0] if spans else 0
-            start = max(0, centre - limit // 3)
-            if start:
-                space = text.find(" ", start)
-                start = space + 1 if 0 <= space < centre else start
-            end = min(len(text), start + limit)
-            if end < len(text):
-                space = text.rfind(" ", start, end)
-                end = space if space > start else end
-        out: list[str] = ["…" if start else ""]
-        position = start
-        for s, e in spans:
-            if s < position or e > end:
-                continue
-            out.append(str(escape(text[position:s])))
-            out.append(f"<mark>{escape(text[s:e])}</mark>")
-            position = e
-        out.append(str(escape(text[position:end])))
-        out.append("…" if end < len(text) else "")
-        return Markup("".join(out))  # noqa: S704 - every piece of text above was escaped
+        return highlight(query, text, limit)
 
     def terms(self, text: str) -> Iterator[str]:
         return (t.text for t in ANALYZER(text))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from civic.db import db, utcnow
+from civic.search import services
 from proposals.models import ProposalCategoryLink, Support
 
 
@@ -205,7 +206,8 @@ def test_the_list_runs_a_fixed_number_of_queries(client_as, make_process, make_p
         with count_queries() as filtered:
             assert len(listed(c.get(url(process, order=order, category="trees", q="bulk")))) == 20
         assert many.count == few.count, "\n".join(many.statements)
-        assert filtered.count == few.count
+        # (the text filter asks the search index: one statement more when the index is PostgreSQL's table)
+        assert filtered.count == few.count + (services.backend_name() == "postgres")
     with count_queries() as geo:
         assert len(c.get(f"/processes/{process.slug}/proposals/map.geojson").get_json()["features"]) == 60
     assert geo.count < few.count

@@ -19,7 +19,7 @@ from civic.accounts.models import User
 from civic.db import db
 from civic.groups.models import Group
 from civic.search import services
-from civic.search.models import SearchQueue
+from civic.search.models import SearchDocument, SearchQueue
 from tests.search.conftest import keys
 from tests.support.race import race
 
@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def real_commits(app, tmp_path):
-    """A search directory of its own, and the rows made by the test deleted afterwards."""
-    saved = {k: app.config.get(k) for k in ("SEARCH_DIR", "SEARCH_DRAIN")}
-    app.config.update(SEARCH_DIR=str(tmp_path / "search"), SEARCH_DRAIN="request")
+    """A Whoosh search directory of its own (these tests are about its queue and writer lock), and the rows made
+    by the test deleted afterwards."""
+    saved = {k: app.config.get(k) for k in ("SEARCH_DIR", "SEARCH_DRAIN", "SEARCH_BACKEND")}
+    app.config.update(SEARCH_DIR=str(tmp_path / "search"), SEARCH_DRAIN="request", SEARCH_BACKEND="whoosh")
     with app.app_context():
         owner = User(nickname=f"racer_{os.getpid()}_{time.monotonic_ns() % 10**6}", display_name="Racer",
                      email=f"racer_{time.monotonic_ns()}@example.org")
@@ -48,6 +49,7 @@ def real_commits(app, tmp_path):
             db.session.execute(delete(User).where(User.id == owner_id))
             db.session.commit()  # (which queues the deleted groups: emptied next)
             db.session.execute(delete(SearchQueue))
+            db.session.execute(delete(SearchDocument).where(SearchDocument.title.like("Racing %")))
             db.session.commit()
 
 
@@ -81,8 +83,11 @@ def test_threads_writing_at_once_lose_nothing(app, real_commits):
 
 @pytest.mark.no_transaction
 @pytest.mark.postgres
-def test_processes_writing_at_once_lose_nothing(app, real_commits, tmp_path):
-    """Four separate processes (as gunicorn workers are), each committing and draining ten times."""
+@pytest.mark.parametrize("backend", ["whoosh", "postgres"])
+def test_processes_writing_at_once_lose_nothing(app, real_commits, tmp_path, backend):
+    """Four separate processes (as gunicorn workers are), each committing and draining ten times (with the
+    PostgreSQL backend each writes its documents in its own transactions)."""
+    app.config["SEARCH_BACKEND"] = backend
     script = textwrap.dedent(f"""
         import sys
         from civic.app import create_app
@@ -90,8 +95,8 @@ def test_processes_writing_at_once_lose_nothing(app, real_commits, tmp_path):
         from civic.groups.models import Group
         from civic.search import services
         app = create_app({{"DATABASE_URL": {app.config["DATABASE_URL"]!r}, "SEARCH_DIR": {app.config["SEARCH_DIR"]!r},
-                           "SEARCH_DRAIN": "request", "INSTANCE_PATH": {str(tmp_path / "instance")!r},
-                           "SECRET_KEY": "x", "BASE_URL": "http://civic.test"}})
+                           "SEARCH_DRAIN": "request", "SEARCH_BACKEND": {backend!r},
+                           "INSTANCE_PATH": {str(tmp_path / "instance")!r}, "SECRET_KEY": "x", "BASE_URL": "http://civic.test"}})
         worker = int(sys.argv[1])
         with app.app_context():
             for j in range(10):
@@ -126,6 +131,7 @@ def test_the_background_drainer_applies_commits(app, real_commits):
         assert services.queued() == 0
 
 
+@pytest.mark.parametrize("search_index", ["whoosh"], indirect=True)  # its single writer
 def test_a_busy_writer_never_fails_a_request(client_as, search_index, find):
     """While another worker holds the index, a request's change waits in the queue; the response is fine."""
     client, _user = client_as("resident")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from civic.db import db
 from civic.groups.models import Group
 from civic.search import services
@@ -92,6 +94,7 @@ def test_json_endpoint(client, make_user, search_index):
     assert empty["results"] == [] and empty["total"] == 0
 
 
+@pytest.mark.parametrize("search_index", ["whoosh"], indirect=True)  # the Whoosh index's files
 def test_a_broken_index_is_a_message_not_a_server_error(app, client, make_user, search_index, tmp_path):
     """CURRENT naming an empty directory, or a SEARCH_DIR that is a file: the page and the API say search is
     not working just now; nothing else breaks."""

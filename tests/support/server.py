@@ -7,6 +7,11 @@ SQLite instance in a temporary directory, for tests that need real HTTP and real
 ``setup`` is Python run once after ``flask civic migrate`` (with ``app = create_app()`` and an app context
 already made); it ends with ``print(json.dumps(...))``. The server is stopped when the block ends, whatever
 happens in it.
+
+The parts, for tests with several servers on one database (tests/proposals/test_two_servers.py):
+``environment(directory, env)``, ``prepare(environment, setup)`` (migrate, then the setup script),
+``gunicorn(environment, log, workers=...)`` (yields the base URL) and ``background(args, environment, log)`` (any
+other process of the site, such as ``flask civic worker``).
 """
 
 from __future__ import annotations
@@ -66,36 +71,63 @@ def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s")
 
 
+def environment(directory: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without its ``CIVIC_*`` settings, with an instance in ``directory`` (a SQLite
+    database there unless ``env`` names another) and ``env`` on top."""
+    found = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
+    database = directory / "civic.sqlite3"
+    found.update({"CIVIC_INSTANCE_PATH": str(directory), "CIVIC_DATABASE_URL": f"sqlite:///{database}",
+                  "CIVIC_MAIL_DIR": str(directory / "mail"), "CIVIC_PASSWORD_HASH_PROFILE": "test", **(env or {})})
+    return found
+
+
+def prepare(environment: dict[str, str], setup: str = "") -> Any:
+    """``flask civic migrate``, then the setup script (see :func:`live_server`); returns what it printed (JSON)."""
+    subprocess.run([_bin("flask"), "--app", "wsgi", "civic", "migrate"], cwd=ROOT, env=environment, check=True,
+                   capture_output=True, timeout=120)
+    if not setup:
+        return None
+    script = ("import json\nfrom civic.app import create_app\napp = create_app()\nwith app.app_context():\n"
+              + textwrap.indent(textwrap.dedent(setup), "    "))
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, check=True,
+                          capture_output=True, text=True, timeout=120)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def background(args: list[str], environment: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """A process of ours (a gunicorn, an RQ worker) in its own session, stopped (SIGTERM, then SIGKILL) when the
+    block ends."""
+    with log.open("w") as out:
+        process = subprocess.Popen(args, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gunicorn(environment: dict[str, str], log: Path, *, workers: int = 2) -> Iterator[str]:
+    """gunicorn serving Civic (``workers`` x 4 threads) on a free loopback port; yields its base URL."""
+    port = _free_port()
+    args = [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
+            "--log-level", "warning", "wsgi:app"]
+    with background(args, environment, log) as server:
+        _wait_until_up(port, server, log)
+        yield f"http://127.0.0.1:{port}"
+
+
 @contextmanager
 def live_server(directory: Path, *, setup: str = "", env: dict[str, str] | None = None) -> Iterator[Site]:
     database = directory / "civic.sqlite3"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
-    environment.update({"CIVIC_INSTANCE_PATH": str(directory), "CIVIC_DATABASE_URL": f"sqlite:///{database}",
-                        "CIVIC_MAIL_DIR": str(directory / "mail"), "CIVIC_PASSWORD_HASH_PROFILE": "test",
-                        **(env or {})})
-    subprocess.run([_bin("flask"), "--app", "wsgi", "civic", "migrate"], cwd=ROOT, env=environment, check=True,
-                   capture_output=True, timeout=120)
-    made = None
-    if setup:
-        script = ("import json\nfrom civic.app import create_app\napp = create_app()\nwith app.app_context():\n"
-                  + textwrap.indent(textwrap.dedent(setup), "    "))
-        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environment, check=True,
-                              capture_output=True, text=True, timeout=120)
-        made = json.loads(done.stdout.strip().splitlines()[-1])
-    port = _free_port()
+    found = environment(directory, env)
+    made = prepare(found, setup)
     log = directory / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [_bin("gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_until_up(port, server, log)
-        yield Site(url=f"http://127.0.0.1:{port}", database=database, made=made, log=log)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with gunicorn(found, log) as url:
+        yield Site(url=url, database=database, made=made, log=log)
