@@ -173,8 +173,12 @@ def read_ballot_file(text: str, spec: list[dict[str, Any]] | None = None) -> tup
         return spec, ballots
     if spec is None:
         raise ValueError("a CSV ballot file needs the consultation's questions")
+    reader = csv.DictReader(io.StringIO(stripped))
+    expected = [f"q{q['id']}" for q in spec]
+    if list(reader.fieldnames or []) != expected:
+        raise ValueError(f"the CSV's columns should be {', '.join(expected)}")
     ballots = []
-    for row in csv.DictReader(io.StringIO(stripped)):
+    for row in reader:
         ballot = {}
         for column, cell in row.items():
             if column and column.startswith("q") and cell:
