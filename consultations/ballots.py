@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from civic import policy
 from civic.accounts import roles
@@ -98,10 +98,11 @@ def timing_refusal(consultation: Consultation) -> str | None:
     return None
 
 
-def roll_entry(consultation: Consultation, user: Any) -> RollEntry | None:
+def roll_entry(consultation: Consultation, user: Any, register_entry: int | None | bool = False) -> RollEntry | None:
+    """The person's entry on the roll (by account, or by the register entry they verified with), or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    entry = _claimed_entry(user)
+    entry = _claimed_entry(user) if register_entry is False else register_entry
     clauses = [RollEntry.user_id == user.id]
     if entry is not None:
         clauses.append(RollEntry.register_entry_id == entry)
@@ -146,23 +147,27 @@ def cast(user: Any, consultation: Consultation, answers: Mapping[Any, Any]) -> s
     timing = timing_refusal(consultation)
     if timing:
         raise RuleViolation(timing)
-    entry = roll_entry(consultation, user)
+    register_entry = _claimed_entry(user)
+    entry = roll_entry(consultation, user, register_entry)
     if entry is not None:
         raise RuleViolation(_voted_message(entry))
     rows = check_answers(consultation, answers)
-    return _into_the_box(consultation, rows, RollEntry(
-        consultation_id=consultation.id, user_id=user.id, register_entry_id=_claimed_entry(user),
-        ward_id=user.ward_id, channel="online"))
+    return _into_the_box(consultation, rows, {"user_id": user.id, "register_entry_id": register_entry,
+                                              "ward_id": user.ward_id, "channel": "online"})
 
 
 def _into_the_box(consultation: Consultation, rows: dict[int, list[tuple[int, int | None]]],
-                  entry: RollEntry) -> str:
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-            db.session.flush()  # the roll's unique constraints: one ballot per person, under concurrency too
-    except IntegrityError:
-        raise RuleViolation(_("You have already voted in this consultation. A ballot is final.")) from None
+                  entry: dict[str, Any]) -> str:
+    """The roll entry, the ballot, its choices and a receipt, in the caller's transaction. The roll's unique
+    constraints decide, under concurrency too: ``INSERT ... ON CONFLICT DO NOTHING`` writes no row for a person
+    already on the roll (a racer that lost waits for the winner's commit, then writes nothing), and then nothing
+    else is written."""
+    values = {"consultation_id": consultation.id, "voted_at": utcnow(), "event_name": "", **entry}
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    added = db.session.execute(dialect.insert(RollEntry).values(**values).on_conflict_do_nothing()
+                               .returning(RollEntry.id)).scalar()
+    if added is None:
+        raise RuleViolation(_("You have already voted in this consultation. A ballot is final."))
     key = secrets.token_hex(16)
     db.session.execute(insert(Ballot).values(id=key, consultation_id=consultation.id))
     choices = [{"ballot_id": key, "question_id": qid, "option_id": option_id, "rank": rank}
@@ -260,10 +265,10 @@ def cast_paper(officer: Any, consultation: Consultation, voter: PaperVoter, even
         raise RuleViolation(_("%(name)s has already voted in this consultation (%(how)s).", name=voter.label,
                               how=how))
     try:
-        code = _into_the_box(consultation, rows, RollEntry(
-            consultation_id=consultation.id, user_id=voter.user.id if voter.user else None,
-            register_entry_id=voter.entry.id if voter.entry else None, ward_id=voter.ward_id, channel="paper",
-            event_name=event_name, entered_by_id=officer.id))
+        code = _into_the_box(consultation, rows, {
+            "user_id": voter.user.id if voter.user else None,
+            "register_entry_id": voter.entry.id if voter.entry else None, "ward_id": voter.ward_id,
+            "channel": "paper", "event_name": event_name, "entered_by_id": officer.id})
     except RuleViolation:
         raise RuleViolation(_("%(name)s has already voted in this consultation.", name=voter.label)) from None
     audit(officer, "consultation.paper_ballot", "consultation", consultation.id, label=consultation.title,

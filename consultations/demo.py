@@ -12,7 +12,7 @@ from civic.accounts import roles
 from civic.accounts.models import User, UserRole
 from civic.db import db, utcnow
 from consultations import ballots, kinds, results
-from consultations.models import Consultation, Option, Question, RollEntry
+from consultations.models import Consultation, Option, Question
 
 SEED = 16
 OPEN_TITLE = "How should we spend the Church Street Green budget?"
@@ -78,7 +78,7 @@ def _vote(consultation: Consultation) -> None:
                 rows[q.id] = [(o, n) for n, o in enumerate(ids[:rng.randint(q.min_choices, len(ids))], start=1)]
             else:
                 rows[q.id] = [(ids[0], None)]
-        ballots._into_the_box(consultation, rows, RollEntry(consultation_id=consultation.id, user_id=voter.id,
-                                                            ward_id=voter.ward_id, channel="online",
-                                                            voted_at=consultation.opens_at + timedelta(days=2)))
+        ballots._into_the_box(consultation, rows, {"user_id": voter.id, "ward_id": voter.ward_id,
+                                                   "channel": "online",
+                                                   "voted_at": consultation.opens_at + timedelta(days=2)})
     db.session.expire(consultation)
