@@ -148,7 +148,8 @@ def add_option(consultation_id: int, question_id: int):
     question = services.question_of(consultation, question_id)
     form = OptionForm(prefix=f"q{question.id}")
     ok, _o = attempt(form, lambda: services.add_option(current_user, question, text=form.text.data,
-                                                        description=form.description.data or ""))
+                                                        description=form.description.data or "",
+                                                        image=form.image.data, image_alt=form.image_alt.data or ""))
     if ok:
         flash(_("The option is added."), "success")
         return redirect(url_for(".manage", consultation_id=consultation.id, _anchor=f"question-{question.id}"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -73,6 +74,9 @@ class OptionForm(FlaskForm):
                                                  Length(max=services.OPTION_MAX)])
     description = TextAreaField(_l("Description (optional)"),
                                 validators=[Optional(), Length(max=services.DESCRIPTION_MAX)])
+    image = FileField(_l("Image (optional)"), description=_l("A JPEG, PNG or WebP image up to 5 MB."))
+    image_alt = StringField(_l("Description of the image"), validators=[Optional(), Length(max=300)],
+                            description=_l("Required with an image: what it shows, for people who cannot see it."))
 
 
 class ExtendForm(FlaskForm):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType
 from consultations import services
 from consultations.models import Consultation
@@ -14,9 +16,9 @@ from consultations.policy import visible
 
 def _may_comment(user: Any, consultation: Consultation) -> bool | str:
     if not consultation.is_published:
-        return "Comments open when the consultation is published."
+        return _("Comments open when the consultation is published.")
     if consultation.hidden_at is not None:
-        return "This consultation was hidden by moderation, so comments are closed."
+        return _("This consultation was hidden by moderation, so comments are closed.")
     return True
 
 

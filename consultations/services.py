@@ -13,9 +13,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from civic import events, policy
+from civic import events, policy, uploads
 from civic.audit import audit
-from civic.db import db, utcnow
+from civic.db import after_commit, after_rollback, db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.spaces.models import Process, Ward
 from civic.spaces.services import when
@@ -224,7 +224,9 @@ def remove_question(actor: Any, question: Question) -> None:
     audit(actor, "consultation.remove_question", "consultation", consultation.id, label=question.title)
 
 
-def add_option(actor: Any, question: Question, *, text: str, description: str = "") -> Option:
+def add_option(actor: Any, question: Question, *, text: str, description: str = "", image: Any = None,
+               image_alt: str = "") -> Option:
+    """An option with an optional image (JPEG, PNG or WebP, with its description for people who cannot see it)."""
     consultation = question.consultation
     policy.require(actor, "consultation.manage", consultation)
     _require_editable(consultation)
@@ -235,7 +237,15 @@ def add_option(actor: Any, question: Question, *, text: str, description: str = 
     description = (description or "").strip()
     if len(description) > DESCRIPTION_MAX:
         raise RuleViolation(_("Keep the description to %(n)d characters.", n=DESCRIPTION_MAX), field="description")
-    option = Option(text=text, description=description, position=len(question.options))
+    image_alt = " ".join((image_alt or "").split())[:300]
+    path = None
+    if image is not None and getattr(image, "filename", ""):
+        if not image_alt:
+            raise RuleViolation(_("Describe the image for people who cannot see it."), field="image_alt")
+        path = uploads.save_image(image, "consultations", field="image")
+        after_rollback(uploads.delete_image, path)
+    option = Option(text=text, description=description, position=len(question.options), image_path=path,
+                    image_alt=image_alt if path else "")
     question.options.append(option)
     _refit(question)
     db.session.flush()
@@ -247,6 +257,8 @@ def remove_option(actor: Any, option: Option) -> None:
     policy.require(actor, "consultation.manage", question.consultation)
     _require_editable(question.consultation)
     question.options.remove(option)
+    if option.image_path:
+        after_commit(uploads.delete_image, option.image_path)
     for n, o in enumerate(question.options):
         o.position = n
     _refit(question)
@@ -326,3 +338,12 @@ def set_hidden(consultation: Consultation, hidden_at: datetime | None) -> None:
 def published_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Consultation)
                              .where(Consultation.state == "published", Consultation.hidden_at.is_(None))) or 0
+
+
+def _image_visible(name: str, user: Any) -> bool:
+    """An option's image is served to those who see its consultation (civic.uploads asks)."""
+    option = db.session.scalar(select(Option).where(Option.image_path == name))
+    return option is not None and visible(user, option.question.consultation)
+
+
+uploads.register_owner("consultations", _image_visible)

@@ -31,3 +31,14 @@ def ward_id_of():
     from tests.factories import ward_named
 
     return lambda name: ward_named(name).id
+
+
+@pytest.fixture
+def png_image() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (40, 30), "green").save(out, "PNG")
+    return out.getvalue()

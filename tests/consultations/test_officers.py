@@ -136,3 +136,28 @@ def test_residents_cannot_use_the_officer_pages_of_a_published_consultation(sign
     for path in (f"/consultations/{c.id}/publish", f"/consultations/{c.id}/extend",
                  f"/consultations/{c.id}/questions", f"/consultations/{c.id}/paper"):
         assert client.post(path, data={}).status_code == 403, path
+
+
+def test_an_option_can_have_an_image_with_its_description(signed_in, officer, make_consultation, png_image, client):
+    from io import BytesIO
+
+    c = make_consultation(published=False)
+    q = c.questions[0]
+    client_ = signed_in(officer)
+    missing_alt = client_.post(f"/consultations/{c.id}/questions/{q.id}/options", data={
+        f"q{q.id}-text": "A fountain", f"q{q.id}-image": (BytesIO(png_image), "f.png")},
+        content_type="multipart/form-data")
+    assert "Describe the image for people who cannot see it." in main_text(missing_alt)
+    done = client_.post(f"/consultations/{c.id}/questions/{q.id}/options", data={
+        f"q{q.id}-text": "A fountain", f"q{q.id}-image": (BytesIO(png_image), "f.png"),
+        f"q{q.id}-image_alt": "A stone drinking fountain"}, content_type="multipart/form-data")
+    assert done.status_code == 302
+    db.session.expire_all()
+    option = c.questions[0].options[-1]
+    assert option.image_path.startswith("consultations/") and option.image_alt == "A stone drinking fountain"
+    assert client.get(f"/uploads/{option.image_path}").status_code == 404  # a draft: not for residents
+    page = client_.get(f"/consultations/{c.id}/preview").get_data(as_text=True)
+    assert 'alt="A stone drinking fountain"' in page
+    served = client_.get(f"/uploads/{option.image_path}")
+    assert served.status_code == 200
+    served.close()
