@@ -67,9 +67,9 @@ def consultation_json(consultation: Consultation, *, detail: bool = False) -> di
                    tags=["consultations"])
 def index():
     page, per_page = paging()
-    listing = pages.listing(api_user(), page, None)
+    listing = pages.listing(api_user(), page, None, per_page=per_page)
     items = [consultation_json(c) for c in listing.items]
-    return api.listed(envelope(items, page, pages.PER_PAGE, listing.total))
+    return api.listed(envelope(items, page, per_page, listing.total))
 
 
 @bp.get("/consultations/<int:consultation_id>")

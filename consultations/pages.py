@@ -18,7 +18,8 @@ PER_PAGE = 20
 STATUS_LABELS = {"draft": "Draft", "upcoming": "Opens soon", "open": "Open now", "closed": "Closed"}
 
 
-def listing(user: Any, page: int, which: str | None = None, *, process_id: int | None = None) -> Page:
+def listing(user: Any, page: int, which: str | None = None, *, process_id: int | None = None,
+            per_page: int = PER_PAGE) -> Page:
     """Published consultations (officers also see drafts), newest opening first: three queries whatever the
     number (the count, the page, their questions and wards by ``selectin``)."""
     stmt: Select = select(Consultation).options(selectinload(Consultation.questions).selectinload(Question.options))
@@ -32,7 +33,7 @@ def listing(user: Any, page: int, which: str | None = None, *, process_id: int |
                           Consultation.closes_at > now)
     elif which == "closed":
         stmt = stmt.where(Consultation.state == "published", Consultation.closes_at <= now)
-    return paginate(stmt.order_by(Consultation.opens_at.desc(), Consultation.id.desc()), page, PER_PAGE)
+    return paginate(stmt.order_by(Consultation.opens_at.desc(), Consultation.id.desc()), page, per_page)
 
 
 def who_may_take_part(consultation: Consultation) -> str:

@@ -80,3 +80,17 @@ def test_results_and_files_after_close(client, make_consultation, voter, option_
     assert len(client.get(f"/api/v1/consultations/{c.id}/ballots").get_json()["ballots"]) == 1
     assert len(client.get(f"/api/v1/consultations/{c.id}/receipts").get_json()["receipts"]) == 1
     assert client.get(f"/api/v1/consultations/{c.id}").get_json()["results"].endswith(f"/consultations/{c.id}/results")
+
+
+def test_the_list_is_paged_in_a_fixed_number_of_queries(client, make_consultation, count_queries):
+    for n in range(3):
+        make_consultation(title=f"Paged {n}")
+    first = client.get("/api/v1/consultations?per_page=2").get_json()
+    assert len(first["items"]) == 2 and first["total"] == 3
+    with count_queries() as few:
+        client.get("/api/v1/consultations")
+    for n in range(10):
+        make_consultation(title=f"More {n}")
+    with count_queries() as many:
+        client.get("/api/v1/consultations")
+    assert many.count == few.count
