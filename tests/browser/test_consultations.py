@@ -34,7 +34,7 @@ def test_a_resident_ranks_by_keyboard_reviews_and_casts(new_context):  # noqa: F
     move = page.get_by_role("button", name="Move up: New trees")
     move.focus()
     page.keyboard.press("Enter")
-    assert page.get_by_label("New trees").input_value() == "1"
+    assert page.get_by_role("spinbutton", name="New trees").input_value() == "1"
     assert page.locator("ol.ranked li").first.locator("label").inner_text() == "New trees"
     page.get_by_role("button", name="Review my choices").click()
     page.wait_for_load_state()
