@@ -176,8 +176,11 @@ def _into_the_box(consultation: Consultation, rows: dict[int, list[tuple[int, in
         db.session.execute(insert(Choice), choices)
     code = new_receipt()
     db.session.execute(insert(Receipt).values(code=code, consultation_id=consultation.id))
-    db.session.execute(update(Consultation).where(Consultation.id == consultation.id)
-                       .values(turnout=Consultation.turnout + 1))
+    counted = db.session.execute(update(Consultation).where(Consultation.id == consultation.id,
+                                                            Consultation.closes_at > utcnow())
+                                 .values(turnout=Consultation.turnout + 1))
+    if not counted.rowcount:  # it closed while this request ran: nothing of it is kept (the request rolls back)
+        raise RuleViolation(_("Voting closed on %(when)s.", when=when(consultation.closes_at)))
     return code
 
 

@@ -57,8 +57,10 @@ def seed() -> None:
     if OPEN_TITLE not in titles:
         _consultation(OPEN_TITLE, now - timedelta(days=3), now + timedelta(days=21), officer)
     if CLOSED_TITLE not in titles:
-        closed = _consultation(CLOSED_TITLE, now - timedelta(days=40), now - timedelta(days=10), officer)
-        _vote(closed)
+        closed = _consultation(CLOSED_TITLE, now - timedelta(days=40), now + timedelta(hours=1), officer)
+        _vote(closed)  # while it is open, as the ballots were; then it closed ten days ago
+        closed.closes_at = now - timedelta(days=10)
+        db.session.flush()
         results.count_closed(now)
 
 

@@ -66,3 +66,27 @@ def test_two_hundred_voters_at_once_all_count(app, world):
     assert all(len(o) == ballots.RECEIPT_LENGTH for o in outcomes), [o for o in outcomes if len(o) != 16][:3]
     assert len(set(outcomes)) == 200
     assert _counts(app, cid) == (200, 200, 200, 200)
+
+
+def either_channel(channel: str, user_id: int, officer_id: int, consultation_id: int, answers: dict) -> str:
+    from civic.accounts.models import User
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if channel == "online":
+        return ballots.cast(db.session.get(User, user_id), consultation, answers)
+    officer = db.session.get(User, officer_id)
+    voter = ballots.paper_voter_for_user(officer, consultation, user_id)
+    return ballots.cast_paper(officer, consultation, voter, "Market day", answers)
+
+
+def test_online_and_paper_at_once_for_one_person_record_one(app, world):
+    cid, (voter, officer), answers = world(2)
+    with committed(app):
+        from civic.accounts.models import User, UserRole
+
+        db.session.add(UserRole(user_id=officer, role=roles.OFFICER))
+        assert db.session.get(User, officer) is not None
+    calls = [("online" if n % 2 else "paper", voter, officer, cid, answers) for n in range(10)]
+    outcomes = race(app, either_channel, calls, before="INSERT INTO consultation_roll")
+    assert sum(len(o) == ballots.RECEIPT_LENGTH and o.isupper() for o in outcomes) == 1, outcomes
+    assert _counts(app, cid) == (1, 1, 1, 1)

@@ -200,3 +200,15 @@ def test_the_list_takes_a_fixed_number_of_queries(client, make_consultation, cou
     with count_queries() as many:
         client.get("/consultations/")
     assert many.count == few.count
+
+
+def test_a_ballot_whose_consultation_closed_meanwhile_is_refused_and_not_kept(make_consultation, voter, option_ids):
+    c = make_consultation()
+    rows = {c.questions[0].id: [(option_ids(c, 0)[0], None)]}
+    c.closes_at = utcnow() - timedelta(seconds=1)  # it closed after the request checked the time
+    db.session.flush()
+    savepoint = db.session.begin_nested()  # the request's transaction
+    with pytest.raises(ballots.RuleViolation, match="Voting closed on"):
+        ballots._into_the_box(c, rows, {"user_id": voter.id, "channel": "online"})
+    savepoint.rollback()  # a refusal rolls the request back
+    assert counts(c.id) == (0, 0, 0, 0)
