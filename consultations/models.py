@@ -57,7 +57,8 @@ class Consultation(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     process: Mapped[Process | None] = relationship(lazy="joined")
-    wards: Mapped[list[Ward]] = relationship(secondary="consultation_wards", lazy="selectin", order_by="Ward.name")
+    #: Loaded when read (only for a consultation limited to wards); lists load them with ``selectinload``.
+    wards: Mapped[list[Ward]] = relationship(secondary="consultation_wards", order_by="Ward.name")
     questions: Mapped[list[Question]] = relationship(back_populates="consultation", lazy="selectin",
                                                      order_by="Question.position", cascade="all, delete-orphan")
 

@@ -22,7 +22,8 @@ def listing(user: Any, page: int, which: str | None = None, *, process_id: int |
             per_page: int = PER_PAGE) -> Page:
     """Published consultations (officers also see drafts), newest opening first: three queries whatever the
     number (the count, the page, their questions and wards by ``selectin``)."""
-    stmt: Select = select(Consultation).options(selectinload(Consultation.questions).selectinload(Question.options))
+    stmt: Select = select(Consultation).options(selectinload(Consultation.questions).selectinload(Question.options),
+                                                selectinload(Consultation.wards))
     if not getattr(user, "is_officer", False):
         stmt = stmt.where(Consultation.state == "published", Consultation.hidden_at.is_(None))
     if process_id is not None:
