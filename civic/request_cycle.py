@@ -16,6 +16,7 @@ imports nothing of the core's packages, so any view may use them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
@@ -289,7 +290,9 @@ def init_app(app: Flask) -> None:
         return {
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
             "role_labels": lambda user: _role_labels(user),
-            "areas": resources.areas,
+            # An area links only to a page this app has (an app may load some of the domains).
+            "areas": lambda: [a if a.endpoint in app.view_functions else dataclasses.replace(a, endpoint=None)
+                              for a in resources.areas()],
             "your_links": lambda process=None: resources.your_links(current_user, process),
             "site_name": app.config["SITE_NAME"],
         }

@@ -16,6 +16,7 @@ from civic.groups.models import Group, Membership
 from civic.spaces.models import Ward
 from civic.spaces.services import create_process
 from civic.verification.models import VerificationRequest
+from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Coauthor, Proposal, ProposalSettings
 from tests.support.access import (
     ADMINS,
@@ -124,6 +125,21 @@ GET = {
     "oauth.authorize": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 400)},  # no app named: refused, no redirect
     "oauth.metadata": everyone(200),
     "oauth.apps": only(ADMINS),
+    # Consultations (issue 16): an open consultation of somebody else's; results and files only after close.
+    "consultations.index": everyone(200),
+    "consultations.in_process": everyone(200),
+    "consultations.show": everyone(200),
+    "consultations.receipt": everyone(200),
+    "consultations.results_page": everyone(200),  # "counted after the close"
+    **{e: everyone(409) for e in ("consultations.ballots_csv", "consultations.ballots_json",
+                                  "consultations.receipts_csv", "consultations.receipts_json",
+                                  "consultations_api.results_json", "consultations_api.ballot_file",
+                                  "consultations_api.receipts")},
+    "consultations_api.index": everyone(200),
+    "consultations_api.consultation": everyone(200),
+    **{e: only(OFFICERS) for e in ("consultations_admin.new", "consultations_admin.edit", "consultations_admin.manage",
+                                   "consultations_admin.preview", "consultations_admin.paper",
+                                   "consultations_admin.edit_question")},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -157,6 +173,12 @@ POST_REFUSED = {
     "oauth.revoke_app": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # no access given by you: not found
     "oauth.apps": only(ADMINS, ok=None),
     "oauth.disable_app": only(ADMINS, ok=None),
+    **{f"consultations_admin.{e}": only(OFFICERS, ok=None) for e in (
+        "new", "edit", "add_question", "edit_question", "remove_question", "add_option", "remove_option", "publish",
+        "extend", "paper")},
+    # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
+    **{e: {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403, "admin": 403}
+       for e in ("consultations.review", "consultations.vote")},
 }
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -185,7 +207,7 @@ SIGN_IN_REQUIRED_POSTS = {
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
-              ("DELETE", "proposals_api.unsupport")}
+              ("DELETE", "proposals_api.unsupport"), ("POST", "consultations_api.cast")}
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
@@ -221,8 +243,15 @@ def objects(make_user):
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
     request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
     db.session.add(request)
+    consultation = Consultation(title="Lamps on Harrow Road", opens_at=now - timedelta(days=1),
+                                closes_at=now + timedelta(days=7), state="published", published_at=now)
+    question = Question(kind="single", title="Brighter?", options=[Option(text="Yes"), Option(text="No")])
+    consultation.questions.append(question)
+    db.session.add(consultation)
+    db.session.flush()
     db.session.commit()
-    return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
+    return {"consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+            "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,

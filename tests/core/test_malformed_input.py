@@ -17,6 +17,7 @@ from civic.comments.models import Comment
 from civic.db import db, utcnow
 from civic.groups.models import Membership
 from civic.spaces.services import create_process
+from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Proposal, ProposalSettings
 from tests import factories
 from tests.support.pages import text_of
@@ -92,9 +93,15 @@ def objects(make_user):
     db.session.flush()
     comment = Comment(resource_type="proposal", resource_id=proposal.id, author_id=owner.id, body="Yes")
     db.session.add(comment)
+    consultation = Consultation(title="Lamps on Harrow Road", opens_at=now - timedelta(days=1),
+                                closes_at=now + timedelta(days=7), state="published", published_at=now)
+    question = Question(kind="single", title="Brighter?", options=[Option(text="Yes"), Option(text="No")])
+    consultation.questions.append(question)
+    db.session.add(consultation)
     db.session.commit()
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
-    return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
+    return {"consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+            "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": 1, "membership_id": membership, "action": "accept", "name": "proposals/nothing.jpg",
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",

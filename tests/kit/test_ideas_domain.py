@@ -165,7 +165,7 @@ def test_a_phase_gated_action_of_the_domains_own(as_role, process, idea):
     response = client.post(f"/ideas/{idea.id}/vote", follow_redirects=True)
     assert "Voting for ideas is not open in this phase" in response.text
     assert db.session.get(Idea, idea.id).votes == 0
-    db.session.get(Process, process.id).phases[0].set_actions(["comment", "vote"])  # the officer opens voting
+    db.session.get(Process, process.id).phases[0].set_actions(["comment", "idea_vote"])  # the officer opens voting
     db.session.commit()
     assert client.post(f"/ideas/{idea.id}/vote").status_code == 302
     db.session.expire_all()

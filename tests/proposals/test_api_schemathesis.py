@@ -25,6 +25,23 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
+def _open_consultation():
+    """A consultation open now with one question (the consultations' API walks with it)."""
+    from datetime import timedelta
+
+    from civic.db import db, utcnow
+    from consultations.models import Consultation, Option, Question
+
+    now = utcnow()
+    consultation = Consultation(title="Schema walk consultation", opens_at=now - timedelta(days=1),
+                                closes_at=now + timedelta(days=7), state="published", published_at=now)
+    consultation.questions.append(Question(kind="single", title="Yes?", options=[Option(text="Yes"),
+                                                                                  Option(text="No")]))
+    db.session.add(consultation)
+    db.session.commit()
+    return consultation
+
+
 def test_the_api_keeps_to_its_description(app):
     """schemathesis generates requests from the description for every operation (a bounded number each): no
     5xx, and every answer as described: its status, its content type, its body's schema. Run in-process on the
@@ -37,7 +54,8 @@ def test_the_api_keeps_to_its_description(app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=HOST)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
-    real = {"slug": process.slug, "proposal_id": proposals[0].id}
+    consultation = _open_consultation()
+    real = {"slug": process.slug, "proposal_id": proposals[0].id, "consultation_id": consultation.id}
     for operation in operations:
         # Rows that exist, so the answers with a body are checked too, not only the 404s of made-up ids.
         names = {p.name for p in operation.path_parameters}

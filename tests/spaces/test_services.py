@@ -96,7 +96,7 @@ def test_require_phase_refuses_drafts_and_unknown_actions(make_process):
     draft = make_process(phases=PHASES, published=False)
     assert refusal(draft, "propose", utc(2026, 3, 10)) == "This process is not published yet."
     with pytest.raises(ValueError):
-        services.require_phase(draft, "vote")
+        services.require_phase(draft, "nobody_registered_this")
 
 
 # Creating, without a request --------------------------------------------------------------------------------

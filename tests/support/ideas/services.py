@@ -43,7 +43,7 @@ def vote(user: Any, idea: Idea) -> None:
     policy.require(user, "idea.vote", idea)
     if idea.archived:
         raise RuleViolation("This idea is archived.")
-    require_phase(db.session.get(Process, idea.process_id), "vote")
+    require_phase(db.session.get(Process, idea.process_id), "idea_vote")
     db.session.execute(update(Idea).where(Idea.id == idea.id).values(votes=Idea.votes + 1))
 
 

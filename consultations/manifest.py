@@ -1,0 +1,43 @@
+"""Consultations declared to the platform: everything they add, in one place (see civic.domains)."""
+
+from __future__ import annotations
+
+from civic.domains import Domain
+from civic.resources import Component
+from civic.spaces.phases import Action
+from consultations import admin_views, api, cli, demo, exports, kinds, notices, policy, search, tasks, views
+from consultations.resource import CONSULTATION
+
+
+def _kind_label(key: str) -> str:
+    return str(kinds.get(key).label)
+
+
+def _results_template(key: str) -> str:
+    return kinds.get(key).results_template
+
+
+DOMAIN = Domain(
+    name="consultations",
+    blueprints=(views.bp, admin_views.bp, api.bp),
+    cli=cli.cli,
+    events={
+        "consultation.published": "An officer published a consultation",
+        "consultation.opened": "A consultation opened for voting (the scheduled task)",
+        "consultation.closing": "A consultation closes in 24 hours (the scheduled task)",
+        "consultation.results_published": "A closed consultation was counted and its results published",
+    },
+    resources=(CONSULTATION,),
+    components=(Component("consultations", "Consultations", "consultations.in_process"),),
+    area=("consultations", "consultations.index"),
+    phase_actions=(Action("vote", "Voting", "Verified residents can vote in the process's consultations.", 60),),
+    search_types=(search.CONSULTATIONS,),
+    notice_kinds=notices.KINDS,
+    notice_builders=notices.BUILDERS,
+    policy_rules=policy.RULES,
+    tasks=tasks.TASKS,
+    api_collections=api.COLLECTIONS,
+    datasets=exports.DATASETS,
+    seeder=demo.seed,
+    template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template},
+)
