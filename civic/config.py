@@ -167,6 +167,8 @@ def from_environment() -> dict:
         "SEARCH_DIR": env.get("CIVIC_SEARCH_DIR") or None,  # None: instance/search
         "SEARCH_DRAIN": env.get("CIVIC_SEARCH_DRAIN", "thread"),
         "SEARCH_DRAIN_INTERVAL": _int("CIVIC_SEARCH_DRAIN_INTERVAL", 60),
+        # Urban Data School (docs/skills-school.md): how long a place offered from a waitlist is held.
+        "SCHOOL_OFFER_HOURS": _int("CIVIC_SCHOOL_OFFER_HOURS", 48),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

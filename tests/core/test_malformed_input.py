@@ -19,6 +19,7 @@ from civic.groups.models import Membership
 from civic.spaces.services import create_process
 from proposals.models import Category, Proposal, ProposalSettings
 from tests import factories
+from tests.core.test_access import _school_objects
 from tests.support.pages import text_of
 
 HUGE = "99999999999"  # above PostgreSQL's integer (2**31 - 1)
@@ -69,7 +70,8 @@ def field_names(*, numbers: bool) -> set[str]:
 
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
-               "resource_type", "resource_id", "group", "decision", "action", "from"}
+               "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
+               "code", "direction"}
 
 
 @pytest.fixture
@@ -92,9 +94,11 @@ def objects(make_user):
     db.session.flush()
     comment = Comment(resource_type="proposal", resource_id=proposal.id, author_id=owner.id, body="Yes")
     db.session.add(comment)
+    school = _school_objects(owner, resident)  # the Urban Data School's course, lesson, session, certificate
     db.session.commit()
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
-    return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
+    return {**school,
+            "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": 1, "membership_id": membership, "action": "accept", "name": "proposals/nothing.jpg",
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",
