@@ -69,13 +69,13 @@ def book(user: Any, session: CourseSession) -> Booking:
         raise RuleViolation(_("This course is not open for learners."))
     if session.starts_at <= utcnow():
         raise RuleViolation(_("This session has already started or is over, so it cannot be booked."))
-    progress.enrol(user, session.course, again_ok=True)
-    _lock(session.id)
+    _lock(session.id)  # first: a person's own double click queues here too
     booking = booking_of(user, session)
     if booking is not None and booking.status in ACTIVE:
         if booking.status == "waiting":
             raise RuleViolation(_("You are already on the waitlist for this session."))
         raise RuleViolation(_("You already have a place at this session."))
+    progress.enrol(user, session.course, again_ok=True)
     seq = _execute(update(CourseSession).where(CourseSession.id == session.id)
                    .values(queue_seq=CourseSession.queue_seq + 1).returning(CourseSession.queue_seq)).scalar_one()
     taken = _execute(update(CourseSession).where(CourseSession.id == session.id,
