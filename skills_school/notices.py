@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
+from civic.db import db
 from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
+from civic.spaces.models import Programme
 from skills_school.models import Booking, Course, CourseSession
 from skills_school.resource import COURSE, SESSION
 
 PERSONAL, FOLLOWING, AREA = "About you", "Things you follow", "Your area"
 SPACE = "Urban Data School"
+PROGRAMME = "empowering-people"
 
 KINDS = (
     Kind("school_place_offered", "A place at a session is free for you (from its waitlist)",
@@ -32,7 +37,12 @@ def _session_added(session: CourseSession, actor_id: int | None = None, **_: Any
                   actor_id=actor_id, space=SPACE, excerpt=f"{course.title} – {session.venue}",
                   resource=("course", course.id), subject=("course_session", session.id),
                   audiences=[Followers("school_new_session", "course", course.id),
-                             AreaWatchers("school_area_session", [session.ward_id])])
+                             AreaWatchers("school_area_session", [session.ward_id], _programme_id())])
+
+
+def _programme_id() -> int | None:
+    """The school belongs to the Empowering People programme: area alerts limited to programmes see it there."""
+    return db.session.scalar(select(Programme.id).where(Programme.slug == PROGRAMME))
 
 
 def _course_published(course: Course, actor_id: int | None = None, **_: Any) -> Notice | None:
