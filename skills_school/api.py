@@ -79,7 +79,7 @@ def courses_():
     f = pages.Filters(q=text_arg("q"), topic=choice_arg("topic", TOPICS), level=choice_arg("level", LEVELS),
                       audience=choice_arg("audience", AUDIENCES))
     page, per_page = paging()
-    result = pages.catalogue(f, page, per_page)
+    result = pages.catalogue(f, page, per_page, instructors=True)
     return listed(envelope([course_json(c) for c in result.items], page, per_page, result.total))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from civic.db import Page, db, paginate, utcnow
 from skills_school.models import (
@@ -51,8 +52,12 @@ def _like(q: str) -> str:
     return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def catalogue_query(f: Filters):
+def catalogue_query(f: Filters, *, instructors: bool = False):
+    """Published courses matching ``f``, newest first; ``instructors``: with their instructor (the API shows
+    them; the catalogue's cards do not)."""
     stmt = select(Course).where(Course.state == "published", Course.hidden_at.is_(None))
+    if not instructors:
+        stmt = stmt.options(lazyload(Course.instructor))
     if f.topic:
         stmt = stmt.where(Course.topic == f.topic)
     if f.level:
@@ -65,9 +70,9 @@ def catalogue_query(f: Filters):
     return stmt.order_by(Course.published_at.desc(), Course.id.desc())
 
 
-def catalogue(f: Filters, page: int, per_page: int = PER_PAGE) -> Page:
-    """One page of published courses (two queries: the page and its count; instructors are joined)."""
-    return paginate(catalogue_query(f), page, per_page)
+def catalogue(f: Filters, page: int, per_page: int = PER_PAGE, *, instructors: bool = False) -> Page:
+    """One page of published courses (two queries: the page and its count)."""
+    return paginate(catalogue_query(f, instructors=instructors), page, per_page)
 
 
 def next_sessions(course_ids: list[int]) -> dict[int, CourseSession]:
@@ -76,7 +81,7 @@ def next_sessions(course_ids: list[int]) -> dict[int, CourseSession]:
         return {}
     rows = db.session.scalars(select(CourseSession).where(CourseSession.course_id.in_(course_ids),
                                                           CourseSession.starts_at > utcnow())
-                              .order_by(CourseSession.starts_at))
+                              .options(lazyload(CourseSession.course)).order_by(CourseSession.starts_at))
     out: dict[int, CourseSession] = {}
     for s in rows:
         out.setdefault(s.course_id, s)
@@ -86,6 +91,7 @@ def next_sessions(course_ids: list[int]) -> dict[int, CourseSession]:
 def upcoming_sessions_query(ward_id: int | None = None):
     stmt = (select(CourseSession).join(Course, Course.id == CourseSession.course_id)
             .where(Course.state == "published", Course.hidden_at.is_(None), CourseSession.starts_at > utcnow())
+            .options(joinedload(CourseSession.course).lazyload(Course.instructor))
             .order_by(CourseSession.starts_at, CourseSession.id))
     if ward_id:
         stmt = stmt.where(CourseSession.ward_id == ward_id)

@@ -52,7 +52,12 @@ def index():
                       form.audience.data)
     result = pages.catalogue(f, page_arg())
     upcoming = pages.next_sessions([c.id for c in result.items])
-    return render_template("skills_school/index.html", form=form, filters=f, page=result, upcoming=upcoming)
+    # The labels translated once for the page's twenty cards (a lazy string translates at every use).
+    words = {"topics": {k: str(v) for k, v in TOPIC_LABELS.items()},
+             "levels": {k: str(v) for k, v in LEVEL_LABELS.items()},
+             "audiences": {k: str(v).lower() for k, v in AUDIENCE_LABELS.items()}}
+    return render_template("skills_school/index.html", form=form, filters=f, page=result, upcoming=upcoming,
+                           words=words)
 
 
 # A course and its lessons -------------------------------------------------------------------------------------
