@@ -12,9 +12,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from civic import events, policy
+from civic import events, policy, uploads
 from civic.audit import audit
-from civic.db import db, utcnow
+from civic.db import after_commit, after_rollback, db, utcnow
 from civic.errors import NotFound, RuleViolation
 from skills_school.models import AUDIENCES, LEVELS, TOPICS, Course, Lesson
 from skills_school.policy import visible
@@ -41,6 +41,10 @@ class CourseFields:
     accessibility: str = ""
     prerequisites: str = ""
     requires_attendance: bool = False
+    #: A cover image (an upload), its description for people who cannot see it, or the old one removed.
+    cover: Any = None
+    cover_alt: str = ""
+    remove_cover: bool = False
 
 
 @dataclass
@@ -76,18 +80,51 @@ def _clean(fields: CourseFields) -> CourseFields:
     for name in ("accessibility", "prerequisites"):
         if len(getattr(fields, name) or "") > TEXT_MAX:
             raise RuleViolation(_("This can be at most %(n)d characters.", n=TEXT_MAX), field=name)
+    alt = " ".join((fields.cover_alt or "").split())
+    if len(alt) > ALT_MAX:
+        raise RuleViolation(_("The description of the image can be at most %(n)d characters.", n=ALT_MAX),
+                            field="cover_alt")
     return CourseFields(title=title, summary=summary, topic=fields.topic, level=fields.level,
                         audience=fields.audience, language=language, duration_minutes=fields.duration_minutes,
                         accessibility=(fields.accessibility or "").strip(),
                         prerequisites=(fields.prerequisites or "").strip(),
-                        requires_attendance=bool(fields.requires_attendance))
+                        requires_attendance=bool(fields.requires_attendance), cover=fields.cover,
+                        cover_alt=alt, remove_cover=bool(fields.remove_cover))
+
+
+COLUMNS = ("title", "summary", "topic", "level", "audience", "language", "duration_minutes", "accessibility",
+           "prerequisites", "requires_attendance")
+
+
+def _has_file(upload: Any) -> bool:
+    return upload is not None and bool(getattr(upload, "filename", None))
+
+
+def _cover(course: Course, clean: CourseFields) -> None:
+    """The cover image, saved last (when all else is right); the replaced file goes once the change is
+    committed, the new one if it is not."""
+    new = _has_file(clean.cover)
+    keeps = course.cover_path is not None and not clean.remove_cover
+    if (new or keeps) and not clean.cover_alt:
+        raise RuleViolation(_("Describe the image for people who cannot see it."), field="cover_alt")
+    old = course.cover_path
+    if new:
+        name = uploads.save_image(clean.cover, "school", field="cover")
+        course.cover_path = name
+        after_commit(uploads.delete_image, old)
+        after_rollback(uploads.delete_image, name)
+    elif clean.remove_cover and old:
+        course.cover_path = None
+        after_commit(uploads.delete_image, old)
+    course.cover_alt = clean.cover_alt if course.cover_path else ""
 
 
 def create_course(user: Any, fields: CourseFields) -> Course:
     """A draft course of ``user`` (an instructor)."""
     policy.require(user, "school.teach")
     clean = _clean(fields)
-    course = Course(instructor_id=user.id, **clean.__dict__)
+    course = Course(instructor_id=user.id, **{k: getattr(clean, k) for k in COLUMNS})
+    _cover(course, clean)
     db.session.add(course)
     db.session.flush()
     return course
@@ -96,11 +133,21 @@ def create_course(user: Any, fields: CourseFields) -> Course:
 def update_course(user: Any, course: Course, fields: CourseFields) -> Course:
     policy.require(user, "school.manage", course)
     clean = _clean(fields)
-    for name, value in clean.__dict__.items():
-        setattr(course, name, value)
+    for name in COLUMNS:
+        setattr(course, name, getattr(clean, name))
+    _cover(course, clean)
     course.updated_at = utcnow()
     db.session.flush()
     return course
+
+
+def _cover_visible(name: str, user: Any) -> bool:
+    """A cover is served to those who see its course (civic.uploads asks)."""
+    course = db.session.scalar(select(Course).where(Course.cover_path == name))
+    return course is not None and visible(user, course)
+
+
+uploads.register_owner("school", _cover_visible)
 
 
 def submit_course(user: Any, course: Course) -> None:

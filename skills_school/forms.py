@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -64,6 +65,11 @@ class CourseForm(FlaskForm):
     prerequisites = TextAreaField(_l("What learners need first (optional)"),
                                   validators=[Optional(), Length(max=2000)])
     requires_attendance = BooleanField(_l("Learners must attend an in-person session to complete the course"))
+    cover = FileField(_l("Cover image (optional)"),
+                      description=_l("A JPEG, PNG or WebP image of up to 5 MB, shown in the catalogue."))
+    cover_alt = StringField(_l("Describe the image"), validators=[Optional(), Length(max=courses.ALT_MAX)],
+                            description=_l("Needed with an image: what it shows, for people who cannot see it."))
+    remove_cover = BooleanField(_l("Remove the cover image"))
 
 
 class LessonForm(FlaskForm):

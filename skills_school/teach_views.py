@@ -45,7 +45,8 @@ def _course_fields(form: forms.CourseForm) -> courses.CourseFields:
         title=form.title.data, summary=form.summary.data, topic=form.topic.data, level=form.level.data,
         audience=form.audience.data, language=form.language.data or "English",
         duration_minutes=form.duration_minutes.data, accessibility=form.accessibility.data or "",
-        prerequisites=form.prerequisites.data or "", requires_attendance=bool(form.requires_attendance.data))
+        prerequisites=form.prerequisites.data or "", requires_attendance=bool(form.requires_attendance.data),
+        cover=form.cover.data, cover_alt=form.cover_alt.data or "", remove_cover=bool(form.remove_cover.data))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])

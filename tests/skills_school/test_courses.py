@@ -3,6 +3,9 @@ manages someone else's course; bad input is refused beside the field."""
 
 from __future__ import annotations
 
+from io import BytesIO
+
+from PIL import Image
 from sqlalchemy import select
 
 from civic.db import db
@@ -117,3 +120,25 @@ def test_lessons_can_be_reordered_by_their_instructor(signed_in, instructor, mak
     order = db.session.scalars(select(Lesson.title).where(Lesson.course_id == course.id)
                                .order_by(Lesson.position)).all()
     assert order == ["Lesson 1", "Lesson 3", "Lesson 2"]
+
+
+def png() -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (32, 18), "green").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_cover_image_needs_its_description_and_is_served_with_the_course(client_as, client):
+    teacher, _ = client_as("instructor")
+    response = teacher.post("/school/teach/courses/new", content_type="multipart/form-data",
+                            data={**COURSE_FORM, "cover": (BytesIO(png()), "robot.png")})
+    assert response.status_code == 200 and "Describe the image" in field_error(response, "cover_alt")
+    teacher.post("/school/teach/courses/new", content_type="multipart/form-data",
+                 data={**COURSE_FORM, "cover": (BytesIO(png()), "robot.png"),
+                       "cover_alt": "A small robot on a table"})
+    course = db.session.scalar(select(Course).where(Course.title == COURSE_FORM["title"]))
+    assert course.cover_path.startswith("school/") and course.cover_alt == "A small robot on a table"
+    served = teacher.get(f"/uploads/{course.cover_path}")
+    assert served.status_code == 200
+    served.close()
+    assert client.get(f"/uploads/{course.cover_path}").status_code == 404  # a draft's cover: not for strangers
