@@ -134,3 +134,14 @@ def assertion_json(certificate: Certificate, email: str | None) -> dict[str, Any
 
 def summary_html(course: Course) -> Any:
     return render_markdown(course.summary)
+
+
+def forget_learner(user: Any) -> None:
+    """An account was deleted: its certificates no longer show the person's name, and say why they no longer
+    stand (a verifier still learns the code was real)."""
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
+        certificate.name = "Deleted participant"
+        if certificate.revoked_at is None:
+            certificate.revoked_at = utcnow()
+            certificate.revoked_reason = "The learner deleted their account."
+    db.session.flush()

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from civic.domains import Domain
 from civic.schedule import Task
-from skills_school import admin_views, api, demo, notices, policy, search, teach_views, views, waitlists
+from skills_school import admin_views, api, certificates, demo, notices, policy, search, teach_views, views, waitlists
 from skills_school.resource import COURSE, SESSION
+
+
+def _account_deleted(user) -> None:
+    """A deleted account's places pass on; its certificates lose the name and say why they no longer stand."""
+    waitlists.forget_learner(user)
+    certificates.forget_learner(user)
+
 
 DOMAIN = Domain(
     name="skills_school",
@@ -25,5 +32,6 @@ DOMAIN = Domain(
     tasks=(Task("school.expire-offers", waitlists.expire_offers_task,
                 "Pass places whose waitlist offer was not accepted in time to the next person waiting"),),
     api_collections=api.COLLECTIONS,
+    account_handlers={"deleted": _account_deleted, "blocked": waitlists.forget_learner},
     seeder=demo.seed,
 )

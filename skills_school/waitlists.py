@@ -194,3 +194,25 @@ def waitlist_position(booking: Booking) -> int:
     """1 for the first person waiting."""
     return 1 + (db.session.scalar(select(func.count()).where(
         Booking.session_id == booking.session_id, Booking.status == "waiting", Booking.seq < booking.seq)) or 0)
+
+
+def forget_learner(user: Any) -> None:
+    """An account was deleted (or blocked): its places and waitlist places go, each held place to the next
+    person waiting (the account's own handler, declared in the manifest)."""
+    rows = list(db.session.execute(select(Booking.id, Booking.session_id).where(
+        Booking.user_id == user.id, Booking.status.in_(ACTIVE)).order_by(Booking.session_id)))
+    for booking_id, session_id in rows:
+        _lock(session_id)
+        booking = db.session.get(Booking, booking_id, populate_existing=True)
+        if booking is None or booking.status not in ACTIVE:
+            continue
+        held = booking.status in HOLDING
+        booking.status, booking.offer_expires_at, booking.updated_at = "cancelled", None, utcnow()
+        db.session.flush()
+        session = db.session.get(CourseSession, session_id)
+        if held and session.starts_at > utcnow():
+            _pass_place_on(session)
+        elif held:
+            _execute(update(CourseSession).where(CourseSession.id == session_id, CourseSession.places_taken > 0)
+                     .values(places_taken=CourseSession.places_taken - 1))
+            _refresh(session)

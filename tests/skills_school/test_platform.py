@@ -8,13 +8,16 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from civic.accounts import services as accounts
 from civic.comments import services as comments
 from civic.db import db, utcnow
 from civic.notifications import services as notifications
 from civic.spaces.models import Ward
-from skills_school import sessions
+from skills_school import progress, sessions, waitlists
+from skills_school.courses import lessons_of
 from skills_school.demo import seed
 from skills_school.models import Booking, Course, CourseSession
+from tests.factories import PASSWORD
 from tests.notifications.conftest import told
 from tests.support.pages import main_text
 from tests.support.search import keys
@@ -80,3 +83,19 @@ def test_the_demo_data(app, make_user):
                                                                  Booking.status == "waiting")) > 0
     nearly = [s for s in db.session.scalars(select(CourseSession)) if s.places_left == 1]
     assert nearly
+
+
+def test_a_deleted_account_gives_its_place_on_and_its_certificate_loses_the_name(
+        instructor, make_user, make_course, make_session, make_people):
+    course = make_course(instructor, lessons=1)
+    session = make_session(course, capacity=1)
+    leaver = make_user("resident", display_name="Leaving Learner")
+    (waiting,) = make_people(1)
+    waitlists.book(leaver, session)
+    waitlists.book(waiting, session)
+    certificate = progress.complete_lesson(leaver, lessons_of(course)[0]).certificate
+    accounts.delete_account(leaver, PASSWORD)
+    db.session.commit()
+    assert waitlists.booking_of(waiting, session).status == "offered"
+    db.session.refresh(certificate)
+    assert certificate.name == "Deleted participant" and certificate.revoked_at is not None
