@@ -88,3 +88,16 @@ def test_my_learning_queries_do_not_grow(signed_in, learner, instructor, make_co
     with count_queries() as many:
         client.get("/school/my")
     assert many.count == few.count
+
+
+def test_the_instructor_downloads_the_learners(signed_in, make_user, instructor, make_course):
+    course = make_course(instructor)
+    ana = make_user("resident", display_name="Ana Learner")
+    progress.enrol(ana, course)
+    progress.complete_lesson(ana, lessons_of(course)[0])
+    db.session.commit()
+    response = signed_in(instructor).get(f"/school/teach/courses/{course.id}/learners.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "name,nickname,enrolled_at,progress_percent,completed_at"
+    assert lines[1].startswith(f"Ana Learner,{ana.nickname},") and ",50," in lines[1]
