@@ -8,8 +8,10 @@ refusal is flashed (or shown beside the field); PermissionDenied and NotFound re
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -32,6 +34,7 @@ from skills_school.catalogue import (
 from skills_school.models import Course
 
 bp = Blueprint("school", __name__, url_prefix="/school")
+LONDON = ZoneInfo("Europe/London")
 
 
 #: The words of the fixed values, for the templates (and their macros, which see globals only).
@@ -52,12 +55,26 @@ def index():
                       form.audience.data)
     result = pages.catalogue(f, page_arg())
     upcoming = pages.next_sessions([c.id for c in result.items])
-    # The labels translated once for the page's twenty cards (a lazy string translates at every use).
+    # The cards' words made once for the page (a lazy string translates at every use, and Babel's date
+    # formatting and a macro per card were most of the page's time).
     words = {"topics": {k: str(v) for k, v in TOPIC_LABELS.items()},
              "levels": {k: str(v) for k, v in LEVEL_LABELS.items()},
-             "audiences": {k: str(v).lower() for k, v in AUDIENCE_LABELS.items()}}
+             "audiences": {k: str(v).lower() for k, v in AUDIENCE_LABELS.items()},
+             "next": {cid: _next_words(s) for cid, s in upcoming.items()}}
     return render_template("skills_school/index.html", form=form, filters=f, page=result, upcoming=upcoming,
                            words=words)
+
+
+def _next_words(session) -> str:
+    """“17 December, Queen's Park (10 places left of 12)” for a catalogue card."""
+    when = session.starts_at.astimezone(LONDON)
+    month = get_locale().months["format"]["wide"][when.month]
+    if session.places_left:
+        places = ngettext("%(num)d place left of %(n)d", "%(num)d places left of %(n)d", session.places_left,
+                          n=session.capacity)
+    else:
+        places = _("Full: you can join the waitlist")
+    return f"{when.day} {month}, {session.ward.name} ({places})"
 
 
 # A course and its lessons -------------------------------------------------------------------------------------
