@@ -36,6 +36,15 @@ BOOKING_LABELS = {
     "expired": _l("The offer ran out"),
 }
 
+#: The same, as the instructor reads them about a learner.
+STATUS_LABELS = {
+    "booked": _l("Has a place"),
+    "waiting": _l("Waiting"),
+    "offered": _l("Offered a place"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("The offer ran out"),
+}
+
 
 def duration_words(minutes: int) -> str:
     """``90`` -> "1 hour 30 minutes" (plain words for people new to computers)."""

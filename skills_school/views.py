@@ -28,6 +28,7 @@ from skills_school.catalogue import (
     BOOKING_LABELS,
     LEVEL_LABELS,
     STATE_LABELS,
+    STATUS_LABELS,
     TOPIC_LABELS,
     duration_words,
 )
@@ -40,7 +41,8 @@ LONDON = ZoneInfo("Europe/London")
 #: The words of the fixed values, for the templates (and their macros, which see globals only).
 for _name, _value in (("school_topics", TOPIC_LABELS), ("school_levels", LEVEL_LABELS),
                       ("school_audiences", AUDIENCE_LABELS), ("school_states", STATE_LABELS),
-                      ("school_booking_labels", BOOKING_LABELS), ("school_duration", duration_words)):
+                      ("school_booking_labels", BOOKING_LABELS), ("school_status_labels", STATUS_LABELS),
+                      ("school_duration", duration_words)):
     bp.add_app_template_global(_value, _name)
 
 
