@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from civic.accounts.models import User
 from civic.db import Page, db, paginate, utcnow
 from skills_school.models import (
     AUDIENCES,
@@ -200,6 +201,8 @@ class Dashboard:
 def dashboard(course: Course) -> Dashboard:
     """Enrolments with progress, its distribution, sessions with their places, waitlists and attendance."""
     enrolments = list(db.session.scalars(select(Enrolment).where(Enrolment.course_id == course.id)
+                                         .options(lazyload(Enrolment.course),
+                                                  joinedload(Enrolment.user).lazyload(User.role_rows))
                                          .order_by(Enrolment.enrolled_at)))
     rows = _progress_for_course(course, enrolments)
     bands = dict.fromkeys(BANDS, 0)

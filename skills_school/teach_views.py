@@ -94,7 +94,8 @@ def course(course_id: int):
     course = courses.get_managed_course(current_user, course_id)
     lessons = courses.lessons_of(course)
     quiz_rows = list(db.session.scalars(select(Quiz).where(Quiz.course_id == course.id)))
-    stats = {q.lesson_id: quizzes.item_stats(q) for q in quiz_rows}
+    by_quiz = quizzes.stats_of(quiz_rows)
+    stats = {q.lesson_id: by_quiz[q.id] for q in quiz_rows}
     return render_template("skills_school/teach/course.html", course=course, lessons=lessons,
                            board=pages.dashboard(course), stats=stats, action_form=forms.ActionForm(formdata=None))
 

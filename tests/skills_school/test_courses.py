@@ -142,3 +142,15 @@ def test_a_cover_image_needs_its_description_and_is_served_with_the_course(clien
     assert served.status_code == 200
     served.close()
     assert client.get(f"/uploads/{course.cover_path}").status_code == 404  # a draft's cover: not for strangers
+
+
+def test_the_instructors_list_queries_do_not_grow(signed_in, instructor, make_course, count_queries):
+    client = signed_in(instructor)
+    make_course(instructor)
+    with count_queries() as few:
+        assert client.get("/school/teach/").status_code == 200
+    for _ in range(6):
+        make_course(instructor)
+    with count_queries() as many:
+        client.get("/school/teach/")
+    assert many.count == few.count

@@ -143,3 +143,25 @@ def test_the_instructor_sees_item_statistics(signed_in, instructor, make_people,
     text = main_text(signed_in(instructor).get(f"/school/teach/courses/{course.id}"))
     assert "4 attempts, 1 passed" in text
     assert db.session.scalar(select(Question.id).where(Question.id == single.id))
+
+
+def test_the_dashboard_queries_do_not_grow(signed_in, instructor, make_course, make_quiz, make_people,
+                                           count_queries):
+    course = make_course(instructor, lessons=4)
+    lessons = lessons_of(course)
+    make_quiz(lessons[0])
+    progress.enrol(make_people(1)[0], course)
+    db.session.commit()
+    client = signed_in(instructor)
+    db.session.expire_all()  # the request shares the test's session: nothing loaded beforehand
+    with count_queries() as few:
+        assert client.get(f"/school/teach/courses/{course.id}").status_code == 200
+    for lesson in lessons[1:]:
+        make_quiz(lesson)
+    for person in make_people(5):
+        progress.enrol(person, course)
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as many:
+        client.get(f"/school/teach/courses/{course.id}")
+    assert many.count == few.count

@@ -195,3 +195,15 @@ def test_the_instructor_sees_the_waitlist_in_order(signed_in, instructor, course
     text = main_text(signed_in(instructor).get(f"/school/teach/sessions/{session.id}"))
     assert text.index(people[1].display_name) < text.index(people[2].display_name)
     assert signed_in(people[0]).get(f"/school/teach/sessions/{session.id}").status_code == 403
+
+
+def test_the_sessions_list_queries_do_not_grow(client, course, make_session, count_queries):
+    for _ in range(2):
+        make_session(course)
+    with count_queries() as few:
+        assert client.get("/school/sessions/").status_code == 200
+    for ward in ("Maida Vale", "Marylebone", "Pimlico North", "Queen's Park", "West End", "Bayswater"):
+        make_session(course, ward=ward)
+    with count_queries() as many:
+        client.get("/school/sessions/")
+    assert many.count == few.count
