@@ -13,7 +13,7 @@ from civic.comments import services as comments
 from civic.db import db, utcnow
 from civic.notifications import services as notifications
 from civic.spaces.models import Ward
-from skills_school import progress, sessions, waitlists
+from skills_school import courses, progress, sessions, waitlists
 from skills_school.courses import lessons_of
 from skills_school.demo import seed
 from skills_school.models import Booking, Course, CourseSession
@@ -99,3 +99,12 @@ def test_a_deleted_account_gives_its_place_on_and_its_certificate_loses_the_name
     assert waitlists.booking_of(waiting, session).status == "offered"
     db.session.refresh(certificate)
     assert certificate.name == "Deleted participant" and certificate.revoked_at is not None
+
+
+def test_the_instructor_hears_of_questions_on_their_course(make_user, instructor, make_course):
+    course = make_course(instructor, state="submitted", title="Python club")
+    courses.publish_course(make_user("officer"), course)
+    db.session.commit()
+    comments.post_comment(make_user("resident"), "course", course.id, "Is it for beginners?", 0)
+    db.session.commit()
+    assert told(instructor), "the instructor follows their course once it is published"
