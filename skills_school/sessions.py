@@ -14,7 +14,7 @@ from civic import events, policy
 from civic.db import db, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.spaces.models import Ward
-from skills_school import progress
+from skills_school import progress, waitlists
 from skills_school.models import Booking, Course, CourseSession
 from skills_school.policy import visible
 
@@ -68,6 +68,22 @@ def add_session(user: Any, course: Course, fields: SessionFields) -> CourseSessi
     db.session.flush()
     events.publish("school.session_added", session, actor_id=user.id)
     return session
+
+
+def update_session(user: Any, session: CourseSession, fields: SessionFields) -> int:
+    """Change a session before it starts; more places go to the people waiting (``waitlists.resize``), fewer
+    than those taken are refused. How many places were offered."""
+    policy.require(user, "school.manage", session.course)
+    if session.starts_at <= utcnow():
+        raise RuleViolation(_("This session has started or is over, so it can no longer be changed."))
+    clean = _clean(fields)
+    if clean.starts_at <= utcnow():
+        raise RuleViolation(_("The session must start in the future."), field="starts_at")
+    offered = waitlists.resize(session, clean.capacity)
+    session.title, session.venue, session.ward_id = clean.title, clean.venue, clean.ward_id
+    session.starts_at, session.ends_at, session.accessibility = clean.starts_at, clean.ends_at, clean.accessibility
+    db.session.flush()
+    return offered
 
 
 def get_session(user: Any, session_id: int) -> CourseSession:

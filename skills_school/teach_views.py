@@ -220,20 +220,43 @@ def remove_question(question_id: int):
 def new_session(course_id: int):
     course = courses.get_managed_course(current_user, course_id)
     form = forms.SessionForm()
-    form.ward.choices = [("", _("Choose a ward"))] + [
-        (str(w.id), w.name) for w in db.session.scalars(select(Ward).order_by(Ward.name))]
-
-    def make():
-        return sessions.add_session(current_user, course, sessions.SessionFields(
-            title=form.title.data, venue=form.venue.data, ward_id=digits(form.ward.data),
-            starts_at=_london(form.starts_at.data), ends_at=_london(form.ends_at.data), capacity=form.capacity.data,
-            accessibility=form.accessibility.data or ""))
-
-    ok, made = attempt(form, make)
+    _ward_choices(form)
+    ok, made = attempt(form, lambda: sessions.add_session(current_user, course, _session_fields(form)))
     if ok:
         flash(_("The session is added. People following the course are told."), "success")
         return redirect(url_for(".session", session_id=made.id))
-    return render_template("skills_school/teach/session_form.html", form=form, course=course)
+    return render_template("skills_school/teach/session_form.html", form=form, course=course, session=None)
+
+
+def _session_fields(form: forms.SessionForm) -> sessions.SessionFields:
+    return sessions.SessionFields(
+        title=form.title.data, venue=form.venue.data, ward_id=digits(form.ward.data),
+        starts_at=_london(form.starts_at.data), ends_at=_london(form.ends_at.data), capacity=form.capacity.data,
+        accessibility=form.accessibility.data or "")
+
+
+def _ward_choices(form: forms.SessionForm) -> None:
+    form.ward.choices = [("", _("Choose a ward"))] + [
+        (str(w.id), w.name) for w in db.session.scalars(select(Ward).order_by(Ward.name))]
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_session(session_id: int):
+    """Change a session before it starts: more places go to the people waiting; fewer than taken are refused."""
+    s = sessions.get_managed_session(current_user, session_id)
+    form = forms.SessionForm(obj=s if request.method == "GET" else None)
+    _ward_choices(form)
+    if request.method == "GET":
+        form.ward.data = str(s.ward_id)
+        form.starts_at.data = s.starts_at.astimezone(LONDON).replace(tzinfo=None)
+        form.ends_at.data = s.ends_at.astimezone(LONDON).replace(tzinfo=None)
+    ok, offered = attempt(form, lambda: sessions.update_session(current_user, s, _session_fields(form)))
+    if ok:
+        flash(_("The session is saved.") + (" " + _("%(n)d places were offered to people waiting.", n=offered)
+                                              if offered else ""), "success")
+        return redirect(url_for(".session", session_id=s.id))
+    return render_template("skills_school/teach/session_form.html", form=form, course=s.course, session=s)
 
 
 @bp.get("/sessions/<int:session_id>")

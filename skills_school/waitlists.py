@@ -216,3 +216,28 @@ def forget_learner(user: Any) -> None:
             _execute(update(CourseSession).where(CourseSession.id == session_id, CourseSession.places_taken > 0)
                      .values(places_taken=CourseSession.places_taken - 1))
             _refresh(session)
+
+
+def resize(session: CourseSession, capacity: int) -> int:
+    """Change a session's places (the instructor's edit; the caller checked permission). Never below the places
+    already taken; new places go to the people waiting, first come first served. How many were offered."""
+    _lock(session.id)
+    taken = db.session.scalar(select(CourseSession.places_taken).where(CourseSession.id == session.id))
+    if capacity < taken:
+        raise RuleViolation(_("%(n)d people already have (or are offered) a place: the session needs at least "
+                              "that many places.", n=taken), field="capacity")
+    _execute(update(CourseSession).where(CourseSession.id == session.id).values(capacity=capacity))
+    db.session.expire(session, ["capacity", "places_taken", "queue_seq"])
+    offered = 0
+    while session.starts_at > utcnow():
+        grown = _execute(update(CourseSession).where(CourseSession.id == session.id,
+                                                     CourseSession.places_taken < CourseSession.capacity)
+                         .values(places_taken=CourseSession.places_taken + 1)
+                         .returning(CourseSession.places_taken)).scalar_one_or_none()
+        if grown is None:
+            break
+        if _pass_place_on(session) is None:  # nobody waiting: _pass_place_on gave the place back
+            break
+        offered += 1
+    _refresh(session)
+    return offered

@@ -137,7 +137,8 @@ GET = {
     "school_teach.new_course": only(("instructor",)),
     **{e: only(()) for e in (  # somebody else's course: only its own instructor, not even officers
         "school_teach.course", "school_teach.edit_course", "school_teach.export_csv", "school_teach.new_lesson",
-        "school_teach.edit_lesson", "school_teach.quiz", "school_teach.new_session", "school_teach.session")},
+        "school_teach.edit_lesson", "school_teach.quiz", "school_teach.new_session", "school_teach.session",
+        "school_teach.edit_session")},
     "school_admin.review": only(OFFICERS),
     "school_admin.revoke": only(ADMINS),
     "school_api.my_enrolments": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
@@ -176,7 +177,7 @@ POST_REFUSED = {
     **{e: only(()) for e in ("school_teach.edit_course", "school_teach.submit_course", "school_teach.new_lesson",
                              "school_teach.edit_lesson", "school_teach.move_lesson", "school_teach.quiz",
                              "school_teach.add_question", "school_teach.remove_question", "school_teach.new_session",
-                             "school_teach.attendance")},
+                             "school_teach.edit_session", "school_teach.attendance")},
     "school_teach.new_course": only(("instructor",), ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("school_admin.publish", "school_admin.unpublish")},
     "school_admin.revoke": only(ADMINS, ok=None),

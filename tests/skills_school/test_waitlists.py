@@ -5,6 +5,7 @@ waiting (notice and email), accepting before the deadline, the tick passing expi
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from civic.notifications.models import Notification
 from skills_school import progress, sessions, waitlists
 from skills_school.courses import lessons_of
 from skills_school.models import Booking, CourseSession, Enrolment
-from tests.support.pages import main_text
+from tests.support.pages import field_error, main_text
 
 
 @pytest.fixture
@@ -207,3 +208,48 @@ def test_the_sessions_list_queries_do_not_grow(client, course, make_session, cou
     with count_queries() as many:
         client.get("/school/sessions/")
     assert many.count == few.count
+
+
+def session_form(session, **changes) -> dict:
+    london = session.starts_at.astimezone(ZoneInfo("Europe/London"))
+    data = {"title": session.title, "venue": session.venue, "ward": str(session.ward_id),
+            "starts_at": london.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (london + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": str(session.capacity), "accessibility": ""}
+    return {**data, **changes}
+
+
+def test_more_places_go_to_the_people_waiting(signed_in, instructor, course, make_session, make_people):
+    session = make_session(course, capacity=1)
+    people = make_people(4)
+    for p in people:
+        waitlists.book(p, session)
+    db.session.commit()
+    response = signed_in(instructor).post(f"/school/teach/sessions/{session.id}/edit",
+                                          data=session_form(session, capacity="3"), follow_redirects=True)
+    assert "2 places were offered to people waiting" in main_text(response)
+    assert [status(p, session) for p in people] == ["booked", "offered", "offered", "waiting"]
+    assert taken(session) == 3
+
+
+def test_fewer_places_than_taken_are_refused_beside_the_field(signed_in, instructor, course, make_session,
+                                                               make_people):
+    session = make_session(course, capacity=3)
+    for p in make_people(2):
+        waitlists.book(p, session)
+    db.session.commit()
+    response = signed_in(instructor).post(f"/school/teach/sessions/{session.id}/edit",
+                                          data=session_form(session, capacity="1"))
+    assert response.status_code == 200
+    assert "2 people already have" in field_error(response, "capacity")
+    db.session.expire_all()
+    assert db.session.get(CourseSession, session.id).capacity == 3
+
+
+def test_another_instructor_cannot_change_the_session(client_as, course, make_session):
+    session = make_session(course, capacity=3)
+    other, _ = client_as("instructor")
+    assert other.post(f"/school/teach/sessions/{session.id}/edit",
+                      data=session_form(session, capacity="30")).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(CourseSession, session.id).capacity == 3
