@@ -103,3 +103,24 @@ def test_parallel_cancellations_offer_each_place_once(app, world):
         waiting = [seq for _u, status, seq in rows if status == "waiting"]
         assert len(offered) == 5 and len(waiting) == 3 and taken == 5
         assert max(offered) < min(waiting)  # offered to the first five waiting, in order
+
+
+def book_or_resize(what: str, ident: int, session_id: int) -> str:
+    session = db.session.get(CourseSession, session_id)
+    if what == "resize":
+        return f"offered {waitlists.resize(session, ident)}"
+    return waitlists.book(db.session.get(User, ident), session).status
+
+
+def test_more_places_while_people_book_never_oversells(app, world):
+    with real_commits(app, connections=25):
+        calls = [("book", p, world["session"]) for p in world["people"][:11]] + [("resize", 8, world["session"])]
+        race(app, book_or_resize, calls, before=lambda sql: sql.startswith(AT_THE_LOCK) and "FOR UPDATE" in sql)
+        with committed(app):
+            rows = bookings(world["session"])
+            capacity, taken = db.session.execute(select(CourseSession.capacity, CourseSession.places_taken)
+                                                 .where(CourseSession.id == world["session"])).one()
+        holding = [s for _u, status, s in rows if status in ("booked", "offered")]
+        waiting = [s for _u, status, s in rows if status == "waiting"]
+        assert capacity == 8 and taken == 8 and len(holding) == 8 and len(waiting) == 6
+        assert max(holding) < min(waiting)  # first come, first served whichever came first, the places or people
