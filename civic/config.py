@@ -200,6 +200,8 @@ def from_environment() -> dict:
         "SEARCH_SYNONYMS": env.get("CIVIC_SEARCH_SYNONYMS") or None,
         "UPLOADS_STORE": env.get("CIVIC_UPLOADS_STORE") or "folder",
         "UPLOADS_DIR": env.get("CIVIC_UPLOADS_DIR") or None,
+        # Urban Data School (docs/skills-school.md): how long a place offered from a waitlist is held.
+        "SCHOOL_OFFER_HOURS": _int("CIVIC_SCHOOL_OFFER_HOURS", 48),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

@@ -16,8 +16,8 @@ imports nothing of the core's packages, so any view may use them.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -285,14 +285,18 @@ def init_app(app: Flask) -> None:
     # A Jinja global, not a context value: imported macros (pagination) see it too.
     app.jinja_env.globals["link_args"] = link_args
 
+    def _areas_of_this_app() -> list[resources.Area]:
+        """The areas, linked only where this app has the page (the registry is the process's: an app that
+        loads fewer domains, as some tests' apps do, shows the others' areas as opening soon)."""
+        return [a if a.endpoint is None or a.endpoint in app.view_functions else replace(a, endpoint=None)
+                for a in resources.areas()]
+
     @app.context_processor
     def _globals():
         return {
             "can": lambda action, obj=None: policy.can(current_user, action, obj),
             "role_labels": lambda user: _role_labels(user),
-            # An area links only to a page this app has (an app may load some of the domains).
-            "areas": lambda: [a if a.endpoint in app.view_functions else dataclasses.replace(a, endpoint=None)
-                              for a in resources.areas()],
+            "areas": _areas_of_this_app,
             "your_links": lambda process=None: resources.your_links(current_user, process),
             "site_name": app.config["SITE_NAME"],
         }

@@ -18,6 +18,14 @@ from civic.spaces.services import create_process
 from civic.verification.models import VerificationRequest
 from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Coauthor, Proposal, ProposalSettings
+from skills_school.models import Certificate as SchoolCertificate
+from skills_school.models import Choice as SchoolChoice
+from skills_school.models import Course as SchoolCourse
+from skills_school.models import CourseSession as SchoolSession
+from skills_school.models import Lesson as SchoolLesson
+from skills_school.models import Question as SchoolQuestion
+from skills_school.models import Quiz as SchoolQuiz
+from tests import factories
 from tests.support.access import (
     ADMINS,
     GUESTS,
@@ -140,6 +148,24 @@ GET = {
     **{e: only(OFFICERS) for e in ("consultations_admin.new", "consultations_admin.edit", "consultations_admin.manage",
                                    "consultations_admin.preview", "consultations_admin.paper",
                                    "consultations_admin.edit_question")},
+    # Urban Data School: the course, lesson (with a quiz), session and certificate are another instructor's
+    # and another learner's (objects' school block).
+    **{e: everyone(200) for e in (
+        "school.index", "school.course", "school.lesson", "school.sessions_index", "school.session",
+        "school.session_ics", "school.verify", "school.certificate", "school.certificate_qr", "school.assertion",
+        "school.badge", "school.issuer", "school_api.courses", "school_api.course", "school_api.sessions")},
+    "school.resume": signed_in(302),  # to the first lesson
+    "school.quiz": signed_in(),
+    "school.mine": signed_in(),
+    "school_teach.index": only(("instructor",)),
+    "school_teach.new_course": only(("instructor",)),
+    **{e: only(()) for e in (  # somebody else's course: only its own instructor, not even officers
+        "school_teach.course", "school_teach.edit_course", "school_teach.export_csv", "school_teach.new_lesson",
+        "school_teach.edit_lesson", "school_teach.quiz", "school_teach.new_session", "school_teach.session",
+        "school_teach.edit_session")},
+    "school_admin.review": only(OFFICERS),
+    "school_admin.revoke": only(ADMINS),
+    "school_api.my_enrolments": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -179,6 +205,14 @@ POST_REFUSED = {
     # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
     **{e: {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403, "admin": 403}
        for e in ("consultations.review", "consultations.vote")},
+    # Urban Data School: somebody else's course, lesson, question and session.
+    **{e: only(()) for e in ("school_teach.edit_course", "school_teach.submit_course", "school_teach.new_lesson",
+                             "school_teach.edit_lesson", "school_teach.move_lesson", "school_teach.quiz",
+                             "school_teach.add_question", "school_teach.remove_question", "school_teach.new_session",
+                             "school_teach.edit_session", "school_teach.attendance")},
+    "school_teach.new_course": only(("instructor",), ok=None),
+    **{e: only(OFFICERS, ok=None) for e in ("school_admin.publish", "school_admin.unpublish")},
+    "school_admin.revoke": only(ADMINS, ok=None),
 }
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -204,6 +238,8 @@ SIGN_IN_REQUIRED_POSTS = {
     "comments.vote", "api_tokens.create", "blocking.appeal_content",
     "moderation.report", "notifications.mark_all_read", "notifications.preferences", "notifications.alerts",
     "follows.follow", "follows.unfollow", "oauth.authorize",
+    "school.enrol", "school.complete_lesson", "school.quiz", "school.book", "school.cancel", "school.accept",
+    "school.decline",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
@@ -249,8 +285,9 @@ def objects(make_user):
     consultation.questions.append(question)
     db.session.add(consultation)
     db.session.flush()
+    school = _school_objects(owner, resident)
     db.session.commit()
-    return {"consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+    return {**school, "consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
@@ -258,6 +295,33 @@ def objects(make_user):
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
             "failure_id": 999999, "notification_id": 999999, "app_id": 999999, "canned_id": 999999}
+
+
+def _school_objects(owner, learner) -> dict:
+    """Urban Data School: another instructor's published course with a lesson, its quiz and a session, and
+    another learner's certificate."""
+    instructor = factories.user("instructor")
+    course = SchoolCourse(instructor_id=instructor.id, title="Robots at the library", summary="Build a robot.",
+                          topic="robotics", state="published", published_at=utcnow())
+    db.session.add(course)
+    db.session.flush()
+    lesson = SchoolLesson(course_id=course.id, title="What is a robot?", body="It senses and acts.")
+    db.session.add(lesson)
+    db.session.flush()
+    quiz = SchoolQuiz(lesson_id=lesson.id, course_id=course.id)
+    db.session.add(quiz)
+    db.session.flush()
+    question = SchoolQuestion(quiz_id=quiz.id, text="Robots sense?", choices=[
+        SchoolChoice(text="Yes", correct=True), SchoolChoice(text="No")])
+    starts = utcnow() + timedelta(days=3)
+    session = SchoolSession(course_id=course.id, title="Robotics workshop", venue="Church Street Library",
+                            ward_id=learner.ward_id or db.session.scalar(select(Ward.id).limit(1)), starts_at=starts,
+                            ends_at=starts + timedelta(hours=2), capacity=5)
+    certificate = SchoolCertificate(code="K7M2X9QH4B", course_id=course.id, user_id=learner.id, name="A learner")
+    db.session.add_all([question, session, certificate])
+    db.session.flush()
+    return {"course_id": course.id, "lesson_id": lesson.id, "session_id": session.id, "code": certificate.code,
+            "question_id": question.id}
 
 
 def test_every_route_is_in_the_table(app):

@@ -20,6 +20,7 @@ from civic.spaces.services import create_process
 from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Proposal, ProposalSettings
 from tests import factories
+from tests.core.test_access import _school_objects
 from tests.support.pages import text_of
 
 HUGE = "99999999999"  # above PostgreSQL's integer (2**31 - 1)
@@ -70,7 +71,8 @@ def field_names(*, numbers: bool) -> set[str]:
 
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
-               "resource_type", "resource_id", "group", "decision", "action", "from"}
+               "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
+               "code", "direction"}
 
 
 @pytest.fixture
@@ -98,9 +100,10 @@ def objects(make_user):
     question = Question(kind="single", title="Brighter?", options=[Option(text="Yes"), Option(text="No")])
     consultation.questions.append(question)
     db.session.add(consultation)
+    school = _school_objects(owner, resident)  # the Urban Data School's course, lesson, session, certificate
     db.session.commit()
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
-    return {"consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+    return {**school, "consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": 1, "membership_id": membership, "action": "accept", "name": "proposals/nothing.jpg",
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,

@@ -59,6 +59,8 @@ def test_the_api_keeps_to_its_description(app):
     for operation in operations:
         # Rows that exist, so the answers with a body are checked too, not only the 404s of made-up ids.
         names = {p.name for p in operation.path_parameters}
+        if not names <= real.keys():
+            continue  # another domain's rows (tests/skills_school/test_api.py walks the school's operations)
         case = operation.Case(path_parameters={n: real[n] for n in names})
         case.validate_response(case.call(headers=HOST), checks=CHECKS)
 
