@@ -287,7 +287,8 @@ def objects(make_user):
     db.session.flush()
     school = _school_objects(owner, resident)
     db.session.commit()
-    return {**school, "consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+    return {**school, "consultation_id": consultation.id, "question_id": question.id,
+            "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
