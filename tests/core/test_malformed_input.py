@@ -103,7 +103,8 @@ def objects(make_user):
     school = _school_objects(owner, resident)  # the Urban Data School's course, lesson, session, certificate
     db.session.commit()
     membership = db.session.scalar(select(Membership.id).where(Membership.group_id == group.id))
-    return {**school, "consultation_id": consultation.id, "question_id": question.id, "option_id": question.options[0].id,
+    return {**school, "consultation_id": consultation.id, "question_id": question.id,
+            "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": 1, "membership_id": membership, "action": "accept", "name": "proposals/nothing.jpg",
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,
