@@ -2,7 +2,7 @@
 templates), roles offered by email to addresses without an account, and archived community groups.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-05
 
 Written by hand.

@@ -2,7 +2,7 @@
 bookings and waitlists, and certificates (skills_school/models.py).
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-05
 
 Generated with autogenerate, then read.
@@ -14,7 +14,7 @@ from alembic import op
 import civic.db
 
 revision = '0013'
-down_revision = '0007'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

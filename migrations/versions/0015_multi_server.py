@@ -1,7 +1,7 @@
 """More than one app server: the PostgreSQL search backend's table and uploaded files kept in the database.
 
 Revision ID: 0015
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-05
 
 ``search_documents`` is used by the PostgreSQL search backend only; its ``tsv`` column is a ``tsvector`` with a
