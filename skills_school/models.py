@@ -138,7 +138,7 @@ class Quiz(Base):
     retry_minutes: Mapped[int] = mapped_column(default=10)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # The class itself, not its name: consultations have a Question and a Choice too (one declarative registry for every domain).
+    # The class itself, not its name: consultations have a Question and a Choice too (one registry for all domains).
     questions: Mapped[list[Question]] = relationship(lambda: Question, lazy="selectin",
                                                      order_by=lambda: (Question.position, Question.id),
                                                      cascade="all, delete-orphan")
