@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import url_for
+from sqlalchemy.orm import QueryableAttribute
 
 from civic.db import db
 
@@ -58,6 +59,13 @@ def _always(*_args: Any) -> bool:
 
 def _author_id(obj: Any) -> int | None:
     return getattr(obj, "author_id", None)
+
+
+def author_column(model: type) -> Any:
+    """The model's ``author_id`` as something a query can use (a column or a synonym), or None: a plain Python
+    property cannot go into SQL."""
+    attr = getattr(model, "author_id", None)
+    return attr if isinstance(attr, QueryableAttribute) else None
 
 
 @dataclass(frozen=True)
@@ -252,6 +260,7 @@ def components() -> list[Component]:
 
 
 __all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
+           "author_column",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
            "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability",
            "your_links"]

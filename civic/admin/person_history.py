@@ -50,7 +50,7 @@ def _authored(user: User) -> list[Any]:
     """Conditions matching log entries about content this person wrote, one per reportable type with an author."""
     conditions = []
     for rt in resources.with_capability("reportable"):
-        author = getattr(rt.model, "author_id", None)
+        author = resources.author_column(rt.model)
         if author is None:
             continue
         ids = select(rt.model.id).where(author == user.id).scalar_subquery()

@@ -451,7 +451,7 @@ def matching(q: str) -> Any:
         ids = resources.find_ids(rt.name, q, 500)
         if ids:
             either.append((Moderation.resource_type == rt.name) & Moderation.resource_id.in_(ids))
-        author = getattr(rt.model, "author_id", None)
+        author = resources.author_column(rt.model)
         if author is not None:
             either.append((Moderation.resource_type == rt.name) & Moderation.resource_id.in_(
                 select(rt.model.id).join(User, User.id == author)
