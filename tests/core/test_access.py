@@ -116,6 +116,17 @@ GET = {
     "notifications.alerts": signed_in(),
     "notifications.following": signed_in(),
     "notifications.unsubscribe": everyone(404),  # a forged link
+    # Citizen sensing (tests/citizen_sensing): an approved campaign with the group's slug, somebody else's device.
+    "citizen_sensing.index": everyone(200),
+    "citizen_sensing.new": only(("organiser",)),  # organisers of a group only
+    "citizen_sensing.show": everyone(200),
+    "citizen_sensing.new_device": only(()),  # join the campaign first
+    "citizen_sensing.device": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200},
+    "citizen_sensing.reading": signed_in(404),  # not your device: not found
+    "citizen_sensing.upload": signed_in(404),
+    "citizen_sensing.devices_geojson": everyone(200),
+    "citizen_sensing.readings_csv": everyone(200),
+    "citizen_sensing.readings_geojson": everyone(200),
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -147,6 +158,11 @@ POST_REFUSED = {
     "blocking.appeal": only(OFFICERS, ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("moderation.hide", "moderation.unhide", "moderation.dismiss")},
     "notifications.mark_read": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
+    "citizen_sensing_admin.decide": only(OFFICERS, ok=None),
+    "citizen_sensing_admin.flag": only(ADMINS, ok=None),  # the campaign's organisers (and admins)
+    **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
+       for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
+                 "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
 }
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
@@ -157,10 +173,14 @@ SIGN_IN_REQUIRED_POSTS = {
     "comments.vote", "api_tokens.create", "blocking.appeal_content",
     "moderation.report", "notifications.mark_all_read", "notifications.preferences", "notifications.alerts",
     "follows.follow", "follows.unfollow",
+    "citizen_sensing.new", "citizen_sensing.join", "citizen_sensing.new_device",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
-              ("DELETE", "proposals_api.unsupport")}
+              ("DELETE", "proposals_api.unsupport"),
+              # Devices' ingest: a device token, never a session (tests/citizen_sensing/test_ingest_auth.py).
+              *(("POST", f"sensing_ingest.{e}") for e in ("readings", "osem_data", "osem_sensor", "airrohr",
+                                                          "smart_citizen"))}
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
@@ -196,13 +216,34 @@ def objects(make_user):
     request = VerificationRequest(user_id=resident.id, ward_id=ward.id, postcode="W2 4AA", statement="I live here")
     db.session.add(request)
     db.session.commit()
+    sensing = _sensing_objects(group, owner)
     return {"user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
             "name": "proposals/nothing.jpg", "phase_id": process.phases[0].id,
             "proposal_id": proposal.id, "comment_id": comment.id, "coauthor_id": coauthor.id,
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
-            "failure_id": 999999, "notification_id": 999999}
+            "failure_id": 999999, "notification_id": 999999, **sensing}
+
+
+def _sensing_objects(group, owner) -> dict:
+    """Citizen sensing: an approved campaign with the group's slug and the organiser's device in it."""
+    from datetime import date
+
+    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
+    campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
+                        starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
+    campaign.quantities = [quantity]
+    db.session.add(campaign)
+    db.session.flush()
+    device = Device(public_key="0123456789abcdef01234567", campaign_id=campaign.id, owner_id=owner.id, name="Frog",
+                    ward_id=db.session.scalar(select(Ward.id).where(Ward.name == "Bayswater")))
+    db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
+    db.session.flush()
+    db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    db.session.commit()
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
 
 
 def test_every_route_is_in_the_table(app):
