@@ -34,11 +34,11 @@ FLAG_LABELS = {"spike": "Spike", "flat": "Stuck (flat line)", "expected_range": 
                "manual": "Flagged by an organiser"}
 
 
-def _history(sensor_id: int, before: datetime) -> list[tuple[datetime, float]]:
-    rows = db.session.execute(select(Reading.measured_at, Reading.value)
+def _history(sensor_id: int, before: datetime) -> list[tuple[datetime, float, str | None]]:
+    rows = db.session.execute(select(Reading.measured_at, Reading.value, Reading.flag)
                               .where(Reading.sensor_id == sensor_id, Reading.measured_at < before)
                               .order_by(Reading.measured_at.desc()).limit(FLAT_RUN - 1)).all()
-    return list(reversed([(t, v) for t, v in rows]))
+    return list(reversed([(t, v, f) for t, v, f in rows]))
 
 
 def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
@@ -54,15 +54,15 @@ def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
             if quantity.expected_min is not None and o.value < quantity.expected_min or \
                     quantity.expected_max is not None and o.value > quantity.expected_max:
                 o.flag = "expected_range"
-            elif history and quantity.spike_per_minute is not None:
-                last_time, last_value = history[-1]
+            elif quantity.spike_per_minute is not None and (good := [h for h in history if h[2] is None]):
+                last_time, last_value, _flag = good[-1]  # compared with the last good reading, not a spike
                 minutes = max((o.measured_at - last_time).total_seconds() / 60, 1.0)
                 if abs(o.value - last_value) / minutes > quantity.spike_per_minute:
                     o.flag = "spike"
             if o.flag is None and len(history) >= FLAT_RUN - 1 and \
-                    all(v == o.value for _t, v in history[-(FLAT_RUN - 1):]):
+                    all(v == o.value for _t, v, _f in history[-(FLAT_RUN - 1):]):
                 o.flag = "flat"
-            history.append((o.measured_at, o.value))
+            history.append((o.measured_at, o.value, o.flag))
 
 
 def set_flag(user: Any, sensor_id: int, measured_at: datetime, flagged: bool, reason: str = "") -> Reading:
