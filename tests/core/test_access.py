@@ -127,6 +127,8 @@ GET = {
     "citizen_sensing.devices_geojson": everyone(200),
     "citizen_sensing.readings_csv": everyone(200),
     "citizen_sensing.readings_geojson": everyone(200),
+    **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
+                                                            "device_readings", "device_aggregates")},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.

@@ -41,7 +41,8 @@ def test_the_api_keeps_to_its_description(app):
     for operation in operations:
         # Rows that exist, so the answers with a body are checked too, not only the 404s of made-up ids.
         names = {p.name for p in operation.path_parameters}
-        case = operation.Case(path_parameters={n: real[n] for n in names})
+        # Another domain's parameter (its own walk has its rows: tests/citizen_sensing/test_api.py): a 404.
+        case = operation.Case(path_parameters={n: real.get(n, "none") for n in names})
         case.validate_response(case.call(headers=HOST), checks=CHECKS)
 
         @given(case=operation.as_strategy())
