@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from citizen_sensing import admin_views, api, exports, ingest_api, policy, search, views
+from datetime import timedelta
+
+from citizen_sensing import admin_views, api, cli, exports, ingest_api, policy, search, storage, views
 from citizen_sensing.resource import CAMPAIGN
 from civic.domains import Domain
+from civic.schedule import Task
 
 DOMAIN = Domain(
     name="citizen_sensing",
@@ -13,7 +16,10 @@ DOMAIN = Domain(
     resources=(CAMPAIGN,),
     area=("citizen_sensing", "citizen_sensing.index"),
     search_types=(search.CAMPAIGNS,),
+    cli=cli.cli,
     policy_rules=policy.RULES,
+    tasks=(Task("citizen_sensing.partitions", storage.partitions_task,
+                "Make the readings' monthly partitions ahead (PostgreSQL)", every=timedelta(days=1)),),
     api_collections=api.COLLECTIONS,
     datasets=exports.DATASETS,
 )

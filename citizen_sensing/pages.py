@@ -98,7 +98,7 @@ def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> li
     by_quantity: dict[int, list] = {}
     for quantity_id, start, total, count, low, high in rows:
         if count:
-            by_quantity.setdefault(quantity_id, []).append((start, total / count, low, high, int(count)))
+            by_quantity.setdefault(quantity_id, []).append((start, float(total) / int(count), low, high, int(count)))
     return [Series(q, period, by_quantity.get(q.id, [])) for q in campaign.quantities]
 
 
