@@ -41,7 +41,7 @@ def _upsert(rows: list[dict]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
         least, greatest = func.min, func.max
-    stmt = dialect_insert(Aggregate).values(rows)
+    stmt = dialect_insert(Aggregate.__table__)
     table = Aggregate.__table__.c
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.sensor_id, table.period, table.starts_at],
@@ -50,7 +50,7 @@ def _upsert(rows: list[dict]) -> None:
               "max_value": greatest(func.coalesce(table.max_value, stmt.excluded.max_value),
                                     stmt.excluded.max_value),
               "sum_value": table.sum_value + stmt.excluded.sum_value})
-    db.session.execute(stmt)
+    db.session.connection().execute(stmt, rows)  # compiled once, sent for every row
 
 
 def add(outcomes: Sequence[Outcome]) -> None:

@@ -249,10 +249,11 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
         quality.flag(device, fresh)
         rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": device.id, "value": o.value,
                  "flag": o.flag, "received_at": now} for o in fresh]
-        stored: set[tuple[int, datetime]] = set()
-        for start in range(0, len(rows), MAX_READINGS):
-            stmt = _insert()(Reading).values(rows[start:start + MAX_READINGS]).on_conflict_do_nothing()
-            stored |= {(s, t) for s, t in db.session.execute(stmt.returning(Reading.sensor_id, Reading.measured_at))}
+        # One statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues"); the rows it
+        # returns are the ones stored, any other was there already (the primary key decides, under concurrency too).
+        table = Reading.__table__
+        stmt = _insert()(table).on_conflict_do_nothing().returning(table.c.sensor_id, table.c.measured_at)
+        stored = {(s, t) for s, t in db.session.connection().execute(stmt, rows)}
         for o in fresh:
             if (o.sensor.id, o.measured_at) not in stored:
                 o.status = "duplicate"

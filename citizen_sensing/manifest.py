@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from citizen_sensing import admin_views, api, cli, exports, ingest_api, policy, search, storage, views
+from citizen_sensing import admin_views, api, cli, demo, exports, ingest_api, policy, search, storage, views
 from citizen_sensing.resource import CAMPAIGN
 from civic.domains import Domain
 from civic.schedule import Task
@@ -22,4 +22,5 @@ DOMAIN = Domain(
                 "Make the readings' monthly partitions ahead (PostgreSQL)", every=timedelta(days=1)),),
     api_collections=api.COLLECTIONS,
     datasets=exports.DATASETS,
+    seeder=demo.seed,
 )

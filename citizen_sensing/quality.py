@@ -50,19 +50,23 @@ def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
         batch.sort(key=lambda o: o.measured_at)
         quantity = batch[0].sensor.quantity
         history = _history(batch[0].sensor.id, batch[0].measured_at)
+        good = next(((t, v) for t, v, f in reversed(history) if f is None), None)  # the last unflagged reading
+        recent = [v for _t, v, _f in history]  # the last values, flagged or not (for a stuck sensor)
+        low, high, spike = quantity.expected_min, quantity.expected_max, quantity.spike_per_minute
         for o in batch:
-            if quantity.expected_min is not None and o.value < quantity.expected_min or \
-                    quantity.expected_max is not None and o.value > quantity.expected_max:
+            if low is not None and o.value < low or high is not None and o.value > high:
                 o.flag = "expected_range"
-            elif quantity.spike_per_minute is not None and (good := [h for h in history if h[2] is None]):
-                last_time, last_value, _flag = good[-1]  # compared with the last good reading, not a spike
-                minutes = max((o.measured_at - last_time).total_seconds() / 60, 1.0)
-                if abs(o.value - last_value) / minutes > quantity.spike_per_minute:
+            elif spike is not None and good is not None:
+                minutes = max((o.measured_at - good[0]).total_seconds() / 60, 1.0)
+                if abs(o.value - good[1]) / minutes > spike:
                     o.flag = "spike"
-            if o.flag is None and len(history) >= FLAT_RUN - 1 and \
-                    all(v == o.value for _t, v, _f in history[-(FLAT_RUN - 1):]):
+            if o.flag is None and len(recent) >= FLAT_RUN - 1 and all(v == o.value for v in recent):
                 o.flag = "flat"
-            history.append((o.measured_at, o.value, o.flag))
+            recent.append(o.value)
+            if len(recent) > FLAT_RUN - 1:
+                recent.pop(0)
+            if o.flag is None:
+                good = (o.measured_at, o.value)
 
 
 def set_flag(user: Any, sensor_id: int, measured_at: datetime, flagged: bool, reason: str = "") -> Reading:
