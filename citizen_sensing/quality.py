@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from citizen_sensing.models import FLAGS, Device, Reading
-from civic import policy
+from civic import events, policy
 from civic.audit import audit
 from civic.db import db
 from civic.errors import NotFound, RuleViolation
@@ -92,6 +92,8 @@ def set_flag(user: Any, sensor_id: int, measured_at: datetime, flagged: bool, re
     audit(user, "sensing.reading_flagged" if flagged else "sensing.reading_unflagged", "sensing_sensor", sensor_id,
           label=f"{device.name}: {measured_at.isoformat()}", before={"flag": before}, after={"flag": after},
           reason=reason)
+    if flagged:
+        events.publish("sensing.reading_flagged", device, actor_id=user.id, when=measured_at.isoformat())
     db.session.refresh(reading)
     return reading
 
