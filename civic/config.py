@@ -167,6 +167,8 @@ def from_environment() -> dict:
         "SEARCH_DIR": env.get("CIVIC_SEARCH_DIR") or None,  # None: instance/search
         "SEARCH_DRAIN": env.get("CIVIC_SEARCH_DRAIN", "thread"),
         "SEARCH_DRAIN_INTERVAL": _int("CIVIC_SEARCH_DRAIN_INTERVAL", 60),
+        # Citizen sensing (docs/citizen-sensing.md): requests a device token may make to the ingest.
+        "SENSING_INGEST_RATE_LIMIT": env.get("CIVIC_SENSING_INGEST_RATE_LIMIT", "60 per minute"),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }
