@@ -102,6 +102,15 @@ def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> li
     return [Series(q, period, by_quantity.get(q.id, [])) for q in campaign.quantities]
 
 
+def series_data(series: Series) -> dict[str, Any]:
+    """A series for the chart script (times in seconds since 1970; the labels through gettext)."""
+    from flask_babel import gettext as _
+    return {"x": [int(p[0].timestamp()) for p in series.points], "mean": [round(p[1], 2) for p in series.points],
+            "min": [p[2] for p in series.points], "max": [p[3] for p in series.points],
+            "label": series.quantity.name, "unit": series.quantity.unit, "lowest": _("Lowest"),
+            "highest": _("Highest")}
+
+
 def sensor_day(sensor: Sensor, day_start: datetime) -> list[tuple[datetime, float, str | None]]:
     """One sensor's raw readings over one day (for its chart): one query on the (sensor, time) key."""
     return [tuple(r) for r in db.session.execute(

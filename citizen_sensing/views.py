@@ -63,7 +63,7 @@ def show(slug: str):
                            decision_form=forms.DecisionForm(), flag_form=forms.FlagForm(),
                            organiser=organises(current_user, campaign),
                            joined=participates(current_user, campaign), status_labels=pages.STATUS_LABELS,
-                           thread=thread)
+                           thread=thread, series_data=pages.series_data)
 
 
 @bp.post("/<slug>/join")

@@ -123,3 +123,28 @@ def test_index_queries_do_not_grow(client, make_campaign, count_queries):
     with count_queries() as many:
         client.get("/sensing/")
     assert many.count == few.count
+
+
+def test_charts_come_with_their_tables_and_vendored_scripts_only(client, make_campaign, make_device,
+                                                                 post_as_device):
+    import json
+    import re
+    from datetime import timedelta
+    from html import unescape
+
+    from civic.db import utcnow
+
+    campaign = make_campaign()
+    _d, token = make_device(campaign)
+    now = utcnow().replace(minute=30, second=0, microsecond=0)
+    stamps = [(now - timedelta(hours=k)).strftime("%Y-%m-%dT%H:%M:%SZ") for k in (3, 2)]
+    post_as_device(token, "/api/sensing/readings", {"readings": [
+        {"quantity": "air_temperature", "value": v, "timestamp": t} for t, v in zip(stamps, (17.0, 18.0),
+                                                                                     strict=True)]})
+    html = client.get(f"/sensing/{campaign.slug}?range=day").get_data(as_text=True)
+    assert "<svg" in html and "The figures as a table" in html and "<caption>" in html
+    series = json.loads(unescape(re.search(r'data-series="([^"]+)"', html)[1]))
+    assert series["mean"] == [17.0, 18.0] and series["unit"] == "°C"
+    sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
+    assert "/static/vendor/uplot/uPlot.iife.min.js" in sources and "/static/js/sensing-charts.js" in sources
+    assert all(s.startswith("/static/") for s in sources)
