@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from citizen_sensing.models import Device
 from civic import policy
 from civic.db import db
 from civic.errors import DomainError, PermissionDenied
-from civic.web import digits, flash_domain_error
+from civic.web import attempt, digits, flash_domain_error
 
 bp = Blueprint("citizen_sensing_admin", __name__, url_prefix="/sensing")
 
@@ -63,3 +63,19 @@ def flag(slug: str):
             raise
         flash_domain_error(e)
     return redirect(url_for("citizen_sensing.show", slug=slug))
+
+
+@bp.route("/quantities", methods=["GET", "POST"])
+@login_required
+def quantities():
+    """The catalogue of quantities; administrators add to it."""
+    policy.require(current_user, "sensing.catalogue")
+    form = forms.QuantityForm()
+    ok, made = attempt(form, lambda: services.add_quantity(current_user, services.QuantityInput(
+        key=form.key.data, name=form.name.data, unit=form.unit.data, min_value=form.min_value.data,
+        max_value=form.max_value.data, expected_min=form.expected_min.data, expected_max=form.expected_max.data,
+        spike_per_minute=form.spike_per_minute.data)))
+    if ok:
+        flash(_("%(name)s is in the catalogue.", name=made.name), "success")
+        return redirect(url_for(".quantities"))
+    return render_template("citizen_sensing/quantities.html", form=form, quantities=services.quantities())

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (
+    DateField,
+    FloatField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from citizen_sensing.models import LICENCES
@@ -88,3 +97,15 @@ class FlagForm(FlaskForm):
     measured_at = StringField(_l("Time"), validators=[InputRequired(), Length(max=40)])
     flagged = SelectField(_l("Flag"), choices=[("1", _l("Flag")), ("0", _l("Clear the flag"))])
     reason = StringField(_l("Reason"), validators=[Length(max=500)])
+
+
+class QuantityForm(FlaskForm):
+    key = StringField(_l("Key"), description=_l("Letters, digits and underscores, as devices may name it: pm1."),
+                      validators=[InputRequired(_l("Give a key.")), Length(max=40)])
+    name = StringField(_l("Name"), validators=[InputRequired(_l("Give a name.")), Length(max=80)])
+    unit = StringField(_l("Unit"), validators=[InputRequired(_l("Give the unit.")), Length(max=20)])
+    min_value = FloatField(_l("Lowest possible value"), validators=[InputRequired(_l("Give the lowest value."))])
+    max_value = FloatField(_l("Highest possible value"), validators=[InputRequired(_l("Give the highest value."))])
+    expected_min = FloatField(_l("Lowest expected value (optional)"), validators=[Optional()])
+    expected_max = FloatField(_l("Highest expected value (optional)"), validators=[Optional()])
+    spike_per_minute = FloatField(_l("Largest believable change a minute (optional)"), validators=[Optional()])

@@ -83,4 +83,5 @@ RULES = {
     "sensing.register_device": _register_device,
     "sensing.own_device": _own_device,
     "sensing.see_device": _see_device,
+    "sensing.catalogue": lambda user, _obj: user.is_admin or "Only administrators can change the catalogue.",
 }

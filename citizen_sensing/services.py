@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from citizen_sensing.models import (
@@ -42,6 +42,8 @@ TOKEN_PREFIX = "civicdev_"
 #: A fuzzed device is published this far (at most) from where it is.
 FUZZ_RADIUS_M = 250
 TITLE_MAX = 150
+#: Addresses under /sensing/ that are pages, not campaigns.
+RESERVED_SLUGS = ("new", "quantities", "devices")
 
 
 def digest(token: str) -> str:
@@ -136,7 +138,8 @@ def propose_campaign(user: Any, data: CampaignInput) -> Campaign:
         raise RuleViolation(_("Choose quantities from the list."), field="quantities")
     chosen_wards = list(db.session.scalars(select(Ward).where(Ward.id.in_(data.ward_ids)))) if data.ward_ids else []
     campaign = Campaign(
-        slug=free_slug(Campaign.slug, data.title, fallback="campaign", max_length=100), title=data.title,
+        slug=free_slug(Campaign.slug, data.title, fallback="campaign", max_length=100, reserved=RESERVED_SLUGS),
+        title=data.title,
         purpose=(data.purpose or "").strip(), group_id=group.id, created_by_id=user.id, status="proposed",
         starts_on=data.starts_on, ends_on=data.ends_on, licence=data.licence, join_mode=data.join_mode,
         join_code=data.join_code if data.join_mode == "code" else None)
@@ -184,6 +187,46 @@ def join(user: Any, campaign: Campaign, code: str = "") -> Participant:
     db.session.execute(update(Campaign).where(Campaign.id == campaign.id)
                        .values(participants_count=Campaign.participants_count + 1))
     return participant
+
+
+# The catalogue -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuantityInput:
+    key: str
+    name: str
+    unit: str
+    min_value: float | None
+    max_value: float | None
+    expected_min: float | None = None
+    expected_max: float | None = None
+    spike_per_minute: float | None = None
+
+
+def add_quantity(admin: Any, data: QuantityInput) -> Quantity:
+    """An admin adds a quantity to the catalogue (audit-logged); campaigns can measure it from then on."""
+    policy.require(admin, "sensing.catalogue")
+    key = (data.key or "").strip().lower()
+    if not key or len(key) > 40 or not all(c.isascii() and (c.isalnum() or c == "_") for c in key):
+        raise RuleViolation(_("Give a key of letters, digits and underscores, like pm1."), field="key")
+    if db.session.scalar(select(Quantity.id).where(Quantity.key == key)) is not None:
+        raise RuleViolation(_("The catalogue has that key already."), field="key")
+    if not (data.name or "").strip() or not (data.unit or "").strip():
+        raise RuleViolation(_("Give the quantity's name and unit."), field="name")
+    numbers = (data.min_value, data.max_value, data.expected_min, data.expected_max, data.spike_per_minute)
+    if any(n is not None and not math.isfinite(n) for n in numbers):
+        raise RuleViolation(_("Give numbers, not infinity."), field="min_value")
+    if data.min_value is None or data.max_value is None or not data.min_value < data.max_value:
+        raise RuleViolation(_("Give the physical range, the lowest below the highest."), field="min_value")
+    quantity = Quantity(key=key, name=data.name.strip()[:80], unit=data.unit.strip()[:20], min_value=data.min_value,
+                        max_value=data.max_value, expected_min=data.expected_min, expected_max=data.expected_max,
+                        spike_per_minute=data.spike_per_minute,
+                        position=(db.session.scalar(select(func.max(Quantity.position))) or 0) + 1)
+    db.session.add(quantity)
+    db.session.flush()
+    audit(admin, "sensing.quantity_added", "sensing_quantity", quantity.id, label=f"{quantity.name} ({quantity.unit})")
+    return quantity
 
 
 # Devices ------------------------------------------------------------------------------------------------------

@@ -148,3 +148,20 @@ def test_charts_come_with_their_tables_and_vendored_scripts_only(client, make_ca
     sources = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert "/static/vendor/uplot/uPlot.iife.min.js" in sources and "/static/js/sensing-charts.js" in sources
     assert all(s.startswith("/static/") for s in sources)
+
+
+def test_admins_extend_the_catalogue_audit_logged(client_as):
+    from citizen_sensing.models import Quantity
+
+    client, admin = client_as("admin")
+    response = client.post("/sensing/quantities", data={
+        "key": "pm1", "name": "PM1", "unit": "µg/m³", "min_value": "0", "max_value": "1000"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Quantity.unit).where(Quantity.key == "pm1")) == "µg/m³"
+    assert db.session.scalar(select(AuditEntry.actor_id).where(AuditEntry.action == "sensing.quantity_added")) \
+        == admin.id
+    again = client.post("/sensing/quantities", data={
+        "key": "pm1", "name": "PM1", "unit": "µg/m³", "min_value": "0", "max_value": "1000"})
+    assert "The catalogue has that key already." in text_of(again)
+    officer, _ = client_as("officer")
+    assert officer.get("/sensing/quantities").status_code == 403

@@ -127,6 +127,7 @@ GET = {
     "citizen_sensing.devices_geojson": everyone(200),
     "citizen_sensing.readings_csv": everyone(200),
     "citizen_sensing.readings_geojson": everyone(200),
+    "citizen_sensing_admin.quantities": only(ADMINS),
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
 }
@@ -162,6 +163,7 @@ POST_REFUSED = {
     "notifications.mark_read": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)},  # not yours: not found
     "citizen_sensing_admin.decide": only(OFFICERS, ok=None),
     "citizen_sensing_admin.flag": only(ADMINS, ok=None),  # the campaign's organisers (and admins)
+    "citizen_sensing_admin.quantities": only(ADMINS, ok=None),
     **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
