@@ -12,13 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from citizen_sensing.models import Aggregate, Campaign, Device, Quantity, Reading, Rejection, Sensor
 from civic.db import Page, db, paginate, utcnow
 from civic.spaces.models import Ward
 
+LONDON = ZoneInfo("Europe/London")
 #: Last seen within this long: online; within LATE: late; else (or never): offline.
 ONLINE = timedelta(hours=1)
 LATE = timedelta(hours=24)
@@ -57,7 +60,7 @@ class CampaignView:
 
 def campaign_view(campaign: Campaign) -> CampaignView:
     devices = list(db.session.scalars(select(Device).where(Device.campaign_id == campaign.id)
-                                      .order_by(Device.name, Device.id)))
+                                      .options(lazyload(Device.sensors)).order_by(Device.name, Device.id)))
     readings = db.session.scalar(
         select(func.coalesce(func.sum(Aggregate.count), 0)).join(Sensor, Sensor.id == Aggregate.sensor_id)
         .join(Device, Device.id == Sensor.device_id)
@@ -81,6 +84,12 @@ class Series:
     quantity: Quantity
     period: str
     points: list[tuple[datetime, float, float, float, int]]  # start, mean, min, max, count
+
+    def rows(self) -> list[tuple[str, str, str, str, int]]:
+        """The data table's rows, the time in UK time (formatted here once: a table may have hundreds)."""
+        fmt = "%d %b %Y, %H:%M" if self.period == "hour" else "%d %b %Y"
+        return [(start.astimezone(LONDON).strftime(fmt), f"{mean:.1f}", f"{low:g}", f"{high:g}", n)
+                for start, mean, low, high, n in self.points]
 
 
 def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> list[Series]:
