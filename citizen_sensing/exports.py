@@ -49,8 +49,9 @@ def _device_feature(device: Device) -> dict | None:
 @bp.get("/<slug>/devices.geojson")
 def devices_geojson(slug: str):
     campaign = services.get_campaign(current_user, slug)
-    devices = db.session.scalars(select(Device).where(Device.campaign_id == campaign.id).order_by(Device.id))
-    features = (f for f in (_device_feature(d) for d in devices) if f is not None)
+    devices = db.session.scalars(select(Device).where(Device.campaign_id == campaign.id).order_by(Device.id)).all()
+    # A campaign has tens of devices, not millions: the features are made now, before the request commits.
+    features = [f for f in (_device_feature(d) for d in devices) if f is not None]
     response = stream_geojson(features, meta={"licence": licence_of(campaign).as_dict()})
     return open_data(response, public=campaign.is_public, licence=licence_of(campaign))
 
