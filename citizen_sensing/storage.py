@@ -9,9 +9,9 @@ and the migration check see one table. docs/citizen-sensing.md says when to move
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 
 from civic.db import db, utcnow
 
@@ -59,3 +59,18 @@ def ensure_partitions(now: datetime | None = None, ahead: int = AHEAD, behind: i
 def partitions_task() -> str:
     made = ensure_partitions()
     return f"{len(made)} monthly partitions made" if made else "the months ahead have their partitions"
+
+
+#: Refused items are kept this long for their device's page.
+REJECTIONS_KEPT_FOR = timedelta(days=30)
+
+
+def prune_rejections(now: datetime | None = None) -> int:
+    """Forget refused items older than :data:`REJECTIONS_KEPT_FOR` (the scheduled task, daily)."""
+    from citizen_sensing.models import Rejection
+    cutoff = (now or utcnow()) - REJECTIONS_KEPT_FOR
+    return db.session.execute(delete(Rejection).where(Rejection.received_at < cutoff)).rowcount or 0
+
+
+def prune_task() -> str:
+    return f"{prune_rejections()} refused items forgotten"

@@ -37,3 +37,18 @@ def test_sqlite_has_one_table(app):
     if db.session.get_bind().dialect.name == "postgresql":
         pytest.skip("SQLite only")
     assert storage.ensure_partitions() == []
+
+
+def test_refused_items_are_forgotten_after_30_days(make_campaign, make_device, post_as_device):
+    from datetime import timedelta
+
+    from citizen_sensing.models import Rejection
+    from civic.db import utcnow
+
+    device, token = make_device(make_campaign())
+    post_as_device(token, "/api/sensing/readings", {"readings": [
+        {"quantity": "air_temperature", "value": 20, "timestamp": "2026-11-20T08:00:00Z"},
+        {"quantity": "air_temperature", "value": "warm"}]})
+    assert storage.prune_rejections(now=utcnow() + timedelta(days=29)) == 0
+    assert storage.prune_rejections(now=utcnow() + timedelta(days=31)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Rejection)) == 0
