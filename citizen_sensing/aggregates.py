@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, insert, select
 
@@ -32,43 +32,56 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert_statement(dialect: str):
+    """The upsert, built once per dialect (a statement is immutable; its compiled form is cached too)."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            least, greatest = func.least, func.greatest
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            least, greatest = func.min, func.max
+        stmt = dialect_insert(Aggregate.__table__)
+        table = Aggregate.__table__.c
+        stmt = _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=[table.sensor_id, table.period, table.starts_at],
+            set_={"count": table.count + stmt.excluded.count,
+                  "min_value": least(func.coalesce(table.min_value, stmt.excluded.min_value),
+                                     stmt.excluded.min_value),
+                  "max_value": greatest(func.coalesce(table.max_value, stmt.excluded.max_value),
+                                        stmt.excluded.max_value),
+                  "sum_value": table.sum_value + stmt.excluded.sum_value})
+    return stmt
+
+
 def _upsert(rows: list[dict]) -> None:
-    if not rows:
-        return
-    if _dialect() == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        least, greatest = func.least, func.greatest
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        least, greatest = func.min, func.max
-    stmt = dialect_insert(Aggregate.__table__)
-    table = Aggregate.__table__.c
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.sensor_id, table.period, table.starts_at],
-        set_={"count": table.count + stmt.excluded.count,
-              "min_value": least(func.coalesce(table.min_value, stmt.excluded.min_value), stmt.excluded.min_value),
-              "max_value": greatest(func.coalesce(table.max_value, stmt.excluded.max_value),
-                                    stmt.excluded.max_value),
-              "sum_value": table.sum_value + stmt.excluded.sum_value})
-    db.session.connection().execute(stmt, rows)  # compiled once, sent for every row
+    if rows:
+        db.session.connection().execute(_upsert_statement(_dialect()), rows)  # compiled once, sent for every row
 
 
 def add(outcomes: Sequence[Outcome]) -> None:
-    """Add the batch's readings to their hours and days (one statement)."""
-    totals: dict[tuple[int, str, datetime], list[float]] = {}
+    """Add the batch's readings to their hours and days (one statement). Buckets are found by arithmetic on
+    the time (seconds since 1970, UTC), not by building a datetime per reading."""
+    totals: dict[tuple[int, str, int], list[float]] = {}
     for o in outcomes:
-        for period in PERIODS:
-            key = (o.sensor.id, period, bucket(o.measured_at, period))
+        seconds = int(o.measured_at.timestamp())
+        for key in ((o.sensor.id, "hour", seconds - seconds % 3600), (o.sensor.id, "day", seconds - seconds % 86400)):
             t = totals.get(key)
             if t is None:
                 totals[key] = [1, o.value, o.value, o.value]
             else:
                 t[0] += 1
-                t[1] = min(t[1], o.value)
-                t[2] = max(t[2], o.value)
+                if o.value < t[1]:
+                    t[1] = o.value
+                if o.value > t[2]:
+                    t[2] = o.value
                 t[3] += o.value
-    _upsert([{"sensor_id": s, "period": p, "starts_at": b, "count": c, "min_value": lo, "max_value": hi,
-              "sum_value": total} for (s, p, b), (c, lo, hi, total) in sorted(totals.items())])
+    _upsert([{"sensor_id": s, "period": p, "starts_at": datetime.fromtimestamp(b, UTC), "count": c, "min_value": lo,
+              "max_value": hi, "sum_value": total} for (s, p, b), (c, lo, hi, total) in sorted(totals.items())])
 
 
 def _compute(sensor_id: int, period: str, start: datetime, end: datetime) -> None:

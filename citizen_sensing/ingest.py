@@ -67,16 +67,12 @@ class Outcome:
     raw: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"item": self.item, "status": self.status}
+        """The item's answer: its label and status; the field and reason of a refusal; a stored reading's flag."""
         if self.status == "rejected":
-            body.update(field=self.field, reason=self.reason)
-        else:
-            body["sensor"] = self.sensor.external_id if self.sensor else None
-            body["timestamp"] = self.measured_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z") \
-                if self.measured_at else None
-            if self.flag:
-                body["flag"] = self.flag
-        return body
+            return {"item": self.item, "status": self.status, "field": self.field, "reason": self.reason}
+        if self.flag:
+            return {"item": self.item, "status": self.status, "flag": self.flag}
+        return {"item": self.item, "status": self.status}
 
 
 @dataclass
@@ -213,8 +209,19 @@ def check(items: Sequence[Item], now: datetime | None = None) -> tuple[list[Outc
     return outcomes, words
 
 
-def _insert():
-    return pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement():
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at``, built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        table = Reading.__table__
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _INSERTS[dialect] = insert_(table).on_conflict_do_nothing().returning(table.c.sensor_id,
+                                                                                   table.c.measured_at)
+    return stmt
 
 
 def _existing(outcomes: Sequence[Outcome]) -> set[tuple[int, datetime]]:
@@ -251,9 +258,7 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
                  "flag": o.flag, "received_at": now} for o in fresh]
         # One statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues"); the rows it
         # returns are the ones stored, any other was there already (the primary key decides, under concurrency too).
-        table = Reading.__table__
-        stmt = _insert()(table).on_conflict_do_nothing().returning(table.c.sensor_id, table.c.measured_at)
-        stored = {(s, t) for s, t in db.session.connection().execute(stmt, rows)}
+        stored = {(s, t) for s, t in db.session.connection().execute(_insert_statement(), rows)}
         for o in fresh:
             if (o.sensor.id, o.measured_at) not in stored:
                 o.status = "duplicate"
