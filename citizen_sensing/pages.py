@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -158,3 +158,28 @@ def svg_points(points: list[tuple[datetime, float]], width: int = 600, height: i
     coords = " ".join(f"{(t - t0).total_seconds() / span * width:.1f},{height - (v - low) / rise * height:.1f}"
                       for t, v in points)
     return {"points": coords, "low": low, "high": high, "start": t0, "end": t1}
+
+
+@dataclass
+class DayChart:
+    sensor: Sensor
+    points: dict[str, Any]  # svg_points of the raw readings
+    hours: list[tuple[str, str, str, str, int]]  # the table: hour (UK time), mean, lowest, highest, readings
+    flagged: int
+
+
+def device_day(device: Device, day: date) -> list[DayChart]:
+    """Each sensor's raw readings over one day (UTC), at full resolution: the chart's points, and an hourly
+    summary as its table (1,440 rows would be no alternative for anyone). One query per sensor."""
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    charts = []
+    for sensor in device.sensors:
+        rows = sensor_day(sensor, start)
+        good = [(t, v) for t, v, f in rows if f is None]
+        by_hour: dict[datetime, list[float]] = {}
+        for t, v in good:
+            by_hour.setdefault(t.replace(minute=0, second=0, microsecond=0), []).append(v)
+        hours = [(h.astimezone(LONDON).strftime("%H:%M"), f"{sum(vs) / len(vs):.1f}", f"{min(vs):g}", f"{max(vs):g}",
+                  len(vs)) for h, vs in sorted(by_hour.items())]
+        charts.append(DayChart(sensor, svg_points(good), hours, len(rows) - len(good)))
+    return charts

@@ -4,7 +4,7 @@ preview. Officers' decisions are in :mod:`citizen_sensing.admin_views`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -128,8 +128,18 @@ def _token_page(device, token: str, *, created: bool = False):
 def device(device_id: int):
     found = services.get_device(current_user, device_id)
     view = pages.device_view(found)
+    day = _day(request.args.get("day")) or (found.last_seen_at or datetime.now(UTC)).date()
     return render_template("citizen_sensing/device.html", view=view, device=found,
-                           owner=found.owner_id == current_user.id, status_labels=pages.STATUS_LABELS)
+                           owner=found.owner_id == current_user.id, status_labels=pages.STATUS_LABELS,
+                           day=day, day_charts=pages.device_day(found, day), one_day=timedelta(days=1))
+
+
+def _day(raw: str | None) -> date | None:
+    """``?day=2026-11-20`` (anything else: the default day)."""
+    try:
+        return date.fromisoformat((raw or "").strip()[:10]) if raw else None
+    except ValueError:
+        return None
 
 
 @bp.post("/devices/<int:device_id>/token")

@@ -66,3 +66,18 @@ def test_a_reading_by_hand_in_uk_time(signed_in, make_campaign, make_device):
     refused = client.post(f"/sensing/devices/{device.id}/reading",
                           data={"sensor": str(sensor.id), "value": "500", "measured_at": ""})
     assert refused.status_code == 200 and "outside the physical range" in text_of(refused)
+
+
+def test_the_device_page_charts_a_day_at_full_resolution(signed_in, make_campaign, make_device, post_as_device):
+    device, token = make_device(make_campaign(), sensors={"air_temperature": None})
+    stamps = [f"2026-11-20T{m // 60:02d}:{m % 60:02d}:00Z" for m in range(1440)]
+    post_as_device(token, "/api/sensing/readings", {"readings": [
+        {"quantity": "air_temperature", "value": 15 + m / 100, "timestamp": t} for m, t in enumerate(stamps)]})
+    client = owner_client(signed_in, device)
+    page = client.get(f"/sensing/devices/{device.id}?day=2026-11-20")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    points = html.split('<polyline points="')[1].split('"')[0]
+    assert len(points.split()) == 1440
+    assert "The day hour by hour, as a table" in html and html.count("<td>60</td>") == 24
+    assert client.get(f"/sensing/devices/{device.id}?day=not-a-day").status_code == 200
