@@ -204,7 +204,9 @@ class Reading(Base):
 
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensing_sensors.id", ondelete="CASCADE"), primary_key=True)
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("sensing_devices.id", ondelete="CASCADE"))
+    #: The sensor's device, copied for the device's pages and downloads (no foreign key of its own: the sensor's
+    #: already ties it to the device, cascades included, and a second check per row would slow every batch).
+    device_id: Mapped[int]
     value: Mapped[float] = mapped_column(Float)
     flag: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

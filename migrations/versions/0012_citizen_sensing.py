@@ -195,8 +195,6 @@ def upgrade() -> None:
               CONSTRAINT pk_sensing_readings PRIMARY KEY (sensor_id, measured_at),
               CONSTRAINT fk_sensing_readings_sensor_id_sensing_sensors FOREIGN KEY (sensor_id)
                 REFERENCES sensing_sensors (id) ON DELETE CASCADE,
-              CONSTRAINT fk_sensing_readings_device_id_sensing_devices FOREIGN KEY (device_id)
-                REFERENCES sensing_devices (id) ON DELETE CASCADE,
               CONSTRAINT ck_sensing_readings_known_flag
                 CHECK (flag IS NULL OR flag IN ('spike', 'flat', 'expected_range', 'manual'))
             ) PARTITION BY RANGE (measured_at)
@@ -218,8 +216,6 @@ def upgrade() -> None:
                                name=op.f("ck_sensing_readings_known_flag")),
             sa.ForeignKeyConstraint(["sensor_id"], ["sensing_sensors.id"],
                                     name=op.f("fk_sensing_readings_sensor_id_sensing_sensors"), ondelete="CASCADE"),
-            sa.ForeignKeyConstraint(["device_id"], ["sensing_devices.id"],
-                                    name=op.f("fk_sensing_readings_device_id_sensing_devices"), ondelete="CASCADE"),
             sa.PrimaryKeyConstraint("sensor_id", "measured_at", name=op.f("pk_sensing_readings")),
         )
         op.create_index("ix_sensing_readings_measured_at_brin", "sensing_readings", ["measured_at"])
