@@ -58,7 +58,8 @@ class CampaignView:
     statuses: dict[int, str] = field(default_factory=dict)
 
 
-def campaign_view(campaign: Campaign) -> CampaignView:
+def campaign_view(campaign: Campaign, newest_hour: datetime | None = None) -> CampaignView:
+    """``newest_hour``: the newest hour with readings when the caller knows it already (the week's chart does)."""
     devices = list(db.session.scalars(select(Device).where(Device.campaign_id == campaign.id)
                                       .options(lazyload(Device.sensors)).order_by(Device.name, Device.id)))
     readings = db.session.scalar(
@@ -71,15 +72,19 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         .group_by(Ward.name).order_by(Ward.name))]
     # The latest readings: from the start of the newest hour the aggregates know (one look at their key), so the
     # sort never meets more than an hour of the campaign's readings, however many millions it has.
-    newest = db.session.scalar(
+    newest = newest_hour or db.session.scalar(
         select(func.max(Aggregate.starts_at)).join(Sensor, Sensor.id == Aggregate.sensor_id)
         .where(Sensor.device_id.in_([d.id for d in devices] or [0]), Aggregate.period == "hour",
                Aggregate.starts_at >= utcnow() - timedelta(days=7)))
-    latest_rows = [] if newest is None else db.session.execute(
-        select(Reading, Sensor, Quantity, Device).join(Sensor, Sensor.id == Reading.sensor_id)
-        .join(Quantity, Quantity.id == Sensor.quantity_id).join(Device, Device.id == Reading.device_id)
-        .where(Reading.device_id.in_([d.id for d in devices]), Reading.measured_at >= newest)
-        .order_by(Reading.measured_at.desc()).limit(LATEST)).all()
+    # Only the readings' own columns are sorted (no join before the LIMIT); their sensors are read after.
+    latest_readings = [] if newest is None else list(db.session.scalars(
+        select(Reading).where(Reading.device_id.in_([d.id for d in devices]), Reading.measured_at >= newest)
+        .order_by(Reading.measured_at.desc()).limit(LATEST)))
+    sensors = {s.id: s for s in db.session.scalars(
+        select(Sensor).where(Sensor.id.in_({r.sensor_id for r in latest_readings} or {0})))}
+    by_id = {d.id: d for d in devices}
+    latest_rows = [(r, sensors[r.sensor_id], sensors[r.sensor_id].quantity, by_id[r.device_id])
+                   for r in latest_readings]
     now = utcnow()
     return CampaignView(campaign, devices, int(readings), coverage, [tuple(r) for r in latest_rows],
                         {d.id: status_of(d, now) for d in devices})
@@ -98,6 +103,12 @@ class Series:
                 for start, mean, low, high, n in self.points]
 
 
+def newest_hour(series: list[Series]) -> datetime | None:
+    """The newest hour the hourly series hold (None for daily series, or none at all)."""
+    starts = [p[0] for s in series if s.period == "hour" for p in s.points[-1:]]
+    return max(starts) if starts else None
+
+
 def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> list[Series]:
     """Each quantity of the campaign: the mean over its devices' unflagged readings per hour (a day or a week)
     or per day (longer), from the aggregates: one query."""
@@ -107,8 +118,9 @@ def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> li
     rows = db.session.execute(
         select(Sensor.quantity_id, Aggregate.starts_at, func.sum(Aggregate.sum_value), func.sum(Aggregate.count),
                func.min(Aggregate.min_value), func.max(Aggregate.max_value))
-        .join(Sensor, Sensor.id == Aggregate.sensor_id).join(Device, Device.id == Sensor.device_id)
-        .where(Device.campaign_id == campaign.id, Aggregate.period == period, Aggregate.starts_at >= now - span)
+        .join(Sensor, Sensor.id == Aggregate.sensor_id)
+        .where(Sensor.device_id.in_(select(Device.id).where(Device.campaign_id == campaign.id).scalar_subquery()),
+               Aggregate.period == period, Aggregate.starts_at >= now - span)
         .group_by(Sensor.quantity_id, Aggregate.starts_at).order_by(Sensor.quantity_id, Aggregate.starts_at)).all()
     by_quantity: dict[int, list] = {}
     for quantity_id, start, total, count, low, high in rows:

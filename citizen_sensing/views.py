@@ -54,9 +54,9 @@ def new():
 def show(slug: str):
     campaign = services.get_campaign(current_user, slug)
     range_key = request.args.get("range") if request.args.get("range") in pages.RANGES else "week"
-    view = pages.campaign_view(campaign)
-    thread = comments.thread("sensing_campaign", campaign.id, current_user, order=request.args.get("order", "oldest"))
     series = pages.chart(campaign, range_key)
+    view = pages.campaign_view(campaign, pages.newest_hour(series))
+    thread = comments.thread("sensing_campaign", campaign.id, current_user, order=request.args.get("order", "oldest"))
     charts = [(s, pages.svg_points([(p[0], p[1]) for p in s.points])) for s in series]
     return render_template("citizen_sensing/show.html", view=view, campaign=campaign, charts=charts,
                            range_key=range_key, ranges=list(pages.RANGES), join_form=forms.JoinForm(),
