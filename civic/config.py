@@ -202,6 +202,8 @@ def from_environment() -> dict:
         "UPLOADS_DIR": env.get("CIVIC_UPLOADS_DIR") or None,
         # Urban Data School (docs/skills-school.md): how long a place offered from a waitlist is held.
         "SCHOOL_OFFER_HOURS": _int("CIVIC_SCHOOL_OFFER_HOURS", 48),
+        # Citizen sensing (docs/citizen-sensing.md): requests a device token may make to the ingest.
+        "SENSING_INGEST_RATE_LIMIT": env.get("CIVIC_SENSING_INGEST_RATE_LIMIT", "60 per minute"),
         "BABEL_DEFAULT_LOCALE": "en_GB",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
     }

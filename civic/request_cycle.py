@@ -172,9 +172,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _pages_take_forms() -> None:
         # The site's pages read web forms; Flask-WTF would read a JSON body as the form's fields (any shape,
-        # any type). Only the API (/api/v1) takes JSON.
+        # any type). Only the API (/api/v1) and the devices' ingest (/api/sensing) take JSON.
         if request.is_json and request.method not in ("GET", "HEAD", "OPTIONS") \
-                and not request.path.startswith(api.PREFIX + "/"):
+                and not request.path.startswith("/api/"):
             abort(415, description=_("This address takes a web form, not JSON. The API is at /api/v1/."))
 
     @app.after_request

@@ -166,6 +166,20 @@ GET = {
     "school_admin.review": only(OFFICERS),
     "school_admin.revoke": only(ADMINS),
     "school_api.my_enrolments": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 200)},
+    # Citizen sensing (tests/citizen_sensing): an approved campaign with the group's slug, somebody else's device.
+    "citizen_sensing.index": everyone(200),
+    "citizen_sensing.new": only(("organiser",)),  # organisers of a group only
+    "citizen_sensing.show": everyone(200),
+    "citizen_sensing.new_device": only(()),  # join the campaign first
+    "citizen_sensing.device": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200},
+    "citizen_sensing.reading": signed_in(404),  # not your device: not found
+    "citizen_sensing.upload": signed_in(404),
+    "citizen_sensing.devices_geojson": everyone(200),
+    "citizen_sensing.readings_csv": everyone(200),
+    "citizen_sensing.readings_geojson": everyone(200),
+    "citizen_sensing_admin.quantities": only(ADMINS),
+    **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
+                                                            "device_readings", "device_aggregates")},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -213,6 +227,12 @@ POST_REFUSED = {
     "school_teach.new_course": only(("instructor",), ok=None),
     **{e: only(OFFICERS, ok=None) for e in ("school_admin.publish", "school_admin.unpublish")},
     "school_admin.revoke": only(ADMINS, ok=None),
+    "citizen_sensing_admin.decide": only(OFFICERS, ok=None),
+    "citizen_sensing_admin.flag": only(ADMINS, ok=None),  # the campaign's organisers (and admins)
+    "citizen_sensing_admin.quantities": only(ADMINS, ok=None),
+    **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
+       for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
+                 "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
 }
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -240,10 +260,14 @@ SIGN_IN_REQUIRED_POSTS = {
     "follows.follow", "follows.unfollow", "oauth.authorize",
     "school.enrol", "school.complete_lesson", "school.quiz", "school.book", "school.cancel", "school.accept",
     "school.decline",
+    "citizen_sensing.new", "citizen_sensing.join", "citizen_sensing.new_device",
 }
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
-              ("DELETE", "proposals_api.unsupport"), ("POST", "consultations_api.cast")}
+              ("DELETE", "proposals_api.unsupport"), ("POST", "consultations_api.cast"),
+              # Devices' ingest: a device token, never a session (tests/citizen_sensing/test_ingest_auth.py).
+              *(("POST", f"sensing_ingest.{e}") for e in ("readings", "osem_data", "osem_sensor", "airrohr",
+                                                          "smart_citizen"))}
 NOT_CHECKED = {"static", "__test__.boom", "boom"}
 # Posts that anyone may make (their own protection is tested elsewhere).
 OPEN_POSTS = {"accounts.sign_in", "accounts.sign_up", "accounts.forgot_password", "accounts.reset_password",
@@ -287,7 +311,8 @@ def objects(make_user):
     db.session.flush()
     school = _school_objects(owner, resident)
     db.session.commit()
-    return {**school, "consultation_id": consultation.id, "question_id": question.id,
+    sensing = _sensing_objects(group, owner)
+    return {**school, **sensing, "consultation_id": consultation.id, "question_id": question.id,
             "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
@@ -323,6 +348,26 @@ def _school_objects(owner, learner) -> dict:
     db.session.flush()
     return {"course_id": course.id, "lesson_id": lesson.id, "session_id": session.id, "code": certificate.code,
             "question_id": question.id}
+
+
+def _sensing_objects(group, owner) -> dict:
+    """Citizen sensing: an approved campaign with the group's slug and the organiser's device in it."""
+    from datetime import date
+
+    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
+    campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
+                        starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
+    campaign.quantities = [quantity]
+    db.session.add(campaign)
+    db.session.flush()
+    device = Device(public_key="0123456789abcdef01234567", campaign_id=campaign.id, owner_id=owner.id, name="Frog",
+                    ward_id=db.session.scalar(select(Ward.id).where(Ward.name == "Bayswater")))
+    db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
+    db.session.flush()
+    db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    db.session.commit()
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
 
 
 def test_every_route_is_in_the_table(app):

@@ -110,7 +110,30 @@ def objects(make_user):
             "phase_id": process.phases[0].id, "proposal_id": proposal.id, "comment_id": comment.id,
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 1, "appeal_id": 1, "failure_id": 1, "notification_id": 1,
-            "app_id": 1, "filename": "css/site.css", "canned_id": 1}
+            "app_id": 1, "filename": "css/site.css", "canned_id": 1,
+            **_sensing_objects(group, owner)}
+
+
+def _sensing_objects(group, owner) -> dict:
+    """Citizen sensing: an approved campaign with the group's slug, the organiser's device and its token."""
+    from datetime import date
+
+    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.services import new_token
+    quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
+    campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
+                        starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
+    campaign.quantities = [quantity]
+    db.session.add(campaign)
+    db.session.flush()
+    device = Device(public_key="0123456789abcdef01234567", campaign_id=campaign.id, owner_id=owner.id, name="Frog",
+                    ward_id=factories.ward_named("Bayswater").id)
+    new_token(device)
+    db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
+    db.session.flush()
+    db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    db.session.commit()
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
 
 
 def rules(app):

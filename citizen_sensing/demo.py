@@ -1,0 +1,120 @@
+"""Demo data for citizen sensing: the two demo groups each run a campaign, with volunteers, devices and three
+months of plausible readings sent through the ingest service (so quality flags and aggregates are real).
+
+- Church Street Damp Busters: "Damp in homes" (indoor temperature and humidity; homes shown by ward or about
+  250 m away), hourly readings, a couple of damp flats above 80 % most nights;
+- Pimlico Clean Air: "Air quality on Church Street" (outdoor PM2.5, PM10 and NO2 by the market and the school),
+  readings every three hours with the rush hours in them.
+
+Idempotent: a campaign whose address exists is left alone. A fixed random seed gives the same data every time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from citizen_sensing import ingest, services
+from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+from civic.accounts.models import User
+from civic.db import db, utcnow
+from civic.groups.models import Group
+from civic.spaces.models import Ward
+
+DAYS = 90
+DAMP = {
+    "slug": "damp-in-homes", "group": "church-street-damp-busters", "title": "Damp in homes",
+    "purpose": "Volunteers keep a small temperature and humidity logger (a “frog”) in a bedroom for the winter. "
+               "Together the readings show which blocks stay damp, so repairs go where they are needed most.",
+    "quantities": ("air_temperature", "relative_humidity"), "wards": ("Church Street",), "licence": "CC-BY-4.0",
+    "every": timedelta(hours=2),
+    "devices": [  # name, owner, setting, privacy, point, dampness (0 dry .. 1 mouldy)
+        ("Frog in the back bedroom", "demo_resident", "indoor", "fuzzed", (51.5236, -0.1702), 0.9),
+        ("Frog by the kitchen window", "demo_verified", "indoor", "area", (51.5219, -0.1688), 0.5),
+        ("Frog in the nursery", "demo_organiser", "indoor", "fuzzed", (51.5242, -0.1721), 0.2),
+        ("Frog in the basement flat", "demo_organiser", "indoor", "area", (51.5228, -0.1675), 1.0),
+    ],
+}
+AIR = {
+    "slug": "air-quality-on-church-street", "group": "pimlico-clean-air", "title": "Air quality on Church Street",
+    "purpose": "Low-cost particle and nitrogen dioxide sensors on balconies along Church Street and by the school "
+               "gate, to see the market days and the school run in the air we breathe.",
+    "quantities": ("pm2_5", "pm10", "no2"), "wards": ("Church Street",), "licence": "ODbL-1.0",
+    "every": timedelta(hours=3),
+    "devices": [
+        ("Market balcony", "demo_organiser", "outdoor", "exact", (51.5231, -0.1712), 1.0),
+        ("School gate", "demo_verified", "outdoor", "exact", (51.5214, -0.1683), 0.8),
+        ("Edgware Road corner", "demo_resident", "outdoor", "fuzzed", (51.5207, -0.1722), 1.3),
+    ],
+}
+
+
+def _value(key: str, when: datetime, level: float, rng: random.Random) -> float:
+    hour = when.hour + when.minute / 60
+    daily = math.sin((hour - 9) / 24 * 2 * math.pi)
+    rush = math.exp(-((hour - 8.5) ** 2) / 2) + math.exp(-((hour - 17.5) ** 2) / 2)
+    if key == "air_temperature":
+        return round(16.5 + 2.5 * daily - 2.0 * level + rng.gauss(0, 0.3), 1)
+    if key == "relative_humidity":
+        return round(min(99.0, 58 + 22 * level - 6 * daily + rng.gauss(0, 2)), 1)
+    if key == "pm2_5":
+        return round(max(1.0, (7 + 9 * rush) * level + rng.gauss(0, 1.5)), 1)
+    if key == "pm10":
+        return round(max(2.0, (13 + 14 * rush) * level + rng.gauss(0, 2.5)), 1)
+    return round(max(3.0, (28 + 30 * rush) * level + rng.gauss(0, 4)), 1)  # no2
+
+
+def _campaign(spec: dict, rng: random.Random, now: datetime) -> None:
+    if db.session.scalar(select(Campaign.id).where(Campaign.slug == spec["slug"])) is not None:
+        return
+    group = db.session.scalar(select(Group).where(Group.slug == spec["group"]))
+    if group is None:
+        return
+    quantities = list(db.session.scalars(select(Quantity).where(Quantity.key.in_(spec["quantities"]))
+                                         .order_by(Quantity.position)))
+    wards = {w.name: w for w in db.session.scalars(select(Ward))}
+    campaign = Campaign(slug=spec["slug"], title=spec["title"], purpose=spec["purpose"], group_id=group.id,
+                        created_by_id=group.created_by_id, status="approved", decided_at=now - timedelta(days=DAYS),
+                        starts_on=(now - timedelta(days=DAYS)).date(), ends_on=date(now.year + 1, 3, 31),
+                        licence=spec["licence"], join_mode="open")
+    campaign.quantities = quantities
+    campaign.wards = [wards[w] for w in spec["wards"]]
+    db.session.add(campaign)
+    db.session.flush()
+    people = {u.nickname: u for u in db.session.scalars(select(User).where(
+        User.nickname.in_({d[1] for d in spec["devices"]})))}
+    for nickname in sorted(people):
+        db.session.add(Participant(campaign_id=campaign.id, user_id=people[nickname].id))
+    campaign.participants_count = len(people)
+    for name, nickname, setting, privacy, point, level in spec["devices"]:
+        north, east = services._fuzz_offset()
+        device = Device(public_key=f"{rng.getrandbits(96):024x}", campaign_id=campaign.id,
+                        owner_id=people[nickname].id, name=name, kind="demo logger", setting=setting,
+                        privacy=privacy, ward_id=wards["Church Street"].id, latitude=point[0], longitude=point[1],
+                        offset_north_m=north, offset_east_m=east)
+        services.new_token(device)  # the token itself is thrown away: its owner makes a new one
+        db.session.add(device)
+        db.session.flush()
+        for q in quantities:
+            db.session.add(Sensor(device_id=device.id, quantity_id=q.id, external_id=q.key))
+        db.session.flush()
+        db.session.refresh(device)
+        start = (now - timedelta(days=DAYS)).replace(minute=0, second=0, microsecond=0)
+        items, when = [], start
+        while when < now:
+            for sensor in device.sensors:
+                items.append(ingest.Item("demo", sensor, _value(sensor.quantity.key, when, level, rng), when))
+            when += spec["every"]
+        for first in range(0, len(items), ingest.MAX_READINGS):
+            ingest.ingest(device, items[first:first + ingest.MAX_READINGS], source="demo", now=now)
+
+
+def seed() -> None:
+    """The two demo campaigns (idempotent)."""
+    rng = random.Random(17)
+    now = utcnow().replace(second=0, microsecond=0)
+    for spec in (DAMP, AIR):
+        _campaign(spec, rng, now)

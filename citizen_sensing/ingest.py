@@ -1,0 +1,293 @@
+"""The one ingest service: every format (our JSON and CSV, openSenseMap's, Sensor.Community's, Smart Citizen's,
+the web form, the CSV upload; later the MQTT bridge) turns what a device sent into :class:`Item`\\ s and calls
+:func:`ingest`.
+
+The rules, once:
+
+- a value is a finite number (a number or the text of one) inside its quantity's physical range;
+- a time is ISO 8601; without a zone it is UTC (and the answer says so); without a time, the reading is taken
+  as measured when it arrived; not more than :data:`FUTURE` ahead, not before :data:`EARLIEST`;
+- a reading already stored (same sensor, same time) is a duplicate: answered, never stored twice (the primary
+  key says so, under concurrency too);
+- every item is answered (accepted, duplicate, rejected with the field and the reason) and every good item is
+  kept when others are bad;
+- the accepted rows go in with one multi-row statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), the
+  aggregates are brought up to date with one upsert (:mod:`citizen_sensing.aggregates`), quality control flags
+  doubtful readings without dropping them (:mod:`citizen_sensing.quality`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from citizen_sensing import aggregates, quality
+from citizen_sensing.models import Device, Reading, Rejection, Sensor
+from civic.db import db, utcnow
+
+#: The most readings one request may carry, and its largest body.
+MAX_READINGS = 2500
+MAX_BYTES = 1024 * 1024
+FUTURE = timedelta(minutes=1)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: Refused items kept for the owner's device page, per request.
+REJECTIONS_KEPT = 50
+
+
+@dataclass
+class Item:
+    """One reading as a format read it, before the rules: ``label`` names it in the answer (its position, its
+    line, its value type); ``problem`` is the format's own refusal (field, reason), e.g. an unknown sensor."""
+
+    label: str
+    sensor: Sensor | None
+    value: Any
+    time: Any = None
+    problem: tuple[str, str] | None = None
+
+
+@dataclass
+class Outcome:
+    item: str
+    status: str  # accepted | duplicate | rejected
+    field: str | None = None
+    reason: str | None = None
+    sensor: Sensor | None = None
+    measured_at: datetime | None = None
+    value: float | None = None
+    flag: str | None = None
+    raw: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The item's answer: its label and status; the field and reason of a refusal; a stored reading's flag."""
+        if self.status == "rejected":
+            return {"item": self.item, "status": self.status, "field": self.field, "reason": self.reason}
+        if self.flag:
+            return {"item": self.item, "status": self.status, "flag": self.flag}
+        return {"item": self.item, "status": self.status}
+
+
+@dataclass
+class Result:
+    outcomes: list[Outcome]
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def accepted(self) -> int:
+        return self.count("accepted")
+
+    @property
+    def duplicates(self) -> int:
+        return self.count("duplicate")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+    def first_rejection(self) -> Outcome | None:
+        return next((o for o in self.outcomes if o.status == "rejected"), None)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+                "notes": self.notes, "items": [o.as_json() for o in self.outcomes]}
+
+
+# The rules for one item -------------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def parse_value(raw: Any) -> float:
+    if isinstance(raw, bool) or raw is None or isinstance(raw, dict | list):
+        raise Refused("value", _("The value must be a number."))
+    if isinstance(raw, int | float):
+        try:
+            number = float(raw)
+        except OverflowError:
+            raise Refused("value", _("The value is not a finite number.")) from None
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            raise Refused("value", _("The value is empty."))
+        if len(text) > 40:
+            raise Refused("value", _("The value must be a number."))
+        try:
+            number = float(text)
+        except ValueError:
+            raise Refused("value", _("The value must be a number, not “%(text)s”.", text=text[:20])) from None
+    else:
+        raise Refused("value", _("The value must be a number."))
+    if not math.isfinite(number):
+        raise Refused("value", _("The value is not a finite number."))
+    return number
+
+
+def parse_time(raw: Any, now: datetime, notes: set[str]) -> datetime:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        notes.add("no_time")
+        return now
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if len(text) > 40 or not text.isascii() or not text[:4].isdigit():
+            raise Refused("timestamp", _("The time must be in ISO 8601, like 2026-11-20T08:15:00Z."))
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise Refused("timestamp", _("The time must be in ISO 8601, like 2026-11-20T08:15:00Z.")) from None
+    else:
+        raise Refused("timestamp", _("The time must be text in ISO 8601, like 2026-11-20T08:15:00Z."))
+    if value.tzinfo is None:
+        notes.add("utc")
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise Refused("timestamp", _("The time is not a real time.")) from None
+    if value > now + FUTURE:
+        raise Refused("timestamp", _("The time is in the future: check the device's clock."))
+    if value < EARLIEST:
+        raise Refused("timestamp", _("The time is before 2000: check the device's clock."))
+    return value
+
+
+def _raw(item: Item) -> str:
+    text = repr(item.value) if not isinstance(item.value, str) else item.value
+    return text[:200]
+
+
+def check(items: Sequence[Item], now: datetime | None = None) -> tuple[list[Outcome], list[str]]:
+    """Each item against the rules (nothing is read from or written to the database): an outcome per item,
+    ``accepted`` meaning "passes the rules", and the notes for the answer."""
+    now = now or utcnow()
+    notes: set[str] = set()
+    outcomes: list[Outcome] = []
+    seen: set[tuple[int, datetime]] = set()
+    for item in items:
+        try:
+            if item.problem is not None:
+                raise Refused(*item.problem)
+            if item.sensor is None:
+                raise Refused("sensor", _("This device has no such sensor."))
+            value = parse_value(item.value)
+            quantity = item.sensor.quantity
+            if not quantity.min_value <= value <= quantity.max_value:
+                raise Refused("value", _("%(value)s %(unit)s is outside the physical range of %(name)s "
+                                         "(%(low)s to %(high)s).", value=f"{value:g}", unit=quantity.unit,
+                                         name=quantity.name, low=f"{quantity.min_value:g}",
+                                         high=f"{quantity.max_value:g}"))
+            when = parse_time(item.time, now, notes)
+        except Refused as refused:
+            outcomes.append(Outcome(item.label, "rejected", refused.field, refused.reason, raw=_raw(item)))
+            continue
+        key = (item.sensor.id, when)
+        status = "duplicate" if key in seen else "accepted"
+        seen.add(key)
+        outcomes.append(Outcome(item.label, status, sensor=item.sensor, measured_at=when, value=value))
+    words = []
+    if "utc" in notes:
+        words.append(_("Times without a time zone were read as UTC."))
+    if "no_time" in notes:
+        words.append(_("Readings without a time were given the time they arrived."))
+    return outcomes, words
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_statement():
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at``, built once per dialect."""
+    dialect = db.session.get_bind().dialect.name
+    stmt = _INSERTS.get(dialect)
+    if stmt is None:
+        table = Reading.__table__
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _INSERTS[dialect] = insert_(table).on_conflict_do_nothing().returning(table.c.sensor_id,
+                                                                                   table.c.measured_at)
+    return stmt
+
+
+def _existing(outcomes: Sequence[Outcome]) -> set[tuple[int, datetime]]:
+    keys = [(o.sensor.id, o.measured_at) for o in outcomes if o.status == "accepted"]
+    if not keys:
+        return set()
+    found: set[tuple[int, datetime]] = set()
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        found |= {(s, t) for s, t in db.session.execute(
+            select(Reading.sensor_id, Reading.measured_at)
+            .where(tuple_(Reading.sensor_id, Reading.measured_at).in_(part)))}
+    return found
+
+
+#: PostgreSQL: the batch as six arrays, unnested into one INSERT (a short statement whatever the batch's size:
+#: psycopg parses it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch).
+PG_INSERT = text(
+    "INSERT INTO sensing_readings (sensor_id, measured_at, device_id, value, flag, received_at) "
+    "SELECT s, t, :device_id, v, f, :received_at FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[]), "
+    "CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, v, f) "
+    "ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at")
+
+
+def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]]:
+    """Insert the batch in one statement; the (sensor, time) keys stored. Any other was there already: the
+    primary key decides, under concurrency too."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        result = connection.execute(PG_INSERT, {
+            "device_id": device.id, "received_at": now, "s": [o.sensor.id for o in fresh],
+            "t": [o.measured_at for o in fresh], "v": [o.value for o in fresh], "f": [o.flag for o in fresh]})
+        return {(s, t.astimezone(UTC)) for s, t in result}
+    # SQLite: one statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
+    rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": device.id, "value": o.value,
+             "flag": o.flag, "received_at": now} for o in fresh]
+    return {(s, t) for s, t in connection.execute(_insert_statement(), rows)}
+
+
+def preview(device: Device, items: Sequence[Item], *, now: datetime | None = None) -> Result:
+    """What :func:`ingest` would do, without writing anything (the upload's preview)."""
+    outcomes, notes = check(items, now)
+    stored = _existing(outcomes)
+    for o in outcomes:
+        if o.status == "accepted" and (o.sensor.id, o.measured_at) in stored:
+            o.status = "duplicate"
+    return Result(outcomes, notes)
+
+
+def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime | None = None) -> Result:
+    """Store what passes the rules, answer for every item. Flushes; the caller's transaction commits."""
+    now = now or utcnow()
+    outcomes, notes = check(items, now)
+    fresh = [o for o in outcomes if o.status == "accepted"]
+    if fresh:
+        quality.flag(device, fresh)
+        stored = _store(device, fresh, now)
+        for o in fresh:
+            if (o.sensor.id, o.measured_at) not in stored:
+                o.status = "duplicate"
+                o.flag = None
+        aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None])
+        db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+    rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
+    if rejected:
+        db.session.execute(insert(Rejection), [
+            {"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
+             "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw} for o in rejected])
+    return Result(outcomes, notes)
