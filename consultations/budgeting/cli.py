@@ -47,9 +47,13 @@ def describe(election: Election, outcome: Outcome) -> list[str]:
     lines.append(f"  Voters with at least one funded project they chose: {outcome.satisfied_voters} of "
                  f"{outcome.voters} ({share:.0%})")
     if outcome.rule == rules.EQUAL_SHARES:
-        lines.append(f"  Completion: the shared budget raised {outcome.increases} time(s) by "
-                     f"{rules.INCREASE_STEP.numerator * 100 // rules.INCREASE_STEP.denominator}%; "
-                     f"added by greedy: {', '.join(outcome.added_by_greedy) or 'none'}")
+        step = f"{float(rules.INCREASE_STEP):.0%}"
+        if not outcome.increases and not outcome.added_by_greedy:
+            lines.append("  Completion: none needed")
+        else:
+            lines.append(f"  Completion: the shared budget raised {outcome.increases} of at most "
+                         f"{rules.MAX_INCREASES} times by {step} of the budget; then greedy added "
+                         f"{', '.join(outcome.added_by_greedy) or 'nothing'}")
     return lines
 
 

@@ -332,6 +332,7 @@ def test_tally_prints_both_rules_from_a_file(tmp_path):
     assert shares.startswith("Method of Equal Shares: 3 projects funded")
     assert [line.split()[0] for line in shares.splitlines()[1:4]] == ["a", "b", "d"]
     assert "10 of 10 (100%)" in shares
+    assert shares.rstrip().endswith("Completion: none needed")
     assert tally_file(path) == rules.compare(pabulib.read(path))
 
 
@@ -344,6 +345,16 @@ def test_tally_one_rule(tmp_path):
     assert list(tally_file(path, "equal-shares")) == ["equal-shares"]
 
 
+def test_tally_says_what_the_completion_did(tmp_path):
+    path = tmp_path / "budget.pb"
+    pabulib.write(election(2500, [("1", 600), ("2", 800), ("4", 1400)], [{"1", "2"}, {"4"}, set(), {"2", "1"}]),
+                  path)
+    result = CliRunner().invoke(tally, [str(path), "--rule", "equal-shares"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == ("  Completion: the shared budget raised 2 of at most 10 times by 10% of "
+                                              "the budget; then greedy added nothing")
+
+
 def test_tally_refuses_a_bad_file_with_the_reason(tmp_path):
     path = tmp_path / "bad.pb"
     path.write_text("META\nkey;value\nvote_type;approval\n", encoding="utf-8")
@@ -351,3 +362,15 @@ def test_tally_refuses_a_bad_file_with_the_reason(tmp_path):
     assert result.exit_code == 1
     assert "The META section has no budget." in result.output
     assert CliRunner().invoke(tally, [str(path), "--rule", "random"]).exit_code == 2
+
+
+def test_rhos_closer_than_floating_point_can_tell_are_decided_exactly():
+    # c = 10**20; six voters with c each. w (4 voters, cost 4(c - 1)) goes first (rho 1/4) and leaves p with 1.
+    # Then a (r1, r2) has rho 1/2 and b (r1, r2, p) has rho (c - 1) / 2c, less by 1 / 2c: the same double as 1/2,
+    # and a's id comes first, but b is cheaper for its voters and is bought before a.
+    c = 10**20
+    e = election(6 * c, [("a", c), ("b", c), ("w", 4 * (c - 1))],
+                 [{"a", "b"}, {"a", "b"}, {"b", "w"}, {"w"}, {"w"}, {"w"}])
+    assert float(Fraction(c - 1, 2 * c)) == 0.5
+    assert rules.equal_shares(e, complete=False).funded == ("w", "b", "a") == pabutools_equal_shares(e)
+    assert rules._estimate(3, [(1.0, 3)]) is None  # 1 each from 3 payers is exactly the cost: too close to call
