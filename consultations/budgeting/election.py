@@ -13,6 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 Money = int | Fraction
+#: Amounts stop short of this (far beyond any budget): the rules estimate in floating point before deciding exactly.
+LARGEST = 10**100
 
 
 class ElectionError(ValueError):
@@ -33,6 +35,8 @@ def money(value: object, what: str = "amount") -> Money:
             raise TypeError
     except (ArithmeticError, ValueError, TypeError):
         raise ElectionError(f"The {what} {value!r} is not a number.") from None
+    if abs(amount) >= LARGEST:
+        raise ElectionError(f"The {what} {value!r} is too large.")
     return int(amount) if amount.denominator == 1 else amount
 
 

@@ -122,6 +122,7 @@ def test_compare_summarises_both_rules():
     (lambda: Project("a", 0), "more than zero"),
     (lambda: Project("a,b", 10), "without commas"),
     (lambda: Project("a", 1.5), "exact number"),
+    (lambda: Project("a", "1e400"), "too large"),
     (lambda: election(100, [("a", 10), ("a", 20)], []), "unique"),
     (lambda: election(100, [("a", 10)], [{"z"}]), "Ballot 1 approves projects that are not in the election: z"),
     (lambda: election(-1, [], []), "negative"),
