@@ -375,3 +375,22 @@ def test_rhos_closer_than_floating_point_can_tell_are_decided_exactly():
     assert float(Fraction(c - 1, 2 * c)) == 0.5
     assert rules.equal_shares(e, complete=False).funded == ("w", "b", "a") == pabutools_equal_shares(e)
     assert rules._estimate(3, [(1.0, 3)]) is None  # 1 each from 3 payers is exactly the cost: too close to call
+
+
+def larger(seed: int) -> Election:
+    """1,500 voters over 25 projects, popularity skewed: many classes of money, many rounds."""
+    rng = random.Random(seed)
+    projects = [Project(str(i + 1), rng.randrange(5_000, 120_001, 500)) for i in range(25)]
+    popularity = [rng.paretovariate(1.5) for _ in projects]
+    ballots = [{p.id for p in rng.choices(projects, popularity, k=rng.randint(1, 6))} for _ in range(1_500)]
+    return Election.of(rng.choice([300_000, 600_000]), projects, ballots)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_larger_elections_match_pabutools(seed):
+    e = larger(seed)
+    plain, completed = rules.equal_shares(e, complete=False), rules.equal_shares(e)
+    assert len(plain.funded) >= 4 and completed.increases > 0
+    assert plain.funded == pabutools_equal_shares(e)
+    assert completed.funded == pabutools_completed(e)
+    assert rules.greedy(e).funded == pabutools_greedy(e)
