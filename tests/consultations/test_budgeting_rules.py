@@ -394,3 +394,19 @@ def test_larger_elections_match_pabutools(seed):
     assert plain.funded == pabutools_equal_shares(e)
     assert completed.funded == pabutools_completed(e)
     assert rules.greedy(e).funded == pabutools_greedy(e)
+
+
+def test_tally_runs_as_flask_consultations_tally(tmp_path):
+    """As the consultations manifest will register it: in the ``consultations`` command group of the app."""
+    from flask import Flask
+    from flask.cli import AppGroup
+
+    path = tmp_path / "budget.pb"
+    pabulib.write(election(1000, [(p, 300) for p in "abcde"], [set("abc")] * 6 + [set("de")] * 4), path)
+    app = Flask("budgeting_cli_test")
+    group = AppGroup("consultations")
+    group.add_command(tally)
+    app.cli.add_command(group)
+    result = app.test_cli_runner().invoke(args=["consultations", "tally", str(path), "--rule", "equal-shares"])
+    assert result.exit_code == 0, result.output
+    assert "Method of Equal Shares: 3 projects funded, 900 of 1000 spent (100 left)" in result.output
