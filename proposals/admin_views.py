@@ -39,22 +39,30 @@ def answer(proposal_id: int):
     filters = answering.QueueFilters.from_args(request.args)
     from_queue = request.args.get("queue") == "1"
     template = canned.get(answering.ANSWER_TEMPLATES, request.args.get("template"))
-    form = AnswerForm(data={"state": proposal.answer_state,
-                            "text": template.body if template is not None else proposal.answer_text,
-                            "cost": f"{proposal.answer_cost:.2f}" if proposal.answer_cost is not None else "",
-                            "delivery": proposal.answer_delivery})
+    draft = answers.draft_of(current_user, proposal)
+    start = ((draft.state, draft.text, draft.cost, draft.delivery) if draft is not None else
+             (proposal.answer_state, proposal.answer_text, proposal.answer_cost, proposal.answer_delivery))
+    form = AnswerForm(data={"state": start[0], "text": template.body if template is not None else start[1],
+                            "cost": f"{start[2]:.2f}" if start[2] is not None else "", "delivery": start[3]})
     refusal = answers.answer_refusal(proposal)
-    ok, _result = attempt(form, lambda: answers.answer(
+    then = request.form.get("then")
+    as_draft = then in ("draft", "draft_next")
+    save = answers.save_draft if as_draft else answers.answer
+    ok, _result = attempt(form, lambda: save(
         current_user, proposal, form.state.data, form.text.data, cost=form.cost.data or None,
         delivery=form.delivery.data or ""))
     if ok:
-        flash(f"The answer to “{proposal.title}” is saved: {answers.ANSWER_LABELS[proposal.answer_state]}.",
-              "success")
-        if proposal.answer_state != "accepted" and ((form.cost.data or "").strip()
-                                                     or (form.delivery.data or "").strip()):
+        if as_draft:
+            flash(f"The answer to “{proposal.title}” is saved as a draft: residents do not see it and nobody is "
+                  "told until it is published.", "success")
+        else:
+            flash(f"The answer to “{proposal.title}” is saved: {answers.ANSWER_LABELS[proposal.answer_state]}.",
+                  "success")
+        if form.state.data != "accepted" and ((form.cost.data or "").strip()
+                                              or (form.delivery.data or "").strip()):
             flash("The cost and the delivery note are kept only for accepted proposals, so they were not saved.",
                   "info")
-        if request.form.get("then") == "next":
+        if then in ("next", "draft_next"):
             following = answering.next_after(current_user, proposal, filters)
             if following is not None:
                 return redirect(url_for(".answer", proposal_id=following.id, queue="1", **filters.as_args()))
@@ -64,7 +72,7 @@ def answer(proposal_id: int):
             return redirect(url_for(".awaiting", **filters.as_args()))
         return redirect(url_for("proposals.show", proposal_id=proposal.id, _anchor="answer"))
     return render_template("proposals/answer.html", proposal=proposal, form=form, refusal=refusal,
-                           from_queue=from_queue, filters=filters.as_args(),
+                           from_queue=from_queue, draft=draft, filters=filters.as_args(),
                            templates=canned.for_purpose(answering.ANSWER_TEMPLATES), template=template)
 
 
@@ -80,6 +88,8 @@ def _queue_page(filters: answering.QueueFilters, bulk_form: BulkAnswerForm | Non
     bulk_form.category.choices = [("", "No category")] + category_choices
     bulk_form.template.choices = canned.choices(answering.ANSWER_TEMPLATES)
     return render_template("proposals/awaiting.html", page=page, filters=filters, args=filters.as_args(),
+                           drafts=answering.drafts_for(current_user, page.items),
+                           drafts_waiting=answering.drafts_waiting(current_user),
                            processes=processes, wards=wards, states=answering.QUEUE_STATES, bulk_form=bulk_form,
                            has_categories=bool(category_choices)), status
 
@@ -103,7 +113,9 @@ def bulk_answer():
     ids = [digits(v) for v in request.form.getlist("ids")]
     if form.validate_on_submit():
         try:
-            if form.action.data == "evaluating":
+            if form.action.data == "publish":
+                result = answering.publish_drafts(current_user, [i for i in ids if i])
+            elif form.action.data == "evaluating":
                 text = canned.compose(answering.ANSWER_TEMPLATES, form.template.data, form.text.data)
                 result = answering.bulk_evaluating(current_user, [i for i in ids if i], text)
             else:

@@ -25,7 +25,7 @@ from civic.spaces.models import Process, Ward
 from civic.web import digits
 from civic.workqueues import WorkQueue
 from proposals import answers
-from proposals.models import Category, Proposal, ProposalCategoryLink
+from proposals.models import AnswerDraft, Category, Proposal, ProposalCategoryLink
 
 PER_PAGE = 25
 #: The states the queue shows: waiting for a first answer, or still being evaluated.
@@ -46,6 +46,7 @@ class QueueFilters:
     ward_id: int | None = None
     over: bool = False  # only proposals over their threshold
     q: str = ""
+    drafts: bool = False  # only proposals with a draft answer (whatever their answer now)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> QueueFilters:
@@ -54,7 +55,8 @@ class QueueFilters:
                    process=(args.get("process") or "").strip()[:100],
                    ward_id=digits(args.get("ward")) or None,
                    over=args.get("over") in ("1", "on", "true"),
-                   q=" ".join((args.get("q") or "").split())[:100])
+                   q=" ".join((args.get("q") or "").split())[:100],
+                   drafts=args.get("drafts") in ("1", "on", "true"))
 
     def as_args(self) -> dict[str, str]:
         """Query arguments that give these filters back (only those set)."""
@@ -67,6 +69,8 @@ class QueueFilters:
             out["over"] = "1"
         if self.q:
             out["q"] = self.q
+        if self.drafts:
+            out["drafts"] = "1"
         return out
 
 
@@ -75,8 +79,11 @@ def _awaiting_states(state: str) -> tuple[str, ...]:
 
 
 def conditions(f: QueueFilters) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [Proposal.state == "published", Proposal.hidden_at.is_(None),
-                                        Proposal.answer_state.in_(_awaiting_states(f.state))]
+    where: list[ColumnElement[bool]] = [Proposal.state == "published", Proposal.hidden_at.is_(None)]
+    if f.drafts:  # a draft may change an answer already given: every answer state
+        where.append(Proposal.id.in_(select(AnswerDraft.proposal_id)))
+    else:
+        where.append(Proposal.answer_state.in_(_awaiting_states(f.state)))
     if f.process:
         where.append(Proposal.process_id == select(Process.id).where(Process.slug == f.process).scalar_subquery())
     if f.ward_id:
@@ -102,6 +109,23 @@ def queue(officer: User, f: QueueFilters, page: int) -> Page:
     ward and author come joined)."""
     policy.require(officer, "proposal.answer")
     return paginate(_ordered(select(Proposal).where(*conditions(f))), page, PER_PAGE)
+
+
+def drafts_waiting(officer: User) -> int:
+    """How many draft answers wait to be published, on proposals residents can see (one query)."""
+    policy.require(officer, "proposal.answer")
+    return db.session.scalar(select(func.count()).select_from(AnswerDraft).join(
+        Proposal, Proposal.id == AnswerDraft.proposal_id).where(
+        Proposal.state == "published", Proposal.hidden_at.is_(None))) or 0
+
+
+def drafts_for(officer: User, proposals: Sequence[Proposal]) -> dict[int, AnswerDraft]:
+    """The draft answers of a page of the queue, by proposal id (one query whatever the page)."""
+    policy.require(officer, "proposal.answer")
+    ids = [p.id for p in proposals]
+    if not ids:
+        return {}
+    return {d.proposal_id: d for d in db.session.scalars(select(AnswerDraft).where(AnswerDraft.proposal_id.in_(ids)))}
 
 
 def next_after(officer: User, proposal: Proposal, f: QueueFilters) -> Proposal | None:
@@ -135,7 +159,8 @@ def categories_of(slug: str) -> list[Category]:
 
 # Bulk actions -----------------------------------------------------------------------------------------------
 
-BULK_ACTIONS = {"evaluating": "Mark as “Being evaluated” with the text below",
+BULK_ACTIONS = {"publish": "Publish their draft answers",
+                "evaluating": "Mark as “Being evaluated” with the text below",
                 "category": "Add the category chosen below"}
 
 
@@ -166,6 +191,30 @@ def bulk_evaluating(officer: User, ids: Sequence[int], text: str) -> BulkResult:
         try:
             with db.session.begin_nested():
                 answers.answer(officer, proposal, "evaluating", text)
+        except DomainError as e:
+            result.refused.append((proposal, e.message))
+        else:
+            result.done.append(proposal)
+    return result
+
+
+def publish_drafts(officer: User, ids: Sequence[int]) -> BulkResult:
+    """Publish the draft answers of many proposals together: each is answered as a single answer is (audit entry,
+    ``proposal.answered``, so its author and followers are told once each), in a savepoint of its own; a proposal
+    without a draft, or that cannot be answered now, is listed as refused and the others go on."""
+    proposals = _selected(officer, ids)
+    drafts = {d.proposal_id: d for d in db.session.scalars(
+        select(AnswerDraft).where(AnswerDraft.proposal_id.in_([p.id for p in proposals])))}
+    result = BulkResult([], [])
+    for proposal in proposals:
+        draft = drafts.get(proposal.id)
+        if draft is None:
+            result.refused.append((proposal, "It has no draft answer to publish."))
+            continue
+        try:
+            with db.session.begin_nested():
+                answers.answer(officer, proposal, draft.state, draft.text, cost=draft.cost,
+                               delivery=draft.delivery)
         except DomainError as e:
             result.refused.append((proposal, e.message))
         else:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import delete
+
 from civic import events, policy
 from civic.accounts.models import User
 from civic.audit import audit
 from civic.db import db, utcnow
 from civic.errors import RuleViolation
-from proposals.models import ANSWER_STATES, Proposal
+from proposals.models import ANSWER_STATES, AnswerDraft, Proposal
 from proposals.policy import Refusal, phase_refusal
 
 ANSWER_LABELS = {
@@ -75,8 +77,9 @@ def _answer_record(proposal: Proposal) -> dict[str, Any]:
             "delivery": proposal.answer_delivery}
 
 
-def answer(officer: User, proposal: Proposal, state: str, text: str, cost: Any = None, delivery: str = "") -> None:
-    """Set the official answer (audit-logged, ``proposal.answered`` published)."""
+def _validated(officer: User, proposal: Proposal, state: str, text: str, cost: Any,
+               delivery: str) -> tuple[str, str, Decimal | None, str]:
+    """The answer as it will be kept, or the first refusal (the same rules for a draft and a published answer)."""
     policy.require(officer, "proposal.answer", proposal)
     refusal = answer_refusal(proposal)
     if refusal:
@@ -94,6 +97,37 @@ def answer(officer: User, proposal: Proposal, state: str, text: str, cost: Any =
     value = _clean_cost(cost)
     if state != "accepted":
         value, delivery = None, ""
+    return state, text, value, delivery
+
+
+def draft_of(officer: User, proposal: Proposal) -> AnswerDraft | None:
+    """The answer saved as a draft for ``proposal``, for officers only (one query)."""
+    policy.require(officer, "proposal.answer", proposal)
+    return db.session.get(AnswerDraft, proposal.id)
+
+
+def save_draft(officer: User, proposal: Proposal, state: str, text: str, cost: Any = None,
+               delivery: str = "") -> AnswerDraft:
+    """Keep an answer as a draft: the proposal's answer does not change, nobody is told, residents see nothing.
+    The same rules as :func:`answer`; a second draft replaces the first. Audit-logged (staff only read it)."""
+    state, text, value, delivery = _validated(officer, proposal, state, text, cost, delivery)
+    draft = db.session.get(AnswerDraft, proposal.id)
+    if draft is None:
+        draft = AnswerDraft(proposal_id=proposal.id)
+        db.session.add(draft)
+    draft.state, draft.text, draft.cost, draft.delivery = state, text, value, delivery
+    draft.officer_id, draft.saved_at = officer.id, utcnow()
+    db.session.flush()
+    audit(officer, "proposal.answer_draft", "proposal", proposal.id, label=proposal.title,
+          after={"state": state, "text": text, "cost": str(value) if value is not None else None,
+                 "delivery": delivery})
+    return draft
+
+
+def answer(officer: User, proposal: Proposal, state: str, text: str, cost: Any = None, delivery: str = "") -> None:
+    """Set the official answer (audit-logged, ``proposal.answered`` published); a draft of it is done with."""
+    state, text, value, delivery = _validated(officer, proposal, state, text, cost, delivery)
+    db.session.execute(delete(AnswerDraft).where(AnswerDraft.proposal_id == proposal.id))
     before = _answer_record(proposal)
     proposal.answer_state = state
     proposal.answer_text = text

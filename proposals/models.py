@@ -129,6 +129,25 @@ class Proposal(Base):
         return self.state in ("published", "withdrawn") and self.hidden_at is None
 
 
+class AnswerDraft(Base):
+    """An officer's answer saved but not published: residents never see it (every public reader, the page, the
+    API, the exports, search and the map, reads the proposal's own answer columns), nobody is told. One a
+    proposal; publishing it (``proposals.answering.publish_drafts``) answers the proposal and removes it."""
+
+    __tablename__ = "proposal_answer_drafts"
+    __table_args__ = (CheckConstraint(f"state IN {ANSWER_STATES!r}", name="known_state"),)
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(14))
+    text: Mapped[str] = mapped_column(Text, default="")
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    delivery: Mapped[str] = mapped_column(Text, default="")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    officer: Mapped[User | None] = relationship(lazy="joined")
+
+
 class ProposalCategoryLink(Base):
     __tablename__ = "proposal_category_links"
     __table_args__ = (UniqueConstraint("proposal_id", "category_id"),)

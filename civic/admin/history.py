@@ -51,6 +51,7 @@ SENTENCES = {
     "phase.update": "edited a phase of",
     "phase.delete": "removed a phase of",
     "proposal.answer": "answered ({state})",
+    "proposal.answer_draft": "saved a draft answer ({state}) to",
     "proposal.settings": "changed the proposal settings of",
     "proposal.category_add": "added a category to",
     "proposal.category_rename": "renamed a category of",

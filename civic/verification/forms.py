@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from civic.fields import DateInputField
@@ -33,6 +33,18 @@ class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Give a reason: the resident will see it."),
                                                  Length(max=2000)],
                            description="The resident sees this in the email and on their verification page.")
+
+
+class BulkDecisionForm(FlaskForm):
+    """One decision and one reason for the ticked requests of the queue (the ticks, ``ids``, are read by the view)."""
+
+    decision = RadioField("What to do with the ticked requests", choices=[("approve", "Approve"),
+                                                                        ("refuse", "Refuse")],
+                          validators=[InputRequired("Choose to approve or refuse the ticked requests.")])
+    canned = SelectField("Prepared reason for a refusal (optional)", choices=[("", "None: I will write it")],
+                         validators=[Optional()], description="Its words go first in the reason.")
+    reason = TextAreaField("Reason", validators=[Length(max=2000)],
+                           description="Every ticked resident sees it in the email and on their verification page.")
 
 
 class RevokeForm(FlaskForm):

@@ -34,7 +34,7 @@ from civic.accounts import lifecycle, roles
 from civic.accounts.models import User, UserRole
 from civic.audit import audit
 from civic.db import db, utcnow
-from civic.errors import NotFound, RuleViolation, TooManyAttempts
+from civic.errors import DomainError, NotFound, RuleViolation, TooManyAttempts
 from civic.spaces.models import PostcodeSector, Ward
 from civic.verification.models import RegisterEntry, RegisterUpload, VerificationAttempt, VerificationRequest
 
@@ -598,6 +598,43 @@ def decide(officer: User, req: VerificationRequest, approve: bool, reason: str) 
         mail.send(user.email, subject, "verification_decided", user=user, approved=approve, reason=reason,
                   ward=req.ward, url=mail.link("verification.start"))
     events.publish("verification.decided", req, approved=approve, actor_id=officer.id)
+
+
+BULK_LIMIT = 50
+
+
+def bulk_decide(officer: User, ids: Iterable[int], approve: bool, reason: str
+                ) -> tuple[list[VerificationRequest], list[tuple[str, str]]]:
+    """One decision with one reason on many requests: each goes through :func:`decide` (audit entry, mail, event)
+    in a savepoint of its own; one that is refused (already decided or withdrawn, the officer's own, unknown) is
+    listed with the reason and the others go on. Returns (requests done, [(who, why) refused])."""
+    policy.require(officer, "verification.decide")
+    wanted = sorted({i for i in ids if isinstance(i, int) and 0 < i < 2**31})
+    if not wanted:
+        raise RuleViolation("Tick at least one request.", field="ids")
+    if len(wanted) > BULK_LIMIT:
+        raise RuleViolation(f"Choose at most {BULK_LIMIT} requests at once.", field="ids")
+    if not (reason or "").strip():
+        raise RuleViolation("Give a reason: the residents will see it.", field="reason")
+    found = {r.id: r for r in db.session.scalars(
+        select(VerificationRequest).where(VerificationRequest.id.in_(wanted))
+        .options(joinedload(VerificationRequest.user)))}
+    done: list[VerificationRequest] = []
+    refused: list[tuple[str, str]] = []
+    for request_id in wanted:
+        req = found.get(request_id)
+        if req is None:
+            refused.append((f"request {request_id}", "There is no such request."))
+            continue
+        who = f"@{req.user.nickname}"
+        try:
+            with db.session.begin_nested():
+                decide(officer, req, approve, reason)
+        except DomainError as e:
+            refused.append((who, e.message))
+        else:
+            done.append(req)
+    return done, refused
 
 
 # Admins ---------------------------------------------------------------------------------------------------

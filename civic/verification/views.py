@@ -9,7 +9,7 @@ from civic import canned, policy
 from civic.accounts.forms import EmptyForm
 from civic.accounts.models import User
 from civic.db import get_or_404, paginate
-from civic.errors import DomainError, PermissionDenied, TooManyAttempts
+from civic.errors import DomainError, PermissionDenied, RuleViolation, TooManyAttempts
 from civic.exports import download_name, stream_csv
 from civic.verification import forms, services
 from civic.verification.models import VerificationRequest
@@ -136,7 +136,46 @@ def queue():
                     current_app.config["PAGE_SIZE"])
     hints = services.sector_wards(r.postcode for r in page.items)
     return render_template("verification/queue.html", form=form, page=page, hints=hints,
-                           sector=services.postcode_sector)
+                           sector=services.postcode_sector, bulk_form=_bulk_form(formdata=None),
+                           args={k: v for k, v in request.args.items() if k in ("status", "q", "page")})
+
+
+def _bulk_form(**kwargs) -> forms.BulkDecisionForm:
+    form = forms.BulkDecisionForm(**kwargs)
+    form.canned.choices = canned.choices("verification.refuse")
+    return form
+
+
+@bp.post("/requests/bulk")
+def bulk():
+    """One decision and one reason for the ticked requests; each is decided as one request is, in a savepoint of
+    its own, and those that cannot be (already decided, the officer's own) are named while the others go on."""
+    policy.require(current_user, "verification.decide")
+    form = _bulk_form()
+    back = url_for(".queue", **{k: v for k, v in request.args.items() if k in ("status", "q", "page")})
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back)
+    approve = form.decision.data == "approve"
+    if approve and form.canned.data:
+        flash("The prepared reasons are for refusals: write the reason for the approval.", "error")
+        return redirect(back)
+    reason = canned.compose("verification.refuse", form.canned.data, form.reason.data) if not approve \
+        else form.reason.data
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10]
+    try:
+        done, refused = services.bulk_decide(current_user, ids, approve, reason)
+    except RuleViolation as e:
+        flash(e.message, "error")
+        return redirect(back)
+    if done:
+        verb = "Approved" if approve else "Refused"
+        flash(f"{verb}: {len(done)} {'request' if len(done) == 1 else 'requests'}. We have emailed them.", "success")
+    for who, why in refused:
+        flash(f"Not decided: the request from {who}. {why}", "error")
+    return redirect(back)
 
 
 def _request_page(req: VerificationRequest, form: forms.DecisionForm | None = None):

@@ -249,6 +249,8 @@ POST_REFUSED.update({
     "moderation.bulk": only(OFFICERS, ok=None),
     "groups.archive": only(OFFICERS, ok=None),
 })
+# The back office's remainder (issue 15, i15b): bulk decisions in the residency queue.
+POST_REFUSED["verification.bulk"] = only(OFFICERS, ok=None)
 SIGN_IN_REQUIRED_POSTS = {
     "accounts.delete_account", "accounts.change_email", "accounts.change_password", "accounts.update_profile",
     "accounts.resend_confirmation", "groups.invitation", "groups.join", "groups.leave", "groups.withdraw",
