@@ -59,8 +59,8 @@ class Consultation(Base):
     process: Mapped[Process | None] = relationship(lazy="joined")
     #: Loaded when read (only for a consultation limited to wards); lists load them with ``selectinload``.
     wards: Mapped[list[Ward]] = relationship(secondary="consultation_wards", order_by="Ward.name")
-    questions: Mapped[list[Question]] = relationship(back_populates="consultation", lazy="selectin",
-                                                     order_by="Question.position", cascade="all, delete-orphan")
+    questions: Mapped[list[Question]] = relationship(lambda: Question, back_populates="consultation", lazy="selectin",
+                                                     order_by=lambda: Question.position, cascade="all, delete-orphan")
 
     @property
     def is_published(self) -> bool:
@@ -93,8 +93,8 @@ class Question(Base):
     max_choices: Mapped[int | None]
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
-    options: Mapped[list[Option]] = relationship(back_populates="question", lazy="selectin",
-                                                 order_by="Option.position", cascade="all, delete-orphan")
+    options: Mapped[list[Option]] = relationship(lambda: Option, back_populates="question", lazy="selectin",
+                                                 order_by=lambda: Option.position, cascade="all, delete-orphan")
 
 
 class Option(Base):
@@ -109,7 +109,7 @@ class Option(Base):
     image_path: Mapped[str | None] = mapped_column(String(200))
     image_alt: Mapped[str] = mapped_column(String(300), default="")
 
-    question: Mapped[Question] = relationship(back_populates="options")
+    question: Mapped[Question] = relationship(lambda: Question, back_populates="options")
 
 
 class RollEntry(Base):
