@@ -67,7 +67,7 @@ def test_an_officer_creates_fills_previews_and_publishes(signed_in, officer, war
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"title": ""}, "title", "Enter the title of the consultation."),
     ({"closes_at": "2020-01-01"}, "closes_at", "The closing time must be after the opening time."),
-    ({"opens_at": "31/02/2027"}, "opens_at", "Not a valid date value."),
+    ({"opens_at": "31/02/2027"}, "opens_at", "Opening date must be a real date"),
     ({"process_slug": "no-such-process"}, "process_slug", "Choose a participatory process from the list, or none."),
     ({"wards": ["999999"]}, "wards", "Choose wards from the list."),
 ])
@@ -81,7 +81,7 @@ def test_bad_details_are_refused_beside_the_field(signed_in, officer, data, fiel
 def test_bad_questions_are_refused(signed_in, officer, make_consultation):
     c = make_consultation(published=False, questions=[])
     client = signed_in(officer)
-    for data, message in (({"kind": "poll", "title": "Q"}, "Not a valid choice"),
+    for data, message in (({"kind": "poll", "title": "Q"}, "Select kind of question from the list"),
                           ({"kind": "multiple", "title": "Q", "options": "A\nB", "min_choices": "2",
                             "max_choices": "1"}, "The maximum must be at least the minimum"),
                           ({"kind": "multiple", "title": "Q", "options": "A\nB", "min_choices": "3"},
