@@ -13,7 +13,9 @@ POST and the consultation page.
      Budget: p95 <= 40 ms.
    - ``GET /consultations/<id>`` signed out. Budget: p95 <= 30 ms.
 
-``BENCH_REQUESTS`` (default 300); ``BENCH_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432``).
+``BENCH_REQUESTS`` (default 300); ``BENCH_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432``);
+``BENCH_CONSULTATIONS_DB`` (default ``civic_bench_consultations``: several people benchmarking on one server each
+name their own).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
 from bench.proposals import PG_URL, WARMUP, Result, _report
 
-DB_NAME = "civic_bench_consultations"
+DB_NAME = os.environ.get("BENCH_CONSULTATIONS_DB", "civic_bench_consultations")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 BALLOTS, OPTIONS = 100_000, 8
 BUDGETS = {"tally_s": 2.0, "ballot": 40.0, "page": 30.0}
@@ -113,7 +115,8 @@ def served() -> bool:
             data = Path(tmp)
             env = {**os.environ, "CIVIC_INSTANCE_PATH": str(data), "CIVIC_DATABASE_URL": f"{PG_URL}/{DB_NAME}",
                    "CIVIC_BASE_URL": "http://127.0.0.1", "CIVIC_MAIL_DIR": str(data / "mail"),
-                   "CIVIC_SECRET_KEY": secrets.token_urlsafe(32), "CIVIC_BENCH_COUNT_QUERIES": "1"}
+                   "CIVIC_SECRET_KEY": secrets.token_urlsafe(32), "CIVIC_BENCH_COUNT_QUERIES": "1",
+                   "CIVIC_PRODUCTION": "0"}  # PostgreSQL, yet no production start checks (no HTTPS, no mail)
             env.pop("CIVIC_SMTP_HOST", None)
             subprocess.run([_bin("flask"), "--app", "wsgi", "civic", "migrate"], cwd=ROOT, env=env, check=True,
                            capture_output=True, timeout=120)
@@ -173,7 +176,8 @@ def _serve_and_measure(env: dict[str, str], data: Path, plan: dict) -> bool:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        errors = (data / "gunicorn.log").read_text(errors="replace").strip()
+        errors = "\n".join(line for line in (data / "gunicorn.log").read_text(errors="replace").splitlines()
+                           if line.strip() and " civic.access " not in line)  # the access log is no error
         if errors:
             print("gunicorn said:\n" + errors[-3000:])
 

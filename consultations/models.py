@@ -95,8 +95,8 @@ class Question(Base):
     max_choices: Mapped[int | None]
 
     consultation: Mapped[Consultation] = relationship(back_populates="questions")
-    options: Mapped[list[Option]] = relationship(back_populates="question", lazy="selectin",
-                                                 order_by="Option.position", cascade="all, delete-orphan")
+    options: Mapped[list[Option]] = relationship(lambda: Option, back_populates="question", lazy="selectin",
+                                                 order_by=lambda: Option.position, cascade="all, delete-orphan")
 
 
 class Option(Base):

@@ -66,10 +66,10 @@ def questions(consultation: Consultation) -> list[QuestionView]:
 
 def consultation_view(user: Any, consultation: Consultation) -> dict[str, Any]:
     """Everything the consultation's page shows: its state, who may take part, whether this viewer may vote and
-    why not, the turnout (a count, live), and the questions."""
+    why not, the turnout (a count, live), and the questions. The roll is read once (and not at all signed out)."""
     status = services.status(consultation)
-    refusal = ballots.voter_refusal(user, consultation)
     entry = ballots.roll_entry(consultation, user) if status != "draft" else None
+    refusal = ballots.voter_refusal(user, consultation, entry)
     return {"consultation": consultation, "status": status, "status_label": STATUS_LABELS[status],
             "who": who_may_take_part(consultation), "refusal": refusal, "may_vote": refusal is None,
             "voted": entry, "questions": questions(consultation), "turnout": consultation.turnout,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from civic import events, policy, uploads
 from civic.audit import audit
@@ -32,11 +33,18 @@ MAX_OPTIONS, MAX_QUESTIONS = 30, 30
 
 
 def get_visible(user: Any, consultation_id: int) -> Consultation:
-    """The consultation if this person may see it (a draft or a hidden one only for officers), else NotFound."""
-    consultation = db.session.get(Consultation, consultation_id)
+    """The consultation if this person may see it (a draft or a hidden one only for officers), else NotFound.
+
+    One statement: the consultation with its process, questions and options joined (its wards are read only for
+    a consultation limited to wards, when asked)."""
+    consultation = db.session.get(Consultation, consultation_id, options=WHOLE)
     if consultation is None or not visible(user, consultation):
         raise NotFound(_("We could not find that consultation."))
     return consultation
+
+
+#: Loader options reading a consultation, its questions and their options in one statement.
+WHOLE = (joinedload(Consultation.questions).joinedload(Question.options),)
 
 
 def get_managed(user: Any, consultation_id: int) -> Consultation:

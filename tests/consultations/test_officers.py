@@ -81,7 +81,7 @@ def test_bad_details_are_refused_beside_the_field(signed_in, officer, data, fiel
 def test_bad_questions_are_refused(signed_in, officer, make_consultation):
     c = make_consultation(published=False, questions=[])
     client = signed_in(officer)
-    for data, message in (({"kind": "poll", "title": "Q"}, "from the list"),
+    for data, message in (({"kind": "poll", "title": "Q"}, "Select kind of question from the list"),
                           ({"kind": "multiple", "title": "Q", "options": "A\nB", "min_choices": "2",
                             "max_choices": "1"}, "The maximum must be at least the minimum"),
                           ({"kind": "multiple", "title": "Q", "options": "A\nB", "min_choices": "3"},
