@@ -59,8 +59,10 @@ class Consultation(Base):
     process: Mapped[Process | None] = relationship(lazy="joined")
     #: Loaded when read (only for a consultation limited to wards); lists load them with ``selectinload``.
     wards: Mapped[list[Ward]] = relationship(secondary="consultation_wards", order_by="Ward.name")
-    questions: Mapped[list[Question]] = relationship(back_populates="consultation", lazy="selectin",
-                                                     order_by="Question.position", cascade="all, delete-orphan")
+    # The class itself, not its name: the school has a Question too (one declarative registry for every domain).
+    questions: Mapped[list[Question]] = relationship(lambda: Question, back_populates="consultation",
+                                                     lazy="selectin", order_by=lambda: Question.position,
+                                                     cascade="all, delete-orphan")
 
     @property
     def is_published(self) -> bool:
@@ -109,7 +111,7 @@ class Option(Base):
     image_path: Mapped[str | None] = mapped_column(String(200))
     image_alt: Mapped[str] = mapped_column(String(300), default="")
 
-    question: Mapped[Question] = relationship(back_populates="options")
+    question: Mapped[Question] = relationship(lambda: Question, back_populates="options")
 
 
 class RollEntry(Base):

@@ -138,7 +138,9 @@ class Quiz(Base):
     retry_minutes: Mapped[int] = mapped_column(default=10)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    questions: Mapped[list[Question]] = relationship(lazy="selectin", order_by="Question.position, Question.id",
+    # The class itself, not its name: consultations have a Question and a Choice too (one declarative registry for every domain).
+    questions: Mapped[list[Question]] = relationship(lambda: Question, lazy="selectin",
+                                                     order_by=lambda: (Question.position, Question.id),
                                                      cascade="all, delete-orphan")
 
 
@@ -152,7 +154,8 @@ class Question(Base):
     text: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(10), default="single")
 
-    choices: Mapped[list[Choice]] = relationship(lazy="selectin", order_by="Choice.id",
+    choices: Mapped[list[Choice]] = relationship(lambda: Choice, lazy="selectin",
+                                                 order_by=lambda: Choice.id,
                                                  cascade="all, delete-orphan")
 
 
