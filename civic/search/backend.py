@@ -123,12 +123,20 @@ class Backend(Protocol):
     def terms(self, text: str) -> Iterator[str]:
         """The index terms of a text (for tests and diagnostics)."""
 
+    def known_terms(self, terms: Iterable[str], audiences: frozenset[str]) -> dict[str, int]:
+        """Which of these index terms (stems) are in at least one document the audiences may see, each with
+        its number of such documents (counted up to ``KNOWN_LIMIT``); removed documents never count. The
+        vocabulary of "Did you mean ...?" (``civic.search.suggest``)."""
+
     def stats(self) -> dict[str, object]:
         """Documents in the index, its location and the like (``flask civic search-status``)."""
 
     def clear(self) -> None:
         """Empty the index (tests)."""
 
+
+#: ``Backend.known_terms`` counts a term's documents up to this many (enough to rank suggestions).
+KNOWN_LIMIT = 1000
 
 #: Called by the reindex with (documents done, documents in all).
 Progress = Callable[[int, int], None]

@@ -37,7 +37,7 @@ from whoosh import query as wq
 
 from civic.db import db
 from civic.search.analysis import ANALYZER, lexeme, tsvector
-from civic.search.backend import Hit, IndexedDocument, Query, Results
+from civic.search.backend import KNOWN_LIMIT, Hit, IndexedDocument, Query, Results
 from civic.search.models import SearchDocument
 from civic.search.registry import PERIOD_STATES, WHOLE_CITY
 from civic.search.whoosh_backend import highlight, parsed_query
@@ -305,6 +305,20 @@ class PostgresBackend:
 
     def highlight(self, query: Query, text: str, limit: int = 0) -> Markup:
         return highlight(query, text, limit)
+
+    def known_terms(self, terms: Iterable[str], audiences: frozenset[str]) -> dict[str, int]:
+        """Terms in a row the audiences may see: one statement, a GIN lookup per term (a term in no row
+        costs next to nothing), each counted up to ``KNOWN_LIMIT``. Removed documents have no row."""
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        with db.session().begin_nested():
+            found = db.session().execute(text(
+                "SELECT t.term, (SELECT count(*) FROM (SELECT 1 FROM search_documents"
+                "  WHERE tsv @@ CAST(quote_literal(t.term) AS tsquery) AND audience = ANY(:audiences)"
+                "  LIMIT :limit) AS m) AS n FROM unnest(CAST(:terms AS text[])) AS t(term)"),
+                {"terms": wanted, "audiences": sorted(audiences), "limit": KNOWN_LIMIT}).all()
+        return {term: n for term, n in found if n}
 
     def terms(self, text: str) -> Iterator[str]:
         return (t.text for t in ANALYZER(text))

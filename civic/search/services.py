@@ -30,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from civic import resources
 from civic.db import db, utcnow
-from civic.search import registry, synonyms
+from civic.search import registry, suggest, synonyms
 from civic.search.analysis import clean
 from civic.search.backend import Backend, IndexedDocument, Progress, Query, Results
 from civic.search.models import SearchQueue
@@ -595,6 +595,9 @@ class SearchPage:
     unavailable: bool = False
     #: Synonyms searched besides the words typed (``civic.search.synonyms``), for the page to say so.
     also_searched: list[str] = field(default_factory=list)
+    #: "Did you mean ...?": the query with near-miss spellings corrected from the index's terms
+    #: (``civic.search.suggest``), when nothing, or nothing with all the words, was found.
+    suggestion: str | None = None
 
     @property
     def per_page(self) -> int:
@@ -630,7 +633,7 @@ class SearchPage:
             "total": self.total, "total_is_lower_bound": self.capped,
             "counts": {c.name: c.count for c in self.counts},
             "page": self.page, "pages": self.pages, "per_page": self.per_page,
-            "all_words": self.all_words, "messages": self.notes,
+            "all_words": self.all_words, "messages": self.notes, "suggestion": self.suggestion,
             "results": [r.as_dict() for r in self.results],
         }
 
@@ -817,10 +820,20 @@ def search(user: Any, params: Params) -> SearchPage:
         page.notes.append("Nothing matched your search. Try fewer or different words, or fewer filters.")
     elif not results.all_words:
         page.notes.append("Nothing had all of your words, so these results have some of them.")
+    if not page.total or not page.all_words:
+        page.suggestion = _suggestion(text, query, b)
     if empty_past_the_end:
         page.results = []
         params.page = asked
     return page
+
+
+def _suggestion(text: str, query: Query, b: Backend) -> str | None:
+    try:
+        return suggest.suggestion(text, query, b)
+    except Exception:  # noqa: BLE001 - a suggestion is a help: its failure must not fail the search
+        log.exception("search: no suggestion for %r", text)
+        return None
 
 
 def matching_ids(type_name: str, text: str, *, parent: str | None = None, limit: int = 500) -> list[int]:

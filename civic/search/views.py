@@ -79,7 +79,11 @@ def index():
                                     filters={"type": "object"}, counts={"type": "object"},
                                     total_is_lower_bound={"type": "boolean"}, pages={"type": "integer"},
                                     results={"type": "array", "items": openapi.ref("SearchResult")},
-                                    messages={"type": "array", "items": {"type": "string"}})},
+                                    messages={"type": "array", "items": {"type": "string"}},
+                                    suggestion=openapi.nullable({
+                                        "type": "string", "description": "When nothing (or nothing with every "
+                                        "word) was found and a word is not in the index: the query with the "
+                                        "closest words of the index instead (\"Did you mean ...?\"), or null."}))},
     errors=(429, 503), tags=["search"])
 @limiter.limit(LIMIT)
 def search_json():

@@ -55,7 +55,7 @@ from civic.search.analysis import (
     joined,
     stem,
 )
-from civic.search.backend import Hit, IndexedDocument, Query, Results
+from civic.search.backend import KNOWN_LIMIT, Hit, IndexedDocument, Query, Results
 from civic.search.registry import PERIOD_STATES, PUBLIC, WHOLE_CITY
 from civic.search.sets import Evaluation, SearcherState, Unsupported
 from civic.search.synonyms import NONE, Synonyms
@@ -731,6 +731,20 @@ class WhooshBackend:
             state = SearcherState(searcher)
             self._local.state = state
         return state
+
+    def known_terms(self, terms: Iterable[str], audiences: frozenset[str]) -> dict[str, int]:
+        """Terms of the text field in a live document the audiences may see. Whoosh keeps a removed
+        document's terms in the term list until its segment is merged, so the postings are read and the
+        removed (and restricted) documents taken out, never only the term list."""
+        searcher = self._searcher()
+        state = self._state(searcher)
+        excluded = state.dead | state.hidden(audiences)
+        found: dict[str, int] = {}
+        for term in set(terms):
+            n = len(state.postings("text", term).docs() - excluded)
+            if n:
+                found[term] = min(n, KNOWN_LIMIT)
+        return found
 
     def _filters(self, q: Query) -> list[wq.Query]:
         """The query's filters, each a query (they restrict; they do not score)."""
