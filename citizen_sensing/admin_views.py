@@ -9,14 +9,22 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from citizen_sensing import forms, quality, services
+from citizen_sensing import forms, pages, quality, services
 from citizen_sensing.models import Device
 from civic import policy
 from civic.db import db
 from civic.errors import DomainError, PermissionDenied
-from civic.web import attempt, digits, flash_domain_error
+from civic.web import attempt, digits, flash_domain_error, page_arg
 
 bp = Blueprint("citizen_sensing_admin", __name__, url_prefix="/sensing")
+
+
+@bp.get("/proposed")
+@login_required
+def proposed():
+    """The campaigns waiting for an officer's approval, oldest first; each is decided on its own page."""
+    policy.require(current_user, "sensing.decide")
+    return render_template("citizen_sensing/proposed.html", page=pages.proposed_list(page_arg()))
 
 
 @bp.post("/<slug>/decision")

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from citizen_sensing import admin_views, api, cli, demo, exports, ingest_api, notices, policy, search, storage, views
+from citizen_sensing import (
+    admin_views,
+    api,
+    cli,
+    demo,
+    exports,
+    ingest_api,
+    notices,
+    pages,
+    policy,
+    search,
+    storage,
+    views,
+)
 from citizen_sensing.resource import CAMPAIGN
 from civic.domains import Domain
 from civic.schedule import Task
@@ -27,5 +40,6 @@ DOMAIN = Domain(
                 "Forget the items devices sent that were refused, after 30 days", every=timedelta(days=1))),
     api_collections=api.COLLECTIONS,
     datasets=exports.DATASETS,
+    work_queues=pages.WORK_QUEUES,
     seeder=demo.seed,
 )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import lazyload
 from citizen_sensing.models import Aggregate, Campaign, Device, Quantity, Reading, Rejection, Sensor
 from civic.db import Page, db, paginate, utcnow
 from civic.spaces.models import Ward
+from civic.workqueues import WorkQueue
 
 LONDON = ZoneInfo("Europe/London")
 #: Last seen within this long: online; within LATE: late; else (or never): offline.
@@ -46,6 +47,27 @@ def campaign_list(page: int, per_page: int = 20) -> Page:
     stmt = (select(Campaign).where(Campaign.status == "approved", Campaign.hidden_at.is_(None))
             .order_by(Campaign.starts_on.desc(), Campaign.id.desc()))
     return paginate(stmt, page, per_page)
+
+
+def _proposed():
+    return Campaign.status == "proposed", Campaign.hidden_at.is_(None)
+
+
+def proposed_list(page: int, per_page: int = 20) -> Page:
+    """Campaigns waiting for an officer's decision, oldest first."""
+    return paginate(select(Campaign).where(*_proposed()).order_by(Campaign.created_at, Campaign.id), page, per_page)
+
+
+def _proposed_count():
+    return select(func.count(), func.min(Campaign.created_at)).where(*_proposed())
+
+
+#: The officers' home counts the campaigns awaiting approval (declared in the manifest).
+WORK_QUEUES = (
+    WorkQueue("sensing.proposed", "sensing.decide", "citizen_sensing_admin.proposed",
+              "%(n)d campaign awaiting approval", "%(n)d campaigns awaiting approval", _proposed_count,
+              position=70),
+)
 
 
 @dataclass

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from civic.domains import Domain
 from civic.schedule import Task
-from skills_school import admin_views, api, certificates, demo, notices, policy, search, teach_views, views, waitlists
+from skills_school import (
+    admin_views,
+    api,
+    certificates,
+    demo,
+    notices,
+    pages,
+    policy,
+    search,
+    teach_views,
+    views,
+    waitlists,
+)
 from skills_school.resource import COURSE, SESSION
 
 
@@ -33,5 +45,6 @@ DOMAIN = Domain(
                 "Pass places whose waitlist offer was not accepted in time to the next person waiting"),),
     api_collections=api.COLLECTIONS,
     account_handlers={"deleted": _account_deleted, "blocked": waitlists.forget_learner},
+    work_queues=pages.WORK_QUEUES,
     seeder=demo.seed,
 )

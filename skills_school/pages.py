@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from civic.accounts.models import User
 from civic.db import Page, db, paginate, utcnow
+from civic.workqueues import WorkQueue
 from skills_school.models import (
     AUDIENCES,
     LEVELS,
@@ -269,6 +270,18 @@ def my_courses(user: Any) -> list[tuple[Course, int, int]]:
 def review_queue() -> list[Course]:
     """Courses waiting for an officer."""
     return list(db.session.scalars(select(Course).where(Course.state == "submitted").order_by(Course.submitted_at)))
+
+
+def _review_count():
+    return select(func.count(), func.min(Course.submitted_at)).where(Course.state == "submitted")
+
+
+#: The officers' home counts the courses sent for publishing (declared in the manifest).
+WORK_QUEUES = (
+    WorkQueue("school.review", "school.publish", "school_admin.review",
+              "%(n)d course submitted for review", "%(n)d courses submitted for review", _review_count,
+              position=60),
+)
 
 
 def next_sessions_all(course_id: int) -> list[CourseSession]:

@@ -37,10 +37,10 @@ class FilterForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    nickname = StringField("Nickname or name", validators=[InputRequired("Enter the nickname of the person to invite."),
-                                                           Length(max=80)],
+    nickname = StringField("Nickname, name or email address",
+                           validators=[InputRequired("Enter the nickname of the person to invite."), Length(max=254)],
                            description="Their nickname is on their profile page, after the @. Not sure? Type part "
-                                       "of their name and choose them from the list.")
+                                       "of their name and choose them from the list, or type their email address.")
 
 
 class VerifyForm(FlaskForm):

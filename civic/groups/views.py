@@ -197,6 +197,13 @@ def invite(slug: str):
     group = services.get_by_slug(slug)
     policy.require(current_user, "group.manage", group)
     form = forms.InviteForm()
+    if services.looks_like_email(form.nickname.data or ""):
+        ok, _membership = attempt(form, lambda: services.invite_by_email(current_user, group, form.nickname.data))
+        if ok:  # the same words whether or not the address has an account
+            flash(f"If {form.nickname.data.strip()} has an account, they have been invited. They will see the "
+                  "invitation on their “My groups” page.", "success")
+            return _back(group)
+        return _show(group, invite_form=form)
     ok, membership = attempt(form, lambda: services.invite(current_user, group, form.nickname.data))
     if ok:
         flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "

@@ -178,6 +178,7 @@ GET = {
     "citizen_sensing.readings_csv": everyone(200),
     "citizen_sensing.readings_geojson": everyone(200),
     "citizen_sensing_admin.quantities": only(ADMINS),
+    "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
 }
