@@ -198,10 +198,10 @@ def add_question(lesson_id: int):
     return _quiz_page(lesson, question_form=form)
 
 
-@bp.post("/questions/<int:question_id>/remove")
+@bp.post("/questions/<int:quiz_question_id>/remove")
 @login_required
-def remove_question(question_id: int):
-    question = db.session.get(Question, question_id)
+def remove_question(quiz_question_id: int):
+    question = db.session.get(Question, quiz_question_id)
     if question is None:
         raise NotFound(_("We could not find that question."))
     quiz = db.session.get(Quiz, question.quiz_id)

@@ -350,7 +350,7 @@ def _school_objects(owner, learner) -> dict:
     db.session.add_all([question, session, certificate])
     db.session.flush()
     return {"course_id": course.id, "lesson_id": lesson.id, "session_id": session.id, "code": certificate.code,
-            "question_id": question.id}
+            "quiz_question_id": question.id}
 
 
 def _sensing_objects(group, owner) -> dict:

@@ -216,6 +216,7 @@ def test_a_task_that_changes_searchable_content_drains_the_index_before_the_tick
     monkeypatch.setattr(search_services, "wake", lambda a: woken.append(a))
     monkeypatch.setattr(search_services, "drain_now", lambda a: drained.append(a))
     monkeypatch.setitem(app.config, "SEARCH_DRAIN", "thread")
+    monkeypatch.setitem(app.config, "SEARCH_BACKEND", "whoosh")  # the queue's path (PostgreSQL's writes in the commit)
 
     def rename() -> None:
         db.session.get(Group, group.id).name = "Bat watchers"

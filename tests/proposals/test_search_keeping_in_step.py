@@ -113,7 +113,8 @@ def test_a_stale_index_entry_is_not_shown(make_user, make_process, make_proposal
     page = find("library")  # (no expire_all: the check reads the rows afresh, not the session's copies)
     assert page.results == []
     assert page.total == 0 and {c.name: c.count for c in page.counts}["proposal"] == 0  # nor counted
-    assert services.matching_ids("proposal", "library") == [proposal.id]  # the index is behind...
+    if services.backend_name() == "whoosh":  # (PostgreSQL drops the row in the search's own transaction)
+        assert services.matching_ids("proposal", "library") == [proposal.id]  # the index is behind...
     db.session.commit()  # (a request commits after the search): the dropped key went back to the queue
     if services.backend_name() == "whoosh":  # (PostgreSQL writes it in that commit itself)
         assert set(db.session.scalars(select(SearchQueue.key))) == {f"proposal:{proposal.id}"}

@@ -106,7 +106,7 @@ def test_processes_writing_at_once_lose_nothing(app, real_commits, tmp_path, bac
                 services.drain()
         print("done", worker)
     """)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CIVIC_PRODUCTION": "0"}  # a test, not a public site
     procs = [subprocess.Popen([sys.executable, "-c", script, str(w)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for w in range(4)]
     outputs = [p.communicate(timeout=120) for p in procs]
