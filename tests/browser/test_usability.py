@@ -42,7 +42,7 @@ def proposal(live_server):
                        ward_id=ward.id, state="published", published_at=now)
         db.session.add(row)
         db.session.commit()
-        made = {"id": row.id, "title": row.title}
+        made = {"id": row.id, "title": row.title, "process": process.title}
         db.session.remove()
     return made
 
@@ -94,11 +94,11 @@ def test_the_new_pages_pass_axe(new_context, proposal):
     page.get_by_role("button", name="Support this proposal").click()
     page.wait_for_load_state()
     page.goto("/account")
-    page.get_by_role("link", name=re.compile(r"^Proposals you support in Quieter streets")).click()
+    page.get_by_role("link", name=re.compile(rf"^Proposals you support in {re.escape(proposal['process'])}")).click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Proposals you support (")
     assert axe_violations(page) == []
-    page.get_by_role("link", name=re.compile(r"^Quieter streets")).first.click()
+    page.get_by_role("link", name=re.compile(rf"^{re.escape(proposal['process'])}")).first.click()
     page.wait_for_load_state()
     assert page.get_by_role("link", name=re.compile(r"^Proposals you support")).count() == 1
     assert axe_violations(page) == []
