@@ -78,24 +78,25 @@ def conditions(process: Process, f: Filters) -> list[ColumnElement[bool]]:
     return where
 
 
-#: A prime above any id we will see: ``(id * a + b) % P`` is then a different number for every id.
+#: A prime above any id we will see; every value below stays under it, so each square stays below 2^62.
 RANDOM_PRIME = 2_147_483_647
 
 
 def random_order(seed: int) -> ColumnElement[Any]:
     """A shuffled but repeatable order of ids for one visitor (same seed, same order, on every database).
 
-    Two rounds of ``x -> (x * a + b) mod P`` with large multipliers, so that even a handful of consecutive
-    ids are mixed (one round with a small multiplier would leave them in order). Every product stays below
-    2^63, so BIGINT arithmetic is exact on SQLite and PostgreSQL.
+    ``x -> (x * a + b) mod P`` spreads the ids, then two rounds of ``y -> (y * y + c) mod P`` mix them. Affine
+    rounds alone are not enough: two of them make one, which keeps consecutive ids in an arithmetic progression
+    (in order about one visit in ten); the squares break it. Products stay below 2^63, so BIGINT arithmetic is
+    exact on SQLite and PostgreSQL. Ties (rare: squaring is not one-to-one) are broken by id by the caller.
     """
-    third = RANDOM_PRIME // 3
     rng = random.Random(seed)
-    a, c = (third + rng.randrange(third) for _ in range(2))
-    b, d = (rng.randrange(RANDOM_PRIME) for _ in range(2))
+    a, b, c, d = (rng.randrange(1, RANDOM_PRIME) for _ in range(4))
     big = lambda n: literal(n, BigInteger)  # noqa: E731
-    first = (cast(Proposal.id, BigInteger) * big(a) + big(b)) % big(RANDOM_PRIME)
-    return (first * big(c) + big(d)) % big(RANDOM_PRIME)
+    p = big(RANDOM_PRIME)
+    spread = (cast(Proposal.id, BigInteger) * big(a) + big(b)) % p
+    mixed = (spread * spread + big(c)) % p
+    return (mixed * mixed + big(d)) % p
 
 
 def _ordered(stmt: Select, order: str, seed: int) -> Select:

@@ -70,7 +70,8 @@ def pytest_collection_modifyitems(config, items):
     no_nginx = not os.environ.get("CIVIC_REQUIRE_ALL") and shutil.which("nginx", path=NGINX_PATH) is None
     deselected, kept, redis_dropped, nginx_dropped = [], [], 0, 0
     for item in items:
-        if ("postgres" in item.keywords and not on_pg) or ("browser" in item.keywords) != browser:
+        if (("postgres" in item.keywords and not on_pg) or ("sqlite" in item.keywords and on_pg)
+                or ("browser" in item.keywords) != browser):
             deselected.append(item)
         elif no_redis and "redis" in item.keywords:
             deselected.append(item)
