@@ -12,12 +12,17 @@ cli = AppGroup("citizen_sensing", help="Citizen sensing commands.")
 
 
 @cli.command("rebuild-aggregates")
-def rebuild_aggregates() -> None:
+@click.option("--campaigns-only", is_flag=True,
+              help="Only the campaigns' summaries, from the sensors' aggregates (quick).")
+def rebuild_aggregates(campaigns_only: bool) -> None:
     """Compute every hourly and daily aggregate again from the raw readings (after a restore, or a change to the
-    quality flags made outside the site)."""
-    written = aggregates.rebuild()
+    quality flags made outside the site), then the campaigns' summaries from them."""
+    if not campaigns_only:
+        written = aggregates.rebuild()
+        click.echo(f"{written} aggregates written.")
+    summaries = aggregates.rebuild_campaigns()
     db.session.commit()
-    click.echo(f"{written} aggregates written.")
+    click.echo(f"{summaries} campaign summary rows written.")
 
 
 @cli.command("partitions")

@@ -276,6 +276,11 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
     now = now or utcnow()
     outcomes, notes = check(items, now)
     fresh = [o for o in outcomes if o.status == "accepted"]
+    rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
+    if rejected:
+        db.session.execute(insert(Rejection), [
+            {"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
+             "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw} for o in rejected])
     if fresh:
         quality.flag(device, fresh)
         stored = _store(device, fresh, now)
@@ -283,11 +288,7 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
             if (o.sensor.id, o.measured_at) not in stored:
                 o.status = "duplicate"
                 o.flag = None
-        aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None])
         db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
-    rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
-    if rejected:
-        db.session.execute(insert(Rejection), [
-            {"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
-             "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw} for o in rejected])
+        # Last: the campaign's summary rows are the ones concurrent batches share (locked until the commit).
+        aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None], device.campaign_id)
     return Result(outcomes, notes)

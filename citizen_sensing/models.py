@@ -6,7 +6,8 @@ were refused.
   second row. On PostgreSQL the table is partitioned by month (migration 0012; partitions are made ahead by the
   scheduled task ``citizen_sensing.partitions``), with a BRIN index on the time.
 - Aggregates hold count, minimum, maximum and sum (the mean is sum / count) per sensor, per hour and per day,
-  kept up to date by every batch (an upsert), never recomputed on a page view.
+  kept up to date by every batch (an upsert), never recomputed on a page view; campaign aggregates hold the same
+  per campaign and quantity (the campaign page's summary), kept by the same batch.
 """
 
 from __future__ import annotations
@@ -229,6 +230,29 @@ class Aggregate(Base):
     @property
     def mean(self) -> float | None:
         return self.sum_value / self.count if self.count else None
+
+
+class CampaignAggregate(Base):
+    """A campaign's summary: count, minimum, maximum and sum of its devices' unflagged readings of one quantity
+    over an hour or a day (UTC), i.e. its sensors' :class:`Aggregate` rows added together. Kept by the same
+    upsert per batch as the sensors' (one row per quantity, hour and day the batch touches), computed again with
+    them (hand flags, ``flask citizen_sensing rebuild-aggregates``), so the campaign page reads a few hundred
+    rows however many devices and readings the campaign has. The key starts with the campaign, the period and
+    the time: a page's range, the newest hour and the day rows to count are each one range of the index."""
+
+    __tablename__ = "sensing_campaign_aggregates"
+    __table_args__ = (CheckConstraint("period IN ('hour', 'day')", name="known_period"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("sensing_campaigns.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    period: Mapped[str] = mapped_column(String(4), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    quantity_id: Mapped[int] = mapped_column(ForeignKey("sensing_quantities.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    sum_value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Rejection(Base):

@@ -2,8 +2,8 @@
 
 - :func:`campaign_list`: approved campaigns, a page at a time;
 - :func:`campaign_view`: progress (devices, readings, coverage by ward), device status, latest readings;
-- :func:`chart`: a quantity's series over a range, from the aggregates (hours up to a week, days beyond), and a
-  day of one sensor from its raw readings;
+- :func:`chart`: a quantity's series over a range, from the campaign's summary (hours up to a week, days
+  beyond), and a day of one sensor from its raw readings;
 - :func:`device_view`: the owner's page (recent readings, refused items).
 """
 
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from citizen_sensing.models import Aggregate, Campaign, Device, Quantity, Reading, Rejection, Sensor
+from citizen_sensing.models import Campaign, CampaignAggregate, Device, Quantity, Reading, Rejection, Sensor
 from civic.db import Page, db, paginate, utcnow
 from civic.spaces.models import Ward
 from civic.workqueues import WorkQueue
@@ -81,25 +81,26 @@ class CampaignView:
 
 
 def campaign_view(campaign: Campaign, newest_hour: datetime | None = None) -> CampaignView:
-    """``newest_hour``: the newest hour with readings when the caller knows it already (the week's chart does)."""
+    """Progress, devices and the latest readings. The counts come from the campaign's summary
+    (:class:`CampaignAggregate`), not from its sensors' rows nor its readings. ``newest_hour``: the newest hour
+    with readings when the caller knows it already (the week's chart does)."""
     devices = list(db.session.scalars(select(Device).where(Device.campaign_id == campaign.id)
                                       .options(lazyload(Device.sensors)).order_by(Device.name, Device.id)))
     readings = db.session.scalar(
-        select(func.coalesce(func.sum(Aggregate.count), 0)).join(Sensor, Sensor.id == Aggregate.sensor_id)
-        .join(Device, Device.id == Sensor.device_id)
-        .where(Device.campaign_id == campaign.id, Aggregate.period == "day")) or 0
+        select(func.coalesce(func.sum(CampaignAggregate.count), 0))
+        .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "day")) or 0
     coverage = [(name, n) for name, n in db.session.execute(
         select(Ward.name, func.count(Device.id)).join(Device, Device.ward_id == Ward.id)
         .where(Device.campaign_id == campaign.id, Device.retired_at.is_(None))
         .group_by(Ward.name).order_by(Ward.name))]
-    # The latest readings: from the start of the newest hour the aggregates know (one look at their key), so the
-    # sort never meets more than an hour of the campaign's readings, however many millions it has.
+    # The latest readings: from the start of the newest hour the summary knows (the end of one range of its key),
+    # so the sort never meets more than an hour of the campaign's readings, however many millions it has.
     newest = newest_hour or db.session.scalar(
-        select(func.max(Aggregate.starts_at)).join(Sensor, Sensor.id == Aggregate.sensor_id)
-        .where(Sensor.device_id.in_([d.id for d in devices] or [0]), Aggregate.period == "hour",
-               Aggregate.starts_at >= utcnow() - timedelta(days=7)))
+        select(func.max(CampaignAggregate.starts_at))
+        .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "hour",
+               CampaignAggregate.starts_at >= utcnow() - timedelta(days=7)))
     # Only the readings' own columns are sorted (no join before the LIMIT); their sensors are read after.
-    latest_readings = [] if newest is None else list(db.session.scalars(
+    latest_readings = [] if newest is None or not devices else list(db.session.scalars(
         select(Reading).where(Reading.device_id.in_([d.id for d in devices]), Reading.measured_at >= newest)
         .order_by(Reading.measured_at.desc()).limit(LATEST)))
     sensors = {s.id: s for s in db.session.scalars(
@@ -133,17 +134,16 @@ def newest_hour(series: list[Series]) -> datetime | None:
 
 def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> list[Series]:
     """Each quantity of the campaign: the mean over its devices' unflagged readings per hour (a day or a week)
-    or per day (longer), from the aggregates: one query."""
+    or per day (longer), from the campaign's summary: one query on one range of its key."""
     now = now or utcnow()
     span = RANGES.get(range_key, RANGES["week"])
     period = "hour" if span <= RANGES["week"] else "day"
     rows = db.session.execute(
-        select(Sensor.quantity_id, Aggregate.starts_at, func.sum(Aggregate.sum_value), func.sum(Aggregate.count),
-               func.min(Aggregate.min_value), func.max(Aggregate.max_value))
-        .join(Sensor, Sensor.id == Aggregate.sensor_id)
-        .where(Sensor.device_id.in_(select(Device.id).where(Device.campaign_id == campaign.id).scalar_subquery()),
-               Aggregate.period == period, Aggregate.starts_at >= now - span)
-        .group_by(Sensor.quantity_id, Aggregate.starts_at).order_by(Sensor.quantity_id, Aggregate.starts_at)).all()
+        select(CampaignAggregate.quantity_id, CampaignAggregate.starts_at, CampaignAggregate.sum_value,
+               CampaignAggregate.count, CampaignAggregate.min_value, CampaignAggregate.max_value)
+        .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == period,
+               CampaignAggregate.starts_at >= now - span)
+        .order_by(CampaignAggregate.quantity_id, CampaignAggregate.starts_at)).all()
     by_quantity: dict[int, list] = {}
     for quantity_id, start, total, count, low, high in rows:
         if count:
