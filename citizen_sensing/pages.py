@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import ARRAY, Integer, func, literal, select, true
+from sqlalchemy.orm import aliased, lazyload
 
 from citizen_sensing.models import Campaign, CampaignAggregate, Device, Quantity, Reading, Rejection, Sensor
 from civic.db import Page, db, paginate, utcnow
@@ -86,31 +86,49 @@ def campaign_view(campaign: Campaign, newest_hour: datetime | None = None) -> Ca
     with readings when the caller knows it already (the week's chart does)."""
     devices = list(db.session.scalars(select(Device).where(Device.campaign_id == campaign.id)
                                       .options(lazyload(Device.sensors)).order_by(Device.name, Device.id)))
-    readings = db.session.scalar(
-        select(func.coalesce(func.sum(CampaignAggregate.count), 0))
-        .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "day")) or 0
+    # The readings counted and the newest hour with readings: two ranges of the summary's key, one statement.
+    day_rows = (select(func.coalesce(func.sum(CampaignAggregate.count), 0))
+                .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "day"))
+    newest_row = (select(func.max(CampaignAggregate.starts_at))
+                  .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "hour",
+                         CampaignAggregate.starts_at >= utcnow() - timedelta(days=7)))
+    readings, newest = db.session.execute(select(day_rows.scalar_subquery(), newest_row.scalar_subquery())).one()
+    newest = newest_hour or newest
+    if isinstance(newest, str):  # SQLite gives the scalar subquery's time as its text
+        newest = datetime.fromisoformat(newest).replace(tzinfo=UTC)
     coverage = [(name, n) for name, n in db.session.execute(
         select(Ward.name, func.count(Device.id)).join(Device, Device.ward_id == Ward.id)
         .where(Device.campaign_id == campaign.id, Device.retired_at.is_(None))
         .group_by(Ward.name).order_by(Ward.name))]
-    # The latest readings: from the start of the newest hour the summary knows (the end of one range of its key),
-    # so the sort never meets more than an hour of the campaign's readings, however many millions it has.
-    newest = newest_hour or db.session.scalar(
-        select(func.max(CampaignAggregate.starts_at))
-        .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == "hour",
-               CampaignAggregate.starts_at >= utcnow() - timedelta(days=7)))
-    # Only the readings' own columns are sorted (no join before the LIMIT); their sensors are read after.
-    latest_readings = [] if newest is None or not devices else list(db.session.scalars(
-        select(Reading).where(Reading.device_id.in_([d.id for d in devices]), Reading.measured_at >= newest)
-        .order_by(Reading.measured_at.desc()).limit(LATEST)))
-    sensors = {s.id: s for s in db.session.scalars(
-        select(Sensor).where(Sensor.id.in_({r.sensor_id for r in latest_readings} or {0})))}
-    by_id = {d.id: d for d in devices}
-    latest_rows = [(r, sensors[r.sensor_id], sensors[r.sensor_id].quantity, by_id[r.device_id])
-                   for r in latest_readings]
+    latest_rows = _latest(devices, newest)
     now = utcnow()
-    return CampaignView(campaign, devices, int(readings), coverage, [tuple(r) for r in latest_rows],
+    return CampaignView(campaign, devices, int(readings), coverage, latest_rows,
                         {d.id: status_of(d, now) for d in devices})
+
+
+def _latest(devices: list[Device], newest: datetime | None) -> list[tuple[Reading, Sensor, Quantity, Device]]:
+    """The campaign's :data:`LATEST` newest readings, from ``newest`` on (the start of the newest hour the summary
+    knows, so nothing older than an hour is read), with their sensors: one statement. On PostgreSQL each device's
+    newest readings are read backwards on its (device, time) index, at most :data:`LATEST` each, and only those
+    are sorted (not every reading of the hour)."""
+    if newest is None or not devices:
+        return []
+    ids = [d.id for d in devices]
+    if db.session.get_bind().dialect.name == "postgresql":
+        device_ids = select(func.unnest(literal(ids, ARRAY(Integer))).label("id")).subquery()
+        per_device = (select(Reading).where(Reading.device_id == device_ids.c.id, Reading.measured_at >= newest)
+                      .order_by(Reading.measured_at.desc(), Reading.sensor_id).limit(LATEST).lateral())
+        newest_readings = (select(per_device).select_from(device_ids).join(per_device, true())
+                           .order_by(per_device.c.measured_at.desc(), per_device.c.sensor_id).limit(LATEST)
+                           .subquery())
+    else:
+        newest_readings = (select(Reading).where(Reading.device_id.in_(ids), Reading.measured_at >= newest)
+                           .order_by(Reading.measured_at.desc(), Reading.sensor_id).limit(LATEST).subquery())
+    reading = aliased(Reading, newest_readings)
+    by_id = {d.id: d for d in devices}
+    rows = db.session.execute(select(reading, Sensor).join(Sensor, Sensor.id == reading.sensor_id)
+                              .order_by(reading.measured_at.desc(), reading.sensor_id)).all()
+    return [(r, s, s.quantity, by_id[r.device_id]) for r, s in rows]
 
 
 @dataclass
