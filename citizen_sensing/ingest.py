@@ -11,9 +11,10 @@ The rules, once:
   key says so, under concurrency too);
 - every item is answered (accepted, duplicate, rejected with the field and the reason) and every good item is
   kept when others are bad;
-- the accepted rows go in with one multi-row statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), the
-  aggregates are brought up to date with one upsert (:mod:`citizen_sensing.aggregates`), quality control flags
-  doubtful readings without dropping them (:mod:`citizen_sensing.quality`).
+- the accepted rows go in with one statement (on PostgreSQL a plain ``INSERT`` from arrays, and ``INSERT ... ON
+  CONFLICT DO NOTHING RETURNING`` only when a reading was there already), the sensors' aggregates and the
+  campaign's summary are brought up to date with one upsert each (:mod:`citizen_sensing.aggregates`), quality
+  control flags doubtful readings without dropping them (:mod:`citizen_sensing.quality`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from citizen_sensing import aggregates, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
@@ -175,32 +177,54 @@ def _raw(item: Item) -> str:
 
 def check(items: Sequence[Item], now: datetime | None = None) -> tuple[list[Outcome], list[str]]:
     """Each item against the rules (nothing is read from or written to the database): an outcome per item,
-    ``accepted`` meaning "passes the rules", and the notes for the answer."""
+    ``accepted`` meaning "passes the rules", and the notes for the answer.
+
+    The loop runs once per reading (2,500 a request at most), so what does not change within a batch is looked up
+    once: each sensor's id and its quantity's range, and each time's text (a batch names one time for each of its
+    quantities) is read once."""
     now = now or utcnow()
     notes: set[str] = set()
     outcomes: list[Outcome] = []
+    append = outcomes.append
     seen: set[tuple[int, datetime]] = set()
+    limits: dict[Sensor, tuple[int, float, float]] = {}
+    times: dict[str, datetime] = {}
+    isfinite = math.isfinite
     for item in items:
+        sensor = item.sensor
         try:
             if item.problem is not None:
                 raise Refused(*item.problem)
-            if item.sensor is None:
+            if sensor is None:
                 raise Refused("sensor", _("This device has no such sensor."))
-            value = parse_value(item.value)
-            quantity = item.sensor.quantity
-            if not quantity.min_value <= value <= quantity.max_value:
+            limit = limits.get(sensor)
+            if limit is None:
+                quantity = sensor.quantity
+                limit = limits[sensor] = (sensor.id, quantity.min_value, quantity.max_value)
+            raw = item.value
+            value = raw if type(raw) is float and isfinite(raw) else parse_value(raw)
+            if not limit[1] <= value <= limit[2]:
+                quantity = sensor.quantity
                 raise Refused("value", _("%(value)s %(unit)s is outside the physical range of %(name)s "
                                          "(%(low)s to %(high)s).", value=f"{value:g}", unit=quantity.unit,
                                          name=quantity.name, low=f"{quantity.min_value:g}",
                                          high=f"{quantity.max_value:g}"))
-            when = parse_time(item.time, now, notes)
+            raw_time = item.time
+            if type(raw_time) is str:
+                when = times.get(raw_time)
+                if when is None:
+                    when = times[raw_time] = parse_time(raw_time, now, notes)
+            else:
+                when = parse_time(raw_time, now, notes)
         except Refused as refused:
-            outcomes.append(Outcome(item.label, "rejected", refused.field, refused.reason, raw=_raw(item)))
+            append(Outcome(item.label, "rejected", refused.field, refused.reason, raw=_raw(item)))
             continue
-        key = (item.sensor.id, when)
-        status = "duplicate" if key in seen else "accepted"
-        seen.add(key)
-        outcomes.append(Outcome(item.label, status, sensor=item.sensor, measured_at=when, value=value))
+        key = (limit[0], when)
+        if key in seen:
+            append(Outcome(item.label, "duplicate", None, None, sensor, when, value))
+        else:
+            seen.add(key)
+            append(Outcome(item.label, "accepted", None, None, sensor, when, value))
     words = []
     if "utc" in notes:
         words.append(_("Times without a time zone were read as UTC."))
@@ -237,24 +261,50 @@ def _existing(outcomes: Sequence[Outcome]) -> set[tuple[int, datetime]]:
     return found
 
 
-#: PostgreSQL: the batch as six arrays, unnested into one INSERT (a short statement whatever the batch's size:
-#: psycopg parses it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch).
-PG_INSERT = text(
-    "INSERT INTO sensing_readings (sensor_id, measured_at, device_id, value, flag, received_at) "
-    "SELECT s, t, :device_id, v, f, :received_at FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[]), "
-    "CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, v, f) "
-    "ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at")
+#: PostgreSQL: the batch as arrays, unnested into one INSERT (a short statement whatever the batch's size: psycopg
+#: prepares it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch). The arrays are
+#: sent as the text of PostgreSQL array literals, joined in C (``str.join``) rather than adapted value by value.
+PG_ROWS = ("INSERT INTO sensing_readings (sensor_id, measured_at, device_id, value, flag, received_at) "
+           "SELECT s, t, :device_id, v, f, :received_at FROM unnest(CAST(:s AS integer[]), "
+           "CAST(:t AS timestamptz[]), CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, v, f)")
+#: The first try: a plain INSERT, in a savepoint (a re-sent reading makes it fail on the primary key).
+PG_INSERT_NEW = text(PG_ROWS)
+#: When a reading of the batch is there already: each one stored at most once, the stored ones named.
+PG_INSERT = text(PG_ROWS + " ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at")
+UNIQUE_VIOLATION = "23505"
 
 
-def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]]:
-    """Insert the batch in one statement; the (sensor, time) keys stored. Any other was there already: the
-    primary key decides, under concurrency too."""
-    connection = db.session.connection()
+def _pg_arrays(device: Device, fresh: Sequence[Outcome], now: datetime) -> dict[str, Any]:
+    ids = {o.sensor: 0 for o in fresh}
+    for sensor in ids:
+        ids[sensor] = sensor.id
+    return {"device_id": device.id, "received_at": now,
+            "s": "{" + ",".join([str(ids[o.sensor]) for o in fresh]) + "}",
+            "t": "{" + ",".join([o.measured_at.isoformat() for o in fresh]) + "}",
+            "v": "{" + ",".join([repr(o.value) for o in fresh]) + "}",  # repr: the shortest text of the same float
+            "f": "{" + ",".join(["NULL" if o.flag is None else o.flag for o in fresh]) + "}"}
+
+
+def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]] | None:
+    """Insert the batch; None when every reading was stored, else the (sensor, time) keys stored (any other was
+    there already: the primary key decides, under concurrency too).
+
+    On PostgreSQL a plain INSERT is tried first, in a savepoint: ``ON CONFLICT`` makes PostgreSQL insert each row
+    speculatively (about twice the work per row), which only a re-sent batch needs. When the primary key refuses
+    one reading, the savepoint is rolled back and the batch goes in again with ``ON CONFLICT DO NOTHING``. A
+    concurrent copy of the batch makes the plain INSERT wait for it, then fail the same way."""
+    session = db.session
+    connection = session.connection()
     if connection.dialect.name == "postgresql":
-        result = connection.execute(PG_INSERT, {
-            "device_id": device.id, "received_at": now, "s": [o.sensor.id for o in fresh],
-            "t": [o.measured_at for o in fresh], "v": [o.value for o in fresh], "f": [o.flag for o in fresh]})
-        return {(s, t.astimezone(UTC)) for s, t in result}
+        params = _pg_arrays(device, fresh, now)
+        try:
+            with session.begin_nested():  # the SAVEPOINT is sent when the session gives out its connection
+                session.connection().execute(PG_INSERT_NEW, params)
+            return None
+        except IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+                raise
+        return {(s, t.astimezone(UTC)) for s, t in connection.execute(PG_INSERT, params)}
     # SQLite: one statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
     rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": device.id, "value": o.value,
              "flag": o.flag, "received_at": now} for o in fresh]
@@ -284,10 +334,11 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
     if fresh:
         quality.flag(device, fresh)
         stored = _store(device, fresh, now)
-        for o in fresh:
-            if (o.sensor.id, o.measured_at) not in stored:
-                o.status = "duplicate"
-                o.flag = None
+        if stored is not None:
+            for o in fresh:
+                if (o.sensor.id, o.measured_at) not in stored:
+                    o.status = "duplicate"
+                    o.flag = None
         db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
         # Last: the campaign's summary rows are the ones concurrent batches share (locked until the commit).
         aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None], device.campaign_id)
