@@ -10,13 +10,14 @@ aggregates but stays visible and exportable with its flag; organisers flag and u
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from citizen_sensing.models import FLAGS, Device, Reading
 from civic import events, policy
@@ -41,32 +42,55 @@ def _history(sensor_id: int, before: datetime) -> list[tuple[datetime, float, st
     return list(reversed([(t, v, f) for t, v, f in rows]))
 
 
+#: PostgreSQL: every sensor's last readings before its batch, in one statement (each read backwards on the
+#: primary key, at most FLAT_RUN - 1), instead of one query per sensor.
+PG_HISTORIES = text(
+    "SELECT u.s, h.measured_at, h.value, h.flag FROM unnest(CAST(:s AS integer[]), CAST(:b AS timestamptz[])) "
+    "AS u(s, b) CROSS JOIN LATERAL (SELECT measured_at, value, flag FROM sensing_readings "
+    "WHERE sensor_id = u.s AND measured_at < u.b ORDER BY measured_at DESC LIMIT :n) h "
+    "ORDER BY u.s, h.measured_at")
+
+
+def _histories(firsts: dict[int, datetime]) -> dict[int, list[tuple[datetime, float, str | None]]]:
+    """Each sensor's last :data:`FLAT_RUN` - 1 readings before the given time, oldest first."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return {sensor_id: _history(sensor_id, before) for sensor_id, before in firsts.items()}
+    out: dict[int, list] = {sensor_id: [] for sensor_id in firsts}
+    for sensor_id, t, v, f in db.session.execute(PG_HISTORIES, {"s": list(firsts), "b": list(firsts.values()),
+                                                                "n": FLAT_RUN - 1}):
+        out[sensor_id].append((t, v, f))
+    return out
+
+
 def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
-    """Set ``flag`` on the outcomes that look wrong (one query per sensor of the batch for its history)."""
-    by_sensor: dict[int, list[Outcome]] = defaultdict(list)
+    """Set ``flag`` on the outcomes that look wrong (one query for the batch's sensors' history on PostgreSQL,
+    one per sensor elsewhere)."""
+    by_sensor: dict[Any, list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        by_sensor[o.sensor.id].append(o)
+        by_sensor[o.sensor].append(o)
+    when = attrgetter("measured_at")
     for batch in by_sensor.values():
-        batch.sort(key=lambda o: o.measured_at)
-        quantity = batch[0].sensor.quantity
-        history = _history(batch[0].sensor.id, batch[0].measured_at)
+        batch.sort(key=when)
+    histories = _histories({sensor.id: batch[0].measured_at for sensor, batch in by_sensor.items()})
+    for sensor, batch in by_sensor.items():
+        quantity = sensor.quantity
+        history = histories[sensor.id]
         good = next(((t, v) for t, v, f in reversed(history) if f is None), None)  # the last unflagged reading
-        recent = [v for _t, v, _f in history]  # the last values, flagged or not (for a stuck sensor)
+        recent = deque((v for _t, v, _f in history), maxlen=FLAT_RUN - 1)  # the last values, flagged or not
         low, high, spike = quantity.expected_min, quantity.expected_max, quantity.spike_per_minute
         for o in batch:
-            if low is not None and o.value < low or high is not None and o.value > high:
+            value = o.value
+            if low is not None and value < low or high is not None and value > high:
                 o.flag = "expected_range"
             elif spike is not None and good is not None:
                 minutes = max((o.measured_at - good[0]).total_seconds() / 60, 1.0)
-                if abs(o.value - good[1]) / minutes > spike:
+                if abs(value - good[1]) / minutes > spike:
                     o.flag = "spike"
-            if o.flag is None and len(recent) >= FLAT_RUN - 1 and all(v == o.value for v in recent):
+            if o.flag is None and len(recent) == FLAT_RUN - 1 and recent.count(value) == FLAT_RUN - 1:
                 o.flag = "flat"
-            recent.append(o.value)
-            if len(recent) > FLAT_RUN - 1:
-                recent.pop(0)
+            recent.append(value)
             if o.flag is None:
-                good = (o.measured_at, o.value)
+                good = (o.measured_at, value)
 
 
 def set_flag(user: Any, sensor_id: int, measured_at: datetime, flagged: bool, reason: str = "") -> Reading:
