@@ -215,11 +215,11 @@ def _load_page_campaign(cur, plan: dict) -> int:
             "WHERE d.campaign_id = %s GROUP BY 1, 3", (period, period, plan["campaigns"]["bench-page"]))
     # The campaign's summary, from its sensors' aggregates (what aggregates.rebuild_campaigns does).
     cur.execute(
-        "INSERT INTO sensing_campaign_aggregates (campaign_id, period, starts_at, quantity_id, count, min_value, "
-        "max_value, sum_value) SELECT d.campaign_id, a.period, a.starts_at, s.quantity_id, sum(a.count), "
-        "min(a.min_value), max(a.max_value), sum(a.sum_value) FROM sensing_aggregates a JOIN sensing_sensors s "
-        "ON s.id = a.sensor_id JOIN sensing_devices d ON d.id = s.device_id WHERE d.campaign_id = %s "
-        "GROUP BY 1, 2, 3, 4", (plan["campaigns"]["bench-page"],))
+        "INSERT INTO sensing_campaign_aggregates (campaign_id, period, starts_at, quantity_id, stripe, count, "
+        "min_value, max_value, sum_value) SELECT d.campaign_id, a.period, a.starts_at, s.quantity_id, d.id %% 8, "
+        "sum(a.count), min(a.min_value), max(a.max_value), sum(a.sum_value) FROM sensing_aggregates a "
+        "JOIN sensing_sensors s ON s.id = a.sensor_id JOIN sensing_devices d ON d.id = s.device_id "
+        "WHERE d.campaign_id = %s GROUP BY 1, 2, 3, 4, 5", (plan["campaigns"]["bench-page"],))
     cur.execute("UPDATE sensing_devices SET last_seen_at = now()")
     cur.execute("VACUUM ANALYZE")
     return per_sensor * len(sensors)

@@ -11,8 +11,11 @@ never the raw rows, for anything longer than a day.
 Concurrency (PostgreSQL): every writer takes the rows in the same order (a sensor's rows, then the campaign's,
 each sorted by their key), so two batches never wait for each other in a circle; the upserts add to the row
 as it is when the lock is granted (``count = count + excluded.count``), so concurrent batches of one campaign
-each count once. The campaign rows are the ones concurrent batches share: they are written last in
-:func:`citizen_sensing.ingest.ingest`, so the lock is held only until the request commits.
+each count once. The campaign rows are the ones concurrent batches share: they are split into
+:data:`~citizen_sensing.models.CAMPAIGN_STRIPES` stripes by device (a batch writes its device's stripe), so
+batches of different devices seldom meet on one row, and they are written last in
+:func:`citizen_sensing.ingest.ingest`, so a lock is held only until the request commits. A campaign's figure is the
+sum of its stripes' rows (at most eight per quantity and hour).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sqlalchemy import and_, delete, func, insert, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from citizen_sensing.models import Aggregate, CampaignAggregate, Device, Reading, Sensor
+from citizen_sensing.models import CAMPAIGN_STRIPES, Aggregate, CampaignAggregate, Device, Reading, Sensor
 from civic.db import db
 
 if TYPE_CHECKING:
@@ -57,12 +60,12 @@ PG_SENSOR_UPSERT = text(
     "max_value = greatest(sensing_aggregates.max_value, excluded.max_value), "
     "sum_value = sensing_aggregates.sum_value + excluded.sum_value")
 PG_CAMPAIGN_UPSERT = text(
-    "INSERT INTO sensing_campaign_aggregates (campaign_id, period, starts_at, quantity_id, count, min_value, "
-    "max_value, sum_value) "
-    "SELECT :campaign, * FROM unnest(CAST(:p AS varchar[]), CAST(:t AS timestamptz[]), CAST(:k AS integer[]), "
-    "CAST(:c AS bigint[]), CAST(:lo AS double precision[]), CAST(:hi AS double precision[]), "
-    "CAST(:sm AS double precision[])) "
-    "ON CONFLICT (campaign_id, period, starts_at, quantity_id) DO UPDATE SET "
+    "INSERT INTO sensing_campaign_aggregates (campaign_id, period, starts_at, quantity_id, stripe, count, "
+    "min_value, max_value, sum_value) "
+    "SELECT :campaign, p, t, k, :stripe, c, lo, hi, sm FROM unnest(CAST(:p AS varchar[]), "
+    "CAST(:t AS timestamptz[]), CAST(:k AS integer[]), CAST(:c AS bigint[]), CAST(:lo AS double precision[]), "
+    "CAST(:hi AS double precision[]), CAST(:sm AS double precision[])) AS u(p, t, k, c, lo, hi, sm) "
+    "ON CONFLICT (campaign_id, period, starts_at, quantity_id, stripe) DO UPDATE SET "
     "count = sensing_campaign_aggregates.count + excluded.count, "
     "min_value = least(sensing_campaign_aggregates.min_value, excluded.min_value), "
     "max_value = greatest(sensing_campaign_aggregates.max_value, excluded.max_value), "
@@ -135,11 +138,12 @@ def totals(outcomes: Sequence[Outcome]) -> tuple[dict[tuple[int, int], list], di
 
 def add(outcomes: Sequence[Outcome], campaign_id: int | None = None) -> None:
     """Add the batch's readings to their sensors' hours and days (one statement), then to their campaign's
-    (one statement). ``campaign_id``: the readings' campaign (a batch is one device's, so one campaign); looked
-    up when not given."""
+    (one statement, the device's stripe). ``campaign_id``: the readings' campaign (a batch is one device's, so
+    one campaign); looked up when not given."""
     if not outcomes:
         return
     hours, quantity_of = totals(outcomes)
+    stripe = outcomes[0].sensor.device_id % CAMPAIGN_STRIPES
     sensor_rows: dict[tuple[int, str, int], list] = {}
     campaign_rows: dict[tuple[str, int, int], list] = {}
     for (sensor_id, hour), (count, low, high, total) in hours.items():
@@ -161,7 +165,7 @@ def add(outcomes: Sequence[Outcome], campaign_id: int | None = None) -> None:
             "t": [datetime.fromtimestamp(k[2], UTC) for k, _v in sensor_sorted],
             **_columns([v for _k, v in sensor_sorted])})
         connection.execute(PG_CAMPAIGN_UPSERT, {
-            "campaign": campaign_id, "p": [k[0] for k, _v in campaign_sorted],
+            "campaign": campaign_id, "stripe": stripe, "p": [k[0] for k, _v in campaign_sorted],
             "t": [datetime.fromtimestamp(k[1], UTC) for k, _v in campaign_sorted],
             "k": [k[2] for k, _v in campaign_sorted], **_columns([v for _k, v in campaign_sorted])})
         return
@@ -170,7 +174,7 @@ def add(outcomes: Sequence[Outcome], campaign_id: int | None = None) -> None:
          "max_value": hi, "sum_value": total} for (s, p, b), (c, lo, hi, total) in sensor_sorted])
     connection.execute(_upsert_statement(connection.dialect.name, CampaignAggregate), [
         {"campaign_id": campaign_id, "period": p, "starts_at": datetime.fromtimestamp(b, UTC), "quantity_id": q,
-         "count": c, "min_value": lo, "max_value": hi, "sum_value": total}
+         "stripe": stripe, "count": c, "min_value": lo, "max_value": hi, "sum_value": total}
         for (p, b, q), (c, lo, hi, total) in campaign_sorted])
 
 
@@ -196,25 +200,28 @@ def _compute(sensor_id: int, period: str, start: datetime, end: datetime) -> Non
 
 def _campaign_sums(campaign_id: int):
     """The campaign's sensors' aggregates added up per period, start and quantity (a select to filter)."""
+    stripe = Device.id % CAMPAIGN_STRIPES
     return (select(literal(campaign_id).label("campaign_id"), Aggregate.period, Aggregate.starts_at,
-                   Sensor.quantity_id, func.sum(Aggregate.count), func.min(Aggregate.min_value),
-                   func.max(Aggregate.max_value), func.sum(Aggregate.sum_value))
+                   Sensor.quantity_id, stripe.label("stripe"), func.sum(Aggregate.count),
+                   func.min(Aggregate.min_value), func.max(Aggregate.max_value), func.sum(Aggregate.sum_value))
             .join(Sensor, Sensor.id == Aggregate.sensor_id).join(Device, Device.id == Sensor.device_id)
             .where(Device.campaign_id == campaign_id)
-            .group_by(Aggregate.period, Aggregate.starts_at, Sensor.quantity_id))
+            .group_by(Aggregate.period, Aggregate.starts_at, Sensor.quantity_id, stripe))
 
 
-def _compute_campaign(campaign_id: int, quantity_id: int, period: str, start: datetime) -> None:
+def _compute_campaign(campaign_id: int, stripe: int, quantity_id: int, period: str, start: datetime) -> None:
     """One campaign row computed again from its sensors' rows. The row is made if missing and locked first (in
     the order ingest takes it): a batch of the campaign that wrote its sensors' rows before this commits first,
     and is then seen by the sum (a new statement, a new snapshot); one that comes after waits for the lock and
     adds its readings to the row this leaves."""
     key = (CampaignAggregate.campaign_id == campaign_id, CampaignAggregate.period == period,
-           CampaignAggregate.starts_at == start, CampaignAggregate.quantity_id == quantity_id)
+           CampaignAggregate.starts_at == start, CampaignAggregate.quantity_id == quantity_id,
+           CampaignAggregate.stripe == stripe)
     dialect = _dialect()
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(insert_(CampaignAggregate).values(campaign_id=campaign_id, period=period, starts_at=start,
-                                                         quantity_id=quantity_id, count=0, sum_value=0.0)
+                                                         quantity_id=quantity_id, stripe=stripe, count=0,
+                                                         sum_value=0.0)
                        .on_conflict_do_nothing())
     lock = select(CampaignAggregate.count).where(*key)
     db.session.execute(lock.with_for_update() if dialect == "postgresql" else lock)
@@ -222,8 +229,8 @@ def _compute_campaign(campaign_id: int, quantity_id: int, period: str, start: da
         select(func.coalesce(func.sum(Aggregate.count), 0), func.min(Aggregate.min_value),
                func.max(Aggregate.max_value), func.coalesce(func.sum(Aggregate.sum_value), 0.0))
         .join(Sensor, Sensor.id == Aggregate.sensor_id).join(Device, Device.id == Sensor.device_id)
-        .where(Device.campaign_id == campaign_id, Sensor.quantity_id == quantity_id, Aggregate.period == period,
-               Aggregate.starts_at == start)).one()
+        .where(Device.campaign_id == campaign_id, Device.id % CAMPAIGN_STRIPES == stripe,
+               Sensor.quantity_id == quantity_id, Aggregate.period == period, Aggregate.starts_at == start)).one()
     if count:
         db.session.execute(update(CampaignAggregate).where(*key)
                            .values(count=count, min_value=low, max_value=high, sum_value=total))
@@ -240,7 +247,7 @@ def rebuild_buckets(sensor_id: int, times: Iterable[datetime]) -> None:
     for period, start in buckets:
         _compute(sensor_id, period, start, start + (timedelta(days=1) if period == "day" else timedelta(hours=1)))
     for period, start in buckets:
-        _compute_campaign(campaign_id, sensor.quantity_id, period, start)
+        _compute_campaign(campaign_id, sensor.device_id % CAMPAIGN_STRIPES, sensor.quantity_id, period, start)
 
 
 def rebuild(sensor_ids: Sequence[int] | None = None) -> int:
@@ -285,8 +292,8 @@ def rebuild_campaigns(campaign_ids: Sequence[int] | None = None) -> int:
         campaign_ids = list(db.session.scalars(select(Campaign.id).order_by(Campaign.id)))
     written = 0
     columns = [CampaignAggregate.campaign_id, CampaignAggregate.period, CampaignAggregate.starts_at,
-               CampaignAggregate.quantity_id, CampaignAggregate.count, CampaignAggregate.min_value,
-               CampaignAggregate.max_value, CampaignAggregate.sum_value]
+               CampaignAggregate.quantity_id, CampaignAggregate.stripe, CampaignAggregate.count,
+               CampaignAggregate.min_value, CampaignAggregate.max_value, CampaignAggregate.sum_value]
     for campaign_id in campaign_ids:
         db.session.execute(delete(CampaignAggregate).where(CampaignAggregate.campaign_id == campaign_id))
         result = db.session.execute(insert(CampaignAggregate).from_select(columns, _campaign_sums(campaign_id)))

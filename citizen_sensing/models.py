@@ -21,6 +21,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -42,6 +43,8 @@ JOIN_MODES = ("open", "code")
 SETTINGS = ("indoor", "outdoor")
 PRIVACY = ("exact", "fuzzed", "area")
 FLAGS = ("spike", "flat", "expected_range", "manual")
+#: The campaign summary's stripes (a device's rows are in stripe ``device id % CAMPAIGN_STRIPES``).
+CAMPAIGN_STRIPES = 8
 
 
 class Quantity(Base):
@@ -249,6 +252,10 @@ class CampaignAggregate(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     quantity_id: Mapped[int] = mapped_column(ForeignKey("sensing_quantities.id", ondelete="CASCADE"),
                                              primary_key=True)
+    #: The devices are split into :data:`CAMPAIGN_STRIPES` stripes by id, each with rows of its own, so that
+    #: batches of different devices arriving together rarely wait for the same row's lock; a figure of the
+    #: campaign is the sum over its (at most eight) stripes.
+    stripe: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     min_value: Mapped[float | None] = mapped_column(Float)
     max_value: Mapped[float | None] = mapped_column(Float)

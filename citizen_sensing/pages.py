@@ -152,15 +152,17 @@ def newest_hour(series: list[Series]) -> datetime | None:
 
 def chart(campaign: Campaign, range_key: str, now: datetime | None = None) -> list[Series]:
     """Each quantity of the campaign: the mean over its devices' unflagged readings per hour (a day or a week)
-    or per day (longer), from the campaign's summary: one query on one range of its key."""
+    or per day (longer), from the campaign's summary (its stripes added up): one query on one range of its key."""
     now = now or utcnow()
     span = RANGES.get(range_key, RANGES["week"])
     period = "hour" if span <= RANGES["week"] else "day"
     rows = db.session.execute(
-        select(CampaignAggregate.quantity_id, CampaignAggregate.starts_at, CampaignAggregate.sum_value,
-               CampaignAggregate.count, CampaignAggregate.min_value, CampaignAggregate.max_value)
+        select(CampaignAggregate.quantity_id, CampaignAggregate.starts_at, func.sum(CampaignAggregate.sum_value),
+               func.sum(CampaignAggregate.count), func.min(CampaignAggregate.min_value),
+               func.max(CampaignAggregate.max_value))
         .where(CampaignAggregate.campaign_id == campaign.id, CampaignAggregate.period == period,
                CampaignAggregate.starts_at >= now - span)
+        .group_by(CampaignAggregate.quantity_id, CampaignAggregate.starts_at)
         .order_by(CampaignAggregate.quantity_id, CampaignAggregate.starts_at)).all()
     by_quantity: dict[int, list] = {}
     for quantity_id, start, total, count, low, high in rows:

@@ -14,9 +14,14 @@ from civic.db import db, utcnow
 
 
 def summary(campaign_id: int, period: str) -> dict:
-    return {(r.starts_at, r.quantity_id): (r.count, r.min_value, r.max_value, r.sum_value)
-            for r in db.session.scalars(select(CampaignAggregate).where(CampaignAggregate.campaign_id == campaign_id,
-                                                                        CampaignAggregate.period == period))}
+    """The campaign's rows, its stripes added up: (start, quantity) -> (count, min, max, sum)."""
+    out: dict = {}
+    for r in db.session.scalars(select(CampaignAggregate).where(CampaignAggregate.campaign_id == campaign_id,
+                                                                CampaignAggregate.period == period)):
+        c, lo, hi, total = out.get((r.starts_at, r.quantity_id), (0, r.min_value, r.max_value, 0.0))
+        out[(r.starts_at, r.quantity_id)] = (c + r.count, min(lo, r.min_value), max(hi, r.max_value),
+                                             total + r.sum_value)
+    return out
 
 
 def assert_same(kept: dict, recount: dict) -> None:
@@ -109,8 +114,8 @@ def test_the_rebuild_command_computes_the_summary_again(app, make_campaign, make
     assert len(kept["day"]) >= 4 and len(kept["hour"]) > 40
     db.session.execute(delete(CampaignAggregate).where(CampaignAggregate.campaign_id == campaign.id))
     db.session.execute(CampaignAggregate.__table__.insert().values(
-        campaign_id=campaign.id, period="day", starts_at=start, quantity_id=campaign.quantities[0].id, count=7,
-        sum_value=1.0))
+        campaign_id=campaign.id, period="day", starts_at=start, quantity_id=campaign.quantities[0].id, stripe=0,
+        count=7, sum_value=1.0))
     db.session.commit()
     runner = app.test_cli_runner()
     out = runner.invoke(args=["citizen_sensing", "rebuild-aggregates", "--campaigns-only"])

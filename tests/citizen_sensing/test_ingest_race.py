@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from citizen_sensing import aggregates, formats, ingest
-from citizen_sensing.models import Aggregate, Campaign, CampaignAggregate, Device, Reading
+from citizen_sensing.models import CAMPAIGN_STRIPES, Aggregate, Campaign, CampaignAggregate, Device, Reading
 from civic.db import db
 from civic.groups.models import Group
 from tests import factories
@@ -66,24 +66,40 @@ def send_many(device_id: int) -> int:
 
 
 def test_devices_of_one_campaign_sending_at_once_each_count_once_in_its_summary(app):
-    """Eight devices, the same hour: their batches meet on the campaign's rows (held at a barrier just before the
-    summary's upsert, so all eight try it together); each is added once, and the rows equal a recount."""
+    """Eight devices of one stripe, the same hour: their batches meet on the campaign's rows (held at a barrier just
+    before the summary's upsert, so all eight try it together); each is added once, a device of another stripe
+    has rows of its own, and the stripes added up equal a recount."""
     with real_commits(app):
         with committed(app):
             organiser = factories.user("organiser")
             campaign = sensing.campaign(organiser)
-            devices = [sensing.device(campaign, organiser)[0] for _ in range(8)]
+            # Eight devices of the same stripe of the summary (so all eight meet on the same rows), and one of
+            # another stripe.
+            devices = [sensing.device(campaign, organiser)[0]]
+            while len(devices) < 9:
+                device = sensing.device(campaign, organiser)[0]
+                same = device.id % CAMPAIGN_STRIPES == devices[0].id % CAMPAIGN_STRIPES
+                if same != (len(devices) == 8):
+                    devices.append(device)
             ids = {"user": organiser.id, "campaign": campaign.id, "group": campaign.group_id,
-                   "devices": [d.id for d in devices]}
+                   "devices": [d.id for d in devices[:8]], "other": devices[8].id}
         try:
             outcomes = race(app, send_many, [(d,) for d in ids["devices"]],
                             before="INSERT INTO sensing_campaign_aggregates")
             assert outcomes == [60] * 8
             with committed(app):
-                rows = {(r.period, r.quantity_id): (r.count, r.min_value, r.max_value, r.sum_value)
-                        for r in db.session.scalars(select(CampaignAggregate)
-                                                    .where(CampaignAggregate.campaign_id == ids["campaign"]))}
-                assert sorted(c for c, *_rest in rows.values()) == [240] * 4
+                send_many(ids["other"])
+            with committed(app):
+                found = list(db.session.scalars(select(CampaignAggregate)
+                                                .where(CampaignAggregate.campaign_id == ids["campaign"])))
+                stripe = ids["devices"][0] % CAMPAIGN_STRIPES
+                assert sorted(r.count for r in found if r.stripe == stripe) == [240] * 4
+                assert sorted(r.count for r in found if r.stripe != stripe) == [30] * 4
+                rows: dict = {}
+                for r in found:
+                    c, lo, hi, total = rows.get((r.period, r.quantity_id), (0, r.min_value, r.max_value, 0.0))
+                    rows[(r.period, r.quantity_id)] = (c + r.count, min(lo, r.min_value), max(hi, r.max_value),
+                                                       total + r.sum_value)
                 for period in ("hour", "day"):
                     recount = aggregates.campaign_recount(ids["campaign"], period)
                     assert {(period, q): v[:3] for (_t, q), v in recount.items()} == \
