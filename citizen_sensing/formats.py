@@ -122,16 +122,29 @@ def ours_json(device: Device, body: Any) -> Parsed:
     _limit(len(readings))
     sensors = Sensors(device)
     items = []
+    append = items.append
+    found: dict[tuple[type, Any], Sensor | None] = {}  # a batch names few sensors, many times each
     for i, r in enumerate(readings):
         label = str(i)
         if not isinstance(r, dict):
-            items.append(Item(label, None, None, problem=("item", _("Each reading must be a JSON object."))))
+            append(Item(label, None, None, problem=("item", _("Each reading must be a JSON object."))))
             continue
-        name = r.get("sensor", r.get("quantity"))
-        sensor = sensors.find(name) if name is not None else sensors.only()
-        problem = None if sensor else (_unknown(name) if name is not None else
-                                       ("sensor", _("Name the sensor (“sensor”) or the quantity (“quantity”).")))
-        items.append(Item(label, sensor, r.get("value"), r.get("timestamp"), problem))
+        name = r["sensor"] if "sensor" in r else r.get("quantity")
+        if name is None:
+            sensor = sensors.only()
+        else:
+            key = (type(name), name) if isinstance(name, str | int) else None
+            sensor = found.get(key, False) if key is not None else False
+            if sensor is False:
+                sensor = sensors.find(name)
+                if key is not None:
+                    found[key] = sensor
+        if sensor is not None:
+            append(Item(label, sensor, r.get("value"), r.get("timestamp")))
+            continue
+        problem = _unknown(name) if name is not None else \
+            ("sensor", _("Name the sensor (“sensor”) or the quantity (“quantity”)."))
+        append(Item(label, sensor, r.get("value"), r.get("timestamp"), problem))
     return Parsed(items)
 
 

@@ -20,6 +20,7 @@ The rules, once:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -101,7 +102,8 @@ class Result:
         return next((o for o in self.outcomes if o.status == "rejected"), None)
 
     def as_json(self) -> dict[str, Any]:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected,
+        counts = Counter(o.status for o in self.outcomes)
+        return {"accepted": counts["accepted"], "duplicates": counts["duplicate"], "rejected": counts["rejected"],
                 "notes": self.notes, "items": [o.as_json() for o in self.outcomes]}
 
 

@@ -150,12 +150,16 @@ def _check_depth(value) -> None:
     while level:
         if depth >= JSON_DEPTH:
             raise _json_nested()
-        nested = []
+        nested: list = []
         for container in level:
-            nested.extend(v for v in (container.values() if isinstance(container, dict) else container)
-                          if isinstance(v, dict | list))
+            values = container.values() if isinstance(container, dict) else container
+            if not _CONTAINERS.isdisjoint(map(type, values)):  # the common case (only scalars) stays in C
+                nested.extend([v for v in values if isinstance(v, dict | list)])
         level = nested
         depth += 1
+
+
+_CONTAINERS = frozenset((dict, list))
 
 
 def _json_nested() -> BadRequest:
