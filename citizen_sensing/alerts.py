@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -380,6 +380,8 @@ def _evaluate_arrived(device_ids: set[int]) -> None:
     except Exception:  # the readings are in; the next tick evaluates these devices again
         db.session.rollback()
         log.exception("alerts: evaluating devices %s after an ingest failed", sorted(device_ids)[:20])
+        if current_app.testing:  # a mistake cannot hide under test
+            raise
 
 
 # Pages ---------------------------------------------------------------------------------------------------------
