@@ -40,6 +40,7 @@ from typing import Any
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -76,19 +77,27 @@ class RuleInput:
     hours: float | None = None
 
 
+def duration(rule: AlertRule) -> str:
+    """"6 hours", "1 hour", "0.25 hours"."""
+    if rule.minutes % 60 == 0:
+        return ngettext("%(num)d hour", "%(num)d hours", rule.minutes // 60)
+    return _("%(hours)s hours", hours=f"{rule.hours:g}")
+
+
 def describe(rule: AlertRule) -> str:
     """The rule in words: "Relative humidity above 70 % for 6 hours"."""
-    hours = f"{rule.hours:g}"
+    for_ = duration(rule)
     if rule.kind == "offline":
-        return _("No reading for %(hours)s hours", hours=hours)
+        return _("No reading for %(duration)s", duration=for_)
     if rule.kind == "stuck":
         if rule.quantity is None:
-            return _("Any sensor giving the same value for %(hours)s hours", hours=hours)
-        return _("%(quantity)s giving the same value for %(hours)s hours", quantity=rule.quantity.name, hours=hours)
-    words = {"above": _("%(quantity)s above %(value)s %(unit)s for %(hours)s hours"),
-             "below": _("%(quantity)s below %(value)s %(unit)s for %(hours)s hours")}
-    return words[rule.comparison or "above"] % {"quantity": rule.quantity.name, "value": f"{rule.value:g}",
-                                                "unit": rule.quantity.unit, "hours": hours}
+            return _("Any sensor giving the same value for %(duration)s", duration=for_)
+        return _("%(quantity)s giving the same value for %(duration)s", quantity=rule.quantity.name, duration=for_)
+    values = {"quantity": rule.quantity.name, "value": f"{rule.value:g}", "unit": rule.quantity.unit,
+              "duration": for_}
+    if rule.comparison == "below":
+        return _("%(quantity)s below %(value)s %(unit)s for %(duration)s", **values)
+    return _("%(quantity)s above %(value)s %(unit)s for %(duration)s", **values)
 
 
 def rules_of(campaign: Campaign) -> list[AlertRule]:
