@@ -48,7 +48,7 @@ from citizen_sensing.alert_models import COMPARISONS, RULE_KINDS, Alert, AlertRu
 from citizen_sensing.models import Campaign, Device, Quantity, Reading, Sensor
 from civic import events, policy
 from civic.audit import audit
-from civic.db import Page, after_commit, db, paginate, utcnow
+from civic.db import Page, after_commit, after_rollback, db, paginate, utcnow
 from civic.errors import NotFound, RuleViolation
 from civic.groups.models import Membership
 from civic.notifications.registry import Kind, Notice, Users
@@ -376,13 +376,18 @@ def readings_arrived(device_id: int) -> None:
     if waiting is None:
         waiting = session.info[_ARRIVED] = set()
         after_commit(_evaluate_arrived, waiting)
+        after_rollback(_forget, waiting)  # rolled back: nothing arrived, and the next ingest starts afresh
     waiting.add(device_id)
 
 
-def _evaluate_arrived(device_ids: set[int]) -> None:
+def _forget(device_ids: set[int]) -> None:
     session = db.session()
     if session.info.get(_ARRIVED) is device_ids:
         del session.info[_ARRIVED]
+
+
+def _evaluate_arrived(device_ids: set[int]) -> None:
+    _forget(device_ids)
     try:
         evaluate_devices(device_ids)
         db.session.commit()

@@ -305,3 +305,15 @@ def test_a_retired_device_and_an_ended_campaign_close_their_alerts(setting, make
     assert alerts.evaluate_campaigns().closed == 1
     assert db.session.scalar(select(func.count()).select_from(Alert).where(Alert.closed_at.is_(None),
                                                                            Alert.device_id == other.id)) == 0
+
+
+def test_a_rolled_back_ingest_evaluates_nothing_and_the_next_one_still_does(setting):
+    organiser, campaign, device, _owner = setting
+    rule(organiser, campaign, hours=1)
+    start = utcnow() - timedelta(hours=3)
+    sensor = sensor_of(device, "relative_humidity")
+    ingest.ingest(device, [ingest.Item("r", sensor, 90, start)], source="test")
+    db.session.rollback()
+    assert alerts_of(device) == []
+    send(device, "relative_humidity", every_half_hour(start, 1, 90))  # a new transaction: evaluated after it
+    assert len(alerts_of(device)) == 1
