@@ -317,3 +317,10 @@ def test_a_rolled_back_ingest_evaluates_nothing_and_the_next_one_still_does(sett
     assert alerts_of(device) == []
     send(device, "relative_humidity", every_half_hour(start, 1, 90))  # a new transaction: evaluated after it
     assert len(alerts_of(device)) == 1
+
+
+def test_an_ingest_into_a_campaign_without_rules_costs_one_query_after_its_commit(setting, count_queries):
+    _organiser, _campaign, device, _owner = setting
+    with count_queries() as counter:
+        alerts.evaluate_devices([device.id])
+    assert counter.count == 1
