@@ -324,3 +324,13 @@ def test_an_ingest_into_a_campaign_without_rules_costs_one_query_after_its_commi
     with count_queries() as counter:
         alerts.evaluate_devices([device.id])
     assert counter.count == 1
+
+
+def test_an_organiser_who_owns_the_device_is_told_once(make_campaign, make_device, make_user):
+    organiser = make_user("organiser")
+    campaign = make_campaign(organiser)
+    device, _token = make_device(campaign, organiser)
+    rule(organiser, campaign, hours=1)
+    start = utcnow() - timedelta(hours=2)
+    send(device, "relative_humidity", every_half_hour(start, 1, 90))
+    assert [n.kind for n in told(organiser)] == ["sensing_alert_device"]
