@@ -118,7 +118,7 @@ def _sensing_objects(group, owner) -> dict:
     """Citizen sensing: an approved campaign with the group's slug, the organiser's device and its token."""
     from datetime import date
 
-    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     from citizen_sensing.services import new_token
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
@@ -132,8 +132,10 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
+    db.session.add(rule)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
 
 
 def rules(app):
