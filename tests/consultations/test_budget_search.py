@@ -32,3 +32,46 @@ def test_a_project_takes_comments(signed_in, make_budget, voter):
     posted = client.post(f"/comments/budget_project/{pid}", data={"body": "Yes please, near the station."})
     assert posted.status_code in (302, 303)
     assert "Yes please, near the station." in main_text(client.get(f"/budgets/{b.id}/projects/{pid}"))
+
+
+def test_a_project_can_be_followed(signed_in, make_budget, voter):
+    from civic.notifications import services as notifications
+
+    b = make_budget()
+    pid = project_ids(b)["Bike hangars"]
+    client = signed_in(voter)
+    assert client.post("/follow", data={"resource_type": "budget_project", "resource_id": str(pid)}).status_code == 302
+    assert notifications.followers_count("budget_project", pid) == 1
+
+
+def test_a_projects_description_is_sanitised_and_its_image_served_with_its_budget(signed_in, client, officer,
+                                                                                  make_budget, png_image):
+    from io import BytesIO
+
+    from sqlalchemy import select
+
+    from consultations.models import BudgetProject
+
+    b = make_budget(published=False, opens=utcnow() + timedelta(days=2), closes=utcnow() + timedelta(days=9))
+    staff = signed_in(officer)
+    response = staff.post(f"/budgets/{b.id}/projects/new", data={
+        "title": "Murals", "cost": "900", "description": "Paint *walls*<script>alert(1)</script>",
+        "image": (BytesIO(png_image), "mural.png"), "image_alt": "A painted wall"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    project = db.session.scalar(select(BudgetProject).where(BudgetProject.title == "Murals"))
+    assert project.image_path and project.image_alt == "A painted wall"
+    image_url = f"/uploads/{project.image_path}"
+    assert client.get(image_url).status_code == 404  # a draft budget's image: not to the public
+    no_alt = staff.post(f"/budgets/{b.id}/projects/new", data={
+        "title": "More murals", "cost": "900", "image": (BytesIO(png_image), "m.png")},
+        content_type="multipart/form-data")
+    assert "Describe the image for people who cannot see it." in main_text(no_alt)
+    budgets.publish(officer, b)
+    db.session.commit()
+    served = client.get(image_url)
+    assert served.status_code == 200
+    served.close()
+    html = client.get(f"/budgets/{b.id}/projects/{project.id}").get_data(as_text=True)
+    assert "<em>walls</em>" in html and "<script>alert(1)</script>" not in html
+    assert 'alt="A painted wall"' in html
