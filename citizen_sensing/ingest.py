@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from citizen_sensing import aggregates, quality
+from citizen_sensing import aggregates, alerts, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
 from civic.db import db, utcnow
 
@@ -342,6 +342,7 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
                     o.status = "duplicate"
                     o.flag = None
         db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
         # Last: the campaign's summary rows are the ones concurrent batches share (locked until the commit).
         aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None], device.campaign_id)
     return Result(outcomes, notes)
