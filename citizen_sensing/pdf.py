@@ -2,9 +2,10 @@
 
 The converter is headless Chromium (Debian's ``chromium``, found on the PATH) run as a subprocess with
 ``--print-to-pdf``: the page is written to a temporary folder with its style sheet inline and its charts as inline
-SVG, so Chromium needs no network (the flags below also keep it from trying) and runs no script. When no Chromium
-is installed there is no PDF route: the printable page is the PDF route, through the browser's "Print" and
-"Save as PDF" (docs/citizen-sensing.md).
+SVG, so Chromium needs no network (the flags below also keep it from trying); the page has no script. (Turning
+scripts off with ``--blink-settings=scriptEnabled=false`` stops ``--print-to-pdf`` from writing anything.)
+When no Chromium is installed there is no PDF route: the printable page is the PDF route, through the browser's
+"Print" and "Save as PDF" (docs/citizen-sensing.md).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ NAMES = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_SECONDS = 60
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-         "--disable-extensions", "--blink-settings=scriptEnabled=false", "--no-pdf-header-footer",
+         "--disable-extensions", "--no-pdf-header-footer",
          "--host-resolver-rules=MAP * ~NOTFOUND")
 
 
