@@ -204,3 +204,16 @@ def test_campaign_risk_is_one_query_whatever_the_devices(make_campaign, make_dev
         risks = damp.campaign_risk(found)
     assert len(risks) == 3
     assert counted.count == 1
+
+
+def test_summary_reads_the_hourly_aggregates_in_three_queries(make_campaign, make_device, count_queries):
+    campaign = make_campaign()
+    home, _ = make_device(campaign)
+    outside, _ = make_device(campaign, setting="outdoor", privacy="exact", point=(51.523, -0.17))
+    for days in range(3):
+        send_day(home, midnight=MIDNIGHT + timedelta(days=days))
+        send_day(outside, midnight=MIDNIGHT + timedelta(days=days))
+    with count_queries() as counted:
+        s = damp.summary(home, *damp.uk_window(DAY, DAY + timedelta(days=2)))
+    assert len(s.days) == 3 and s.outdoor is not None
+    assert counted.count == 3  # the device's hours; the ward's outdoor sensors; their hours
