@@ -109,7 +109,7 @@ def test_the_csv_is_ordered_and_formatted_one_way(tenant):
     # Reading 72 of the series: 17.0 + 0.2.
     assert rows[0] == [device.public_key, "air_temperature", "°C", "2026-11-10T00:00:00Z", "17.2", ""]
     assert rows[1][1:4] == ["relative_humidity", "%", "2026-11-10T00:00:00Z"]
-    assert rows == sorted(rows, key=lambda r: (r[3], r[1]))
+    assert rows == sorted(rows, key=lambda r: (r[3], r[1]))  # time, then sensor (temperature was registered first)
     assert rows[-1][3] == "2026-11-10T23:40:00Z"
 
 
