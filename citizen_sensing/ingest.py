@@ -29,7 +29,7 @@ from sqlalchemy import insert, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from citizen_sensing import aggregates, quality
+from citizen_sensing import aggregates, alerts, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
 from civic.db import db, utcnow
 
@@ -285,6 +285,7 @@ def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime 
                 o.flag = None
         aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None])
         db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
     rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
     if rejected:
         db.session.execute(insert(Rejection), [

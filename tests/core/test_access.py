@@ -187,6 +187,10 @@ GET = {
     "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
+    # Alerts (tests/citizen_sensing/test_alerts*.py): the campaign's organisers (and admins); the device's owner.
+    "sensing_alerts.rules": only(ADMINS),
+    "sensing_alerts.campaign_alerts": only(ADMINS),
+    "sensing_alerts.device_alerts": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -240,6 +244,7 @@ POST_REFUSED = {
     **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
+    **{e: only(ADMINS, ok=None) for e in ("sensing_alerts.rules", "sensing_alerts.switch")},  # organisers, admins
 }
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -363,7 +368,7 @@ def _sensing_objects(group, owner) -> dict:
     """Citizen sensing: an approved campaign with the group's slug and the organiser's device in it."""
     from datetime import date
 
-    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
                         starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
@@ -375,8 +380,10 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
+    db.session.add(rule)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
 
 
 def test_every_route_is_in_the_table(app):

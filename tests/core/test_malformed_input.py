@@ -118,7 +118,7 @@ def _sensing_objects(group, owner) -> dict:
     """Citizen sensing: an approved campaign with the group's slug, the organiser's device and its token."""
     from datetime import date
 
-    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     from citizen_sensing.services import new_token
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
     humidity = db.session.scalar(select(Quantity).where(Quantity.key == "relative_humidity"))
@@ -134,8 +134,10 @@ def _sensing_objects(group, owner) -> dict:
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
     db.session.add(Sensor(device_id=device.id, quantity_id=humidity.id, external_id="rh"))
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
+    db.session.add(rule)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
 
 
 def rules(app):
