@@ -11,6 +11,7 @@ from citizen_sensing import (
     api,
     cli,
     demo,
+    evidence_views,  # noqa: F401  (its routes are on the public blueprint)
     exports,
     ingest_api,
     notices,

@@ -177,6 +177,12 @@ GET = {
     "citizen_sensing.devices_geojson": everyone(200),
     "citizen_sensing.readings_csv": everyone(200),
     "citizen_sensing.readings_geojson": everyone(200),
+    # The tenant's evidence pack (tests/citizen_sensing/test_damp_evidence.py): the owner and officers; this device
+    # measures no humidity, so officers get the page's notice, and no CSV or PDF.
+    "citizen_sensing.evidence_pack": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200,
+                                      "admin": 200},
+    "citizen_sensing.evidence_csv": signed_in(404),
+    "citizen_sensing.evidence_pdf": signed_in(404),
     "citizen_sensing_admin.quantities": only(ADMINS),
     "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",

@@ -72,7 +72,7 @@ def field_names(*, numbers: bool) -> set[str]:
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
                "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
-               "code", "direction", "projects"}
+               "code", "direction", "projects", "start", "end", "as_of", "day"}
 
 
 @pytest.fixture
@@ -121,9 +121,10 @@ def _sensing_objects(group, owner) -> dict:
     from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     from citizen_sensing.services import new_token
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
+    humidity = db.session.scalar(select(Quantity).where(Quantity.key == "relative_humidity"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
                         starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
-    campaign.quantities = [quantity]
+    campaign.quantities = [quantity, humidity]  # a damp logger: officers reach its evidence pack's checks
     db.session.add(campaign)
     db.session.flush()
     device = Device(public_key="0123456789abcdef01234567", campaign_id=campaign.id, owner_id=owner.id, name="Frog",
@@ -132,6 +133,7 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    db.session.add(Sensor(device_id=device.id, quantity_id=humidity.id, external_id="rh"))
     rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
     db.session.add(rule)
     db.session.commit()
