@@ -10,9 +10,9 @@ from sqlalchemy import select
 from civic import uploads
 from civic.db import db
 from civic.errors import RuleViolation
-from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType
+from civic.resources import CommentHooks, CreationHooks, FollowHooks, Link, ModerationHooks, ResourceType
 from civic.spaces.services import require_phase
-from proposals import services
+from proposals import origins, services
 from proposals.models import Proposal
 from proposals.policy import visible
 
@@ -61,4 +61,5 @@ PROPOSAL = ResourceType(
     visible=visible, space=lambda proposal: proposal.process.title,
     comments=CommentHooks(may_comment=_may_comment, readable=_comments_readable, on_count=services.on_comment_count),
     moderation=ModerationHooks(set_hidden=_set_hidden),
-    follows=FollowHooks())
+    follows=FollowHooks(),
+    creation=CreationHooks(targets=origins.targets, create=origins.create))
