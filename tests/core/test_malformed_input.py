@@ -132,8 +132,15 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    # Issue 20: the campaign's published report and a finding submitted to the council.
+    from citizen_sensing.models import Finding, Report
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp all winter.", body="Damp all winter.",
+                          published_at=utcnow()))
+    finding = Finding(campaign_id=campaign.id, title="Homes are damp", summary="Most homes are damp.",
+                      report="Damp all winter.", submitted_by_id=owner.id)
+    db.session.add(finding)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "finding_id": finding.id}
 
 
 def rules(app):
