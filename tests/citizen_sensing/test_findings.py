@@ -11,7 +11,6 @@ from citizen_sensing.models import Finding, Report
 from civic import canned
 from civic.audit import AuditEntry
 from civic.db import db, utcnow
-from civic.resources import ResourceLink
 from tests.notifications.conftest import told
 
 
