@@ -110,7 +110,7 @@ def test_the_resource_hooks(app, make_user, make_process, make_proposal):
     rt.comments.on_count(proposal, -1)
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).comments_count == 1
-    assert rt.capabilities == {"commentable", "reportable", "followable"}
+    assert rt.capabilities == {"commentable", "reportable", "followable", "creatable"}  # creatable: issue 20
 
 
 def _grow(proposal, author, people, groups, comments: int) -> None:
