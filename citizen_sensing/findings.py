@@ -30,6 +30,7 @@ from civic import canned, events, policy, resources
 from civic.audit import audit
 from civic.db import Page, db, paginate, utcnow
 from civic.errors import NotFound, PermissionDenied, RuleViolation
+from civic.web import digits
 from civic.workqueues import WorkQueue
 
 TYPE = "sensing_finding"
@@ -263,9 +264,10 @@ def targets(user: Any) -> list[tuple[str, str]]:
 def _target(value: str | None) -> tuple[resources.ResourceType, int]:
     name, _sep, ident = (value or "").partition(":")
     rt = resources.find(name)
-    if rt is None or rt.creation is None or not ident.isascii() or not ident.isdigit() or len(ident) > 10:
+    number = digits(ident)  # ASCII digits, at most a row's id
+    if rt is None or rt.creation is None or not number:
         raise RuleViolation(_("Choose where to make it."), field="target")
-    return rt, int(ident)
+    return rt, number
 
 
 def make(user: Any, finding: Finding, target: str | None, ward_id: int | None) -> tuple[resources.ResourceType, Any]:

@@ -17,6 +17,7 @@ from civic.errors import RuleViolation
 from civic.resources import Seed
 from civic.spaces.models import Phase, Process
 from civic.spaces.services import is_open
+from civic.web import MAX_ID
 from proposals import services
 
 
@@ -33,7 +34,7 @@ def targets(user: Any) -> list[tuple[int, str]]:
 
 def create(user: Any, process_id: int, seed: Seed) -> Any:
     """A published proposal by ``user`` in the process, from the seed's title, body and ward."""
-    process = db.session.get(Process, process_id) if process_id else None
+    process = db.session.get(Process, process_id) if 0 < process_id <= MAX_ID else None
     if process is None or not is_open(process, "propose"):
         raise RuleViolation("Choose a process that is open for proposals now.", field="target")
     proposal = services.create_draft(user, process, services.ProposalFields(

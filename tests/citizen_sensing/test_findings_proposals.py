@@ -13,6 +13,7 @@ from citizen_sensing.models import Finding, Report
 from civic import resources
 from civic.audit import AuditEntry
 from civic.db import db, utcnow
+from civic.errors import RuleViolation
 from civic.resources import ResourceLink
 from proposals.models import Proposal
 from tests import factories
@@ -76,7 +77,9 @@ def test_a_finding_becomes_one_proposal_only(finding, make_process):
     ({"target": "proposal:abc", "ward": "0"}, "Choose where to make it."),
     ({"target": "nothing:1", "ward": "0"}, "Choose where to make it."),
     ({"target": "sensing_campaign:1", "ward": "0"}, "Choose where to make it."),
-    ({"target": "proposal:2147483648", "ward": "0"}, "open for proposals now"),
+    ({"target": "proposal:2147483647", "ward": "0"}, "open for proposals now"),
+    ({"target": "proposal:2147483648", "ward": "0"}, "Choose where to make it."),
+    ({"target": "proposal:0", "ward": "0"}, "Choose where to make it."),
     ({"target": "proposal:99999999999999999999999", "ward": "0"}, "Choose where to make it."),
     ({"target": "proposal:²", "ward": "0"}, "Choose where to make it."),
     ({"target": "PROCESS", "ward": "0"}, "Choose the ward"),
@@ -151,6 +154,8 @@ def test_the_registry_offers_creatable_types_and_links_read_both_ways(app, findi
     process = make_process()
     proposal = resources.get("proposal").creation.create(organiser, process.id, resources.Seed(
         title=found.title, body="Body", ward_id=factories.ward_named("Church Street").id))
+    with pytest.raises(RuleViolation):  # a target no row can have is refused, never a database error
+        resources.get("proposal").creation.create(organiser, 2**31, resources.Seed(title=found.title, body="Body"))
     resources.link(("sensing_finding", found.id), ("proposal", proposal.id), actor=organiser)
     with app.test_request_context():
         (back,) = resources.linked(None, "proposal", proposal.id, "from")
