@@ -210,3 +210,26 @@ def test_the_officers_list_costs_a_fixed_number_of_queries(reported, client_as, 
     with count_queries() as many:
         assert "Another finding 4" in officer_client.get("/sensing/findings/awaiting-answer").text
     assert many.count == few.count, "\n".join(many.statements)
+
+
+@pytest.mark.parametrize("value", ["99999999999", "a\x00b", "²", "-99999999999", "2147483648", "{{chart}}" * 500,
+                                   "x" * 60_000])
+def test_malformed_input_to_the_organisers_and_officers_forms_is_never_a_500(reported, client_as, make_process,
+                                                                              value):
+    """The platform's malformed-input walk (tests/core/test_malformed_input.py) signs in as people who are not a
+    campaign's organisers; these are its organisers' forms, and the officers' answer, with the same corpus."""
+    organiser_client, _organiser, campaign = reported
+    finding = _submit(organiser_client, campaign)
+    make_process()
+    officer_client, _officer = client_as("officer")
+    fields = dict.fromkeys(("body", "then", "title", "summary", "target", "ward", "state", "template", "text",
+                            "page"), value)
+    for client, path in ((organiser_client, f"/sensing/{campaign.slug}/report/edit"),
+                         (organiser_client, f"/sensing/{campaign.slug}/findings/new"),
+                         (organiser_client, f"/sensing/findings/{finding.id}/proposal"),
+                         (officer_client, f"/sensing/findings/{finding.id}/answer"),
+                         (officer_client, "/sensing/findings/awaiting-answer"),
+                         (organiser_client, f"/sensing/{campaign.slug}/report")):
+        assert client.get(path, query_string=fields).status_code < 500, path
+        if not path.endswith(("awaiting-answer", "/report")):
+            assert client.post(path, data=fields).status_code < 500, path
