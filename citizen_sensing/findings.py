@@ -159,7 +159,7 @@ WORK_QUEUES = (
 
 
 def _clean_report(text: str | None) -> str:
-    text = (text or "").strip()
+    text = (text or "").replace("\r\n", "\n").strip()  # a browser's form sends CRLF
     if len(text) > reports.BODY_MAX:
         raise RuleViolation(_("Keep the report to %(n)s characters or fewer.", n=f"{reports.BODY_MAX:,}"),
                             field="body")

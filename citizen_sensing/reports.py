@@ -154,7 +154,7 @@ def render(campaign: Campaign, source: str | None, *, author: bool = False) -> R
     """The report as HTML: the Markdown sanitised, each shortcode on a line of its own drawn as its chart.
     ``author``: errors are shown in place (and listed); otherwise a neutral line stands in for a chart that
     cannot be drawn. At most :data:`MAX_CHARTS` queries."""
-    source = source or ""
+    source = (source or "").replace("\r\n", "\n").replace("\r", "\n")  # a browser's form sends CRLF
     codes: list[str] = []
     tag = "CIVICCHART" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 

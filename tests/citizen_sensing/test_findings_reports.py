@@ -45,6 +45,13 @@ def test_a_chart_is_drawn_from_the_campaigns_own_data_with_its_table(app, measur
     assert 'role="img"' in html and "aria-label=" in html
 
 
+def test_a_browsers_line_endings_are_lines_too(app, measured):
+    """A textarea is sent with CRLF line endings: the shortcode on its own line is still a chart."""
+    with app.test_request_context():
+        done = reports.render(measured, f"Humidity was high:\r\n\r\n{HUMID}\r\n\r\nThat is all.", author=True)
+    assert done.errors == [] and done.charts == 1 and "<svg" in str(done.html)
+
+
 def test_a_day_is_drawn_per_hour_and_a_range_per_day(app, measured):
     with app.test_request_context():
         day = reports.render(measured, "{{chart quantity=relative_humidity period=2026-11-20}}")
@@ -109,7 +116,7 @@ def test_draft_preview_and_publish(client_as, make_campaign, make_device, post_a
     _readings(post_as_device, token, [71, 73])
     edit = f"/sensing/{campaign.slug}/report/edit"
     assert organiser_client.get(edit).status_code == 200
-    saved = organiser_client.post(edit, data={"body": f"Our draft.\n\n{HUMID}", "then": "preview"})
+    saved = organiser_client.post(edit, data={"body": f"Our draft.\r\n\r\n{HUMID}\r\n", "then": "preview"})
     assert saved.status_code == 302
     page = organiser_client.get(edit).text
     assert "Our draft." in page and "<svg" in page and "<td>72.0</td>" in page  # the preview
