@@ -185,6 +185,13 @@ GET = {
     "citizen_sensing.evidence_pdf": signed_in(404),
     "citizen_sensing_admin.quantities": only(ADMINS),
     "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
+    # Issue 20, results for the council: the campaign's report and findings (the group's organisers write them;
+    # these people are not its organisers, nor are admins), answered by officers.
+    "sensing_findings.report": everyone(200),
+    "sensing_findings.show": everyone(200),
+    **{f"sensing_findings.{e}": only(()) for e in ("edit_report", "new_finding", "make")},
+    "sensing_findings_admin.awaiting": only(OFFICERS),
+    "sensing_findings_admin.answer": only(OFFICERS),
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
     # Alerts (tests/citizen_sensing/test_alerts*.py): the campaign's organisers (and admins); the device's owner.
@@ -241,6 +248,8 @@ POST_REFUSED = {
     "citizen_sensing_admin.decide": only(OFFICERS, ok=None),
     "citizen_sensing_admin.flag": only(ADMINS, ok=None),  # the campaign's organisers (and admins)
     "citizen_sensing_admin.quantities": only(ADMINS, ok=None),
+    **{f"sensing_findings.{e}": only(()) for e in ("edit_report", "new_finding", "make")},
+    "sensing_findings_admin.answer": only(OFFICERS, ok=None),
     **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
@@ -423,8 +432,16 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
     rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
     db.session.add(rule)
+    # Issue 20: the campaign's published report and a finding submitted to the council.
+    from citizen_sensing.models import Finding, Report
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp all winter.", body="Damp all winter.",
+                          published_at=utcnow()))
+    finding = Finding(campaign_id=campaign.id, title="Homes are damp", summary="Most homes are damp.",
+                      report="Damp all winter.", submitted_by_id=owner.id)
+    db.session.add(finding)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id,
+            "finding_id": finding.id}
 
 
 def test_every_route_is_in_the_table(app):

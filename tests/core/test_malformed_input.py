@@ -136,8 +136,16 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add(Sensor(device_id=device.id, quantity_id=humidity.id, external_id="rh"))
     rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
     db.session.add(rule)
+    # Issue 20: the campaign's published report and a finding submitted to the council.
+    from citizen_sensing.models import Finding, Report
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp all winter.", body="Damp all winter.",
+                          published_at=utcnow()))
+    finding = Finding(campaign_id=campaign.id, title="Homes are damp", summary="Most homes are damp.",
+                      report="Damp all winter.", submitted_by_id=owner.id)
+    db.session.add(finding)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id,
+            "finding_id": finding.id}
 
 
 def rules(app):
