@@ -132,6 +132,9 @@ class SourceHooks:
 
     accepted: Callable[[int], list[Source]]
     get: Callable[[int], Source | None]
+
+
+@dataclass(frozen=True)
 class Seed:
     """What one domain hands another to make an object from: words and a place, and where it comes from."""
 
