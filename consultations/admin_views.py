@@ -79,7 +79,7 @@ def edit(consultation_id: int):
 
 def _manage_page(consultation, *, question_form=None, option_forms=None, extend_form=None):
     question_form = question_form or QuestionForm(formdata=None)
-    question_form.kind.choices = [(k.key, k.label) for k in kinds.all_kinds()]
+    question_form.kind.choices = [(k.key, k.label) for k in kinds.selectable_kinds()]
     option_forms = option_forms or {}
     for q in consultation.questions:
         option_forms.setdefault(q.id, OptionForm(formdata=None, prefix=f"q{q.id}"))
@@ -101,7 +101,7 @@ def manage(consultation_id: int):
 def add_question(consultation_id: int):
     consultation = services.get_managed(current_user, consultation_id)
     form = QuestionForm()
-    form.kind.choices = [(k.key, k.label) for k in kinds.all_kinds()]
+    form.kind.choices = [(k.key, k.label) for k in kinds.selectable_kinds()]
     ok, _q = attempt(form, lambda: services.add_question(
         current_user, consultation, kind=form.kind.data, title=form.title.data,
         description=form.description.data or "", min_choices=form.min_choices.data,
