@@ -5,7 +5,20 @@ from __future__ import annotations
 from civic.domains import Domain
 from civic.resources import Component
 from civic.spaces.phases import Action
-from consultations import admin_views, api, cli, demo, exports, kinds, notices, policy, search, tasks, views
+from consultations import (
+    admin_views,
+    api,
+    budget_results_views,
+    cli,
+    demo,
+    exports,
+    kinds,
+    notices,
+    policy,
+    search,
+    tasks,
+    views,
+)
 from consultations.resource import CONSULTATION
 
 
@@ -19,13 +32,15 @@ def _results_template(key: str) -> str:
 
 DOMAIN = Domain(
     name="consultations",
-    blueprints=(views.bp, admin_views.bp, api.bp),
+    blueprints=(views.bp, admin_views.bp, api.bp, budget_results_views.bp, budget_results_views.api_bp),
     cli=cli.cli,
     events={
         "consultation.published": "An officer published a consultation",
         "consultation.opened": "A consultation opened for voting (the scheduled task)",
         "consultation.closing": "A consultation closes in 24 hours (the scheduled task)",
         "consultation.results_published": "A closed consultation was counted and its results published",
+        "budget.project_funded": "Officers chose a budget's official outcome and it funds a project made from "
+                                 "another resource (its followers are told)",
     },
     resources=(CONSULTATION,),
     components=(Component("consultations", "Consultations", "consultations.in_process"),),
