@@ -779,11 +779,9 @@ class BudgetKind(kinds.Kind):
         raise RuleViolation(_("Create a participatory budget from its own page."), field="kind")
 
     def check(self, question, value):
-        ids = _ids(value)
-        known = {o.id for o in question.options}
-        if len(set(ids)) != len(ids) or not set(ids) <= known:
-            raise RuleViolation(_("Choose among the projects of this budget."), field=kinds.field_name(question))
-        return [(i, None) for i in ids]
+        """The consultation's generic ballot (page, API, paper) knows neither the voter's ward nor the costs: it
+        refuses, and the budget's own page and API cast with :func:`cast`."""
+        raise RuleViolation(_("Vote in this participatory budget on its own page."), field=kinds.field_name(question))
 
     def from_form(self, question, form):
         return form.getlist(kinds.field_name(question))

@@ -8,7 +8,11 @@ from civic.spaces.phases import Action
 from consultations import (
     admin_views,
     api,
+    budget_admin_views,
+    budget_api,
     budget_results_views,
+    budget_views,
+    budgets,
     cli,
     demo,
     exports,
@@ -19,7 +23,7 @@ from consultations import (
     tasks,
     views,
 )
-from consultations.resource import CONSULTATION
+from consultations.resource import BUDGET_PROJECT, CONSULTATION
 
 
 def _kind_label(key: str) -> str:
@@ -32,7 +36,8 @@ def _results_template(key: str) -> str:
 
 DOMAIN = Domain(
     name="consultations",
-    blueprints=(views.bp, admin_views.bp, api.bp, budget_results_views.bp, budget_results_views.api_bp),
+    blueprints=(views.bp, admin_views.bp, api.bp, budget_views.bp, budget_admin_views.bp, budget_api.bp,
+                budget_results_views.bp, budget_results_views.api_bp),
     cli=cli.cli,
     events={
         "consultation.published": "An officer published a consultation",
@@ -42,8 +47,11 @@ DOMAIN = Domain(
         "budget.project_funded": "Officers chose a budget's official outcome and it funds a project made from "
                                  "another resource (its followers are told)",
     },
-    resources=(CONSULTATION,),
-    components=(Component("consultations", "Consultations", "consultations.in_process"),),
+    resources=(CONSULTATION, BUDGET_PROJECT),
+    components=(Component("consultations", "Consultations", "consultations.in_process"),
+                Component("budgets", "Budgets", "consultations_budgets.in_process",
+                          settings_endpoint="consultations_budgets_admin.new",
+                          settings_label="Create a participatory budget")),
     area=("consultations", "consultations.index"),
     phase_actions=(Action("vote", "Voting", "Verified residents can vote in the process's consultations.", 60),),
     search_types=(search.CONSULTATIONS,),
@@ -51,8 +59,10 @@ DOMAIN = Domain(
     notice_builders=notices.BUILDERS,
     policy_rules=policy.RULES,
     tasks=tasks.TASKS,
-    api_collections=api.COLLECTIONS,
+    api_collections=api.COLLECTIONS + budget_api.COLLECTIONS,
     datasets=exports.DATASETS,
     seeder=demo.seed,
-    template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template},
+    badges={"proposal": budgets.funded_badges},
+    template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template,
+                      "pounds": budgets.pounds},
 )
