@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from pabulib.checker import Checker
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from civic.audit import AuditEntry
 from civic.db import db, utcnow
@@ -63,7 +63,8 @@ def two_blocs(make_user, make_people, make_process):
     """1,000 to share; five projects at 300; six verified residents choose A, B, C and four choose D, E. Greedy
     funds A, B, C (6 of 10 voters have a funded project they chose); Equal Shares A, B, D (10 of 10)."""
     officer = make_user("officer")
-    budget = make_budget(officer, make_process(allow_vote=True), projects=[(f"Project {t}", "300", None) for t in "ABCDE"])
+    budget = make_budget(officer, make_process(allow_vote=True),
+                         projects=[(f"Project {t}", "300", None) for t in "ABCDE"])
     ward = ward_named("Church Street").id
     vote(budget, make_people(6, roles=["verified"], ward_id=ward), ["Project A", "Project B", "Project C"])
     vote(budget, make_people(4, roles=["verified"], ward_id=ward), ["Project D", "Project E"])
@@ -117,7 +118,7 @@ def test_the_results_page_compares_the_rules_with_charts_and_tables(client_as, t
     assert "Only Method of Equal Shares funds: Project D" in text
     html = page.get_data(as_text=True)
     # The funded line (greedy's until officers pick) after the third project; charts described by their tables.
-    rows = re.findall(r'<tr(?: class="(funded|funded-line)")?>', html.split('budget-results"')[1])
+    rows = re.findall(r'<tr(?: class="(funded|funded-line)")?>', html.split('budget-results"')[1].split("<tbody>")[1])
     assert rows[:5] == ["funded", "funded", "funded", "funded-line", ""]
     for svg in re.findall(r"<svg[^>]*>", html):
         table = re.search(r'aria-describedby="([^"]+)"', svg).group(1)
@@ -143,7 +144,7 @@ def test_officers_choose_the_official_rule_and_the_funded_projects_follow(client
     # Picked again: greedy's projects instead, recorded again.
     client.post(f"/budgets/{budget.id}/outcome", data={"rule": "greedy"})
     assert funded_titles(budget) == {"Project A", "Project B", "Project C"}
-    assert db.session.scalar(select(db.func.count()).select_from(AuditEntry)
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                              .where(AuditEntry.action == "budget.choose_outcome")) == 2
 
 
@@ -240,7 +241,8 @@ def test_the_api_gives_the_results_and_the_file(client_as, two_blocs):
 
 def test_each_wards_money_is_its_own_election(make_user, make_people, make_process, client_as, app, tmp_path):
     officer = make_user("officer")
-    budget = make_budget(officer, make_process(allow_vote=True), by_ward=True, amounts={"Church Street": "600", "Bayswater": "500"},
+    budget = make_budget(officer, make_process(allow_vote=True), by_ward=True,
+                         amounts={"Church Street": "600", "Bayswater": "500"},
                          projects=[("Church A", "300", "Church Street"), ("Church B", "300", "Church Street"),
                                    ("Church C", "300", "Church Street"), ("Bays A", "400", "Bayswater"),
                                    ("Bays B", "200", "Bayswater")])
@@ -267,7 +269,8 @@ def test_each_wards_money_is_its_own_election(make_user, make_people, make_proce
     assert checker_errors(pb) == {}
 
 
-def test_followers_of_a_source_proposal_are_told_once_when_it_is_funded(make_user, make_people, make_process):
+def test_followers_of_a_source_proposal_are_told_once_when_it_is_funded(make_user, make_people, make_process,
+                                                                       client_as):
     officer, follower, author = make_user("officer"), make_user(), make_user()
     process = make_process(allow_vote=True)
     proposal = proposal_factories.proposal(process, author, title="Trees on Church Street",
@@ -285,3 +288,36 @@ def test_followers_of_a_source_proposal_are_told_once_when_it_is_funded(make_use
     budget_results.choose_rule(officer, budget, "equal_shares")  # still funded: nobody is told twice
     db.session.commit()
     assert kinds_of(follower) == ["budget_project_funded"]
+    client, _ = client_as("anonymous")
+    assert "Funded in the Westminster budget 2027" in main_text(client.get(f"/proposals/{proposal.id}"))
+    # The budget's page leads to the results.
+    assert f"/budgets/{budget.id}/results" in client.get(f"/budgets/{budget.id}").get_data(as_text=True)
+
+
+def test_the_demo_has_a_budget_per_programme_and_one_closed_with_results_under_both_rules(app, client_as):
+    from civic.cli import seed_demo_data
+    from civic.spaces.models import Programme
+    from consultations import demo, services
+
+    seed_demo_data(password="demo password for tests")
+    db.session.commit()
+    made = {b.consultation.title: b for b in db.session.scalars(select(Budget))}
+    assert set(made) == {spec[0] for spec in demo.BUDGETS.values()}
+    programmes = {b.consultation.process.programme_id for b in made.values()}
+    assert programmes == set(db.session.scalars(select(Programme.id)))
+    closed = made[demo.BUDGETS[demo.CLOSED_BUDGET][0]]
+    assert [services.status(b.consultation) for b in made.values()].count("closed") == 1
+    assert services.status(closed.consultation) == "closed" and closed.consultation.turnout == 60
+    assert closed.outcome_rule == "equal_shares"
+    [part] = budget_results.outcome(closed)
+    greedy, shares = part.comparison.funded_ids("greedy"), part.comparison.funded_ids("equal-shares")
+    assert greedy != shares
+    assert part.comparison.summaries["equal-shares"].satisfied > part.comparison.summaries["greedy"].satisfied
+    assert {str(p.id) for p in budgets.projects(closed) if p.funded_at} == set(shares)
+    client, _ = client_as("anonymous")
+    page = client.get(f"/budgets/{closed.id}/results")
+    assert page.status_code == 200 and "The official outcome is the one chosen by Method of Equal Shares" in \
+        main_text(page)
+    demo.seed()  # again: nothing more
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Budget)) == 4
