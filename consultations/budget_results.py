@@ -144,20 +144,22 @@ def _key(budget: Budget) -> tuple:
 
 def outcome(budget: Budget) -> list[HeadingResult]:
     """Each heading's results under both rules, after the close (refused before: nobody sees a count until
-    then). Counted once per process for a closed budget."""
+    then). Counted once per process for a closed budget; then a view reads only the projects (one statement)."""
     results.require_closed(budget.consultation)
-    heading_elections = elections(budget)
     key = _key(budget)
     counted = _cache.get(key)
     if counted is None:
-        counted = [(he.heading.id, comparison.of_election(he.election)) for he in heading_elections]
+        counted = [(he.heading.id, comparison.of_election(he.election)) for he in elections(budget)]
         _cache[key] = counted
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     else:
         _cache.move_to_end(key)
     compared = dict(counted)
-    return [HeadingResult(he.heading, he.title, he.projects, compared[he.heading.id]) for he in heading_elections]
+    by_heading: dict[int, dict[str, BudgetProject]] = defaultdict(dict)
+    for project in budgets.projects(budget):
+        by_heading[project.heading_id][election_id(project)] = project
+    return [HeadingResult(h, budgets.heading_title(h), by_heading[h.id], compared[h.id]) for h in budget.headings]
 
 
 def official_rule(budget: Budget) -> str | None:
