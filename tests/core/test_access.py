@@ -235,6 +235,21 @@ POST_REFUSED = {
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
 }
+# Participatory budgets (issue 19): an open budget in a process, with its projects (tests/consultations/test_budget_*).
+GET.update({
+    **{f"consultations_budgets.{e}": everyone(200) for e in ("index", "in_process", "show", "geojson", "project")},
+    "consultations_budgets.by_consultation": everyone(404),  # the table's consultation is not a budget
+    **{f"consultations_budgets_api.{e}": everyone(200) for e in ("index", "budget", "projects")},
+    **{f"consultations_budgets_admin.{e}": only(OFFICERS) for e in (
+        "new", "edit", "manage", "new_project", "edit_project", "sources", "preview")},
+})
+POST_REFUSED.update({
+    **{f"consultations_budgets_admin.{e}": only(OFFICERS, ok=None) for e in (
+        "new", "edit", "new_project", "edit_project", "remove_project", "sources", "publish")},
+    # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
+    **{f"consultations_budgets.{e}": {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403,
+                                      "admin": 403} for e in ("review", "vote")},
+})
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
     "admin.canned_texts": only(ADMINS),
@@ -268,6 +283,7 @@ SIGN_IN_REQUIRED_POSTS = {
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
               ("DELETE", "proposals_api.unsupport"), ("POST", "consultations_api.cast"),
+              ("POST", "consultations_budgets_api.cast"),
               # Devices' ingest: a device token, never a session (tests/citizen_sensing/test_ingest_auth.py).
               *(("POST", f"sensing_ingest.{e}") for e in ("readings", "osem_data", "osem_sensor", "airrohr",
                                                           "smart_citizen"))}
@@ -315,7 +331,8 @@ def objects(make_user):
     school = _school_objects(owner, resident)
     db.session.commit()
     sensing = _sensing_objects(group, owner)
-    return {**school, **sensing, "consultation_id": consultation.id, "question_id": question.id,
+    budget = _budget_objects()
+    return {**school, **sensing, **budget, "consultation_id": consultation.id, "question_id": question.id,
             "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
@@ -324,6 +341,14 @@ def objects(make_user):
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
             "failure_id": 999999, "notification_id": 999999, "app_id": 999999, "canned_id": 999999}
+
+
+def _budget_objects() -> dict:
+    """Participatory budgets: an open budget (in a process of its own) and one of its projects."""
+    from tests.consultations.budget_factories import budget, project_ids
+
+    made = budget(title="2027 budget")
+    return {"budget_id": made.id, "project_id": next(iter(project_ids(made).values()))}
 
 
 def _school_objects(owner, learner) -> dict:

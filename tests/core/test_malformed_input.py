@@ -20,7 +20,7 @@ from civic.spaces.services import create_process
 from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Proposal, ProposalSettings
 from tests import factories
-from tests.core.test_access import _school_objects
+from tests.core.test_access import _budget_objects, _school_objects
 from tests.support.pages import text_of
 
 HUGE = "99999999999"  # above PostgreSQL's integer (2**31 - 1)
@@ -72,7 +72,7 @@ def field_names(*, numbers: bool) -> set[str]:
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
                "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
-               "code", "direction"}
+               "code", "direction", "projects"}
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def objects(make_user):
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 1, "appeal_id": 1, "failure_id": 1, "notification_id": 1,
             "app_id": 1, "filename": "css/site.css", "canned_id": 1,
-            **_sensing_objects(group, owner)}
+            **_sensing_objects(group, owner), **_budget_objects()}
 
 
 def _sensing_objects(group, owner) -> dict:
