@@ -30,6 +30,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from civic import events, policy
@@ -267,8 +268,12 @@ def _completion(summary: comparison.Summary) -> str:
         return ""
     if not summary.increases and not summary.added_by_greedy:
         return _("No completion was needed.")
-    return _("Completion: the shared money was raised %(n)d times by a tenth of the budget; then %(added)d projects "
-             "were added by votes with the money left.", n=summary.increases, added=len(summary.added_by_greedy))
+    raised = ngettext("Completion: the shared money was raised once by a tenth of the budget.",
+                      "Completion: the shared money was raised %(num)d times by a tenth of the budget.",
+                      summary.increases) if summary.increases else _("Completion: the shared money was not raised.")
+    added = ngettext("Then %(num)d project was added by votes with the money left.",
+                     "Then %(num)d projects were added by votes with the money left.", len(summary.added_by_greedy))
+    return f"{raised} {added}"
 
 
 def page_view(user: Any, budget: Budget) -> dict[str, Any]:

@@ -318,6 +318,8 @@ def test_the_demo_has_a_budget_per_programme_and_one_closed_with_results_under_b
     page = client.get(f"/budgets/{closed.id}/results")
     assert page.status_code == 200 and "The official outcome is the one chosen by Method of Equal Shares" in \
         main_text(page)
+    assert "Completion: the shared money was raised once by a tenth of the budget. Then 0 projects were added" in \
+        main_text(page)
     demo.seed()  # again: nothing more
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Budget)) == 4
