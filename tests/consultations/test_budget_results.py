@@ -323,3 +323,13 @@ def test_the_demo_has_a_budget_per_programme_and_one_closed_with_results_under_b
     demo.seed()  # again: nothing more
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Budget)) == 4
+
+
+def test_the_open_data_catalogue_lists_each_parts_pb_file_once_closed(client, two_blocs):
+    budget, _officer = two_blocs
+    heading = budget.headings[0].id
+    address = f"/budgets/{budget.id}/results/{heading}.pb"
+    assert address not in client.get("/open-data/catalog.jsonld").get_data(as_text=True)  # open: not yet
+    close(budget)
+    catalogue = client.get("/open-data/catalog.jsonld").get_data(as_text=True)
+    assert address in catalogue and "the anonymised election (Pabulib .pb)" in catalogue
