@@ -261,6 +261,13 @@ class ResultRow:
     official: bool
     below_line: bool  # funded by the official rule below its funded line
     line_after: bool  # the official rule's funded line is drawn after this row
+    url: str = ""
+    #: "Funded" or "Not funded" under each rule, in the order of RULE_KEYS.
+    said: tuple[str, ...] = ()
+
+
+def _short(text: str, length: int = 30) -> str:
+    return text if len(text) <= length else text[:length - 1].rstrip() + "…"
 
 
 def _completion(summary: comparison.Summary) -> str:
@@ -281,6 +288,9 @@ def page_view(user: Any, budget: Budget) -> dict[str, Any]:
     heading_results = outcome(budget)
     official = budget.outcome_rule
     shown = official or "greedy"  # the line and "funded" column before officers pick: greedy's, said so
+    words = {True: _("Funded"), False: _("Not funded")}
+    # One address built, the others by its pattern (a results table lists every project: url_for each is slow).
+    pattern = url_for("consultations_budgets.project", budget_id=budget.id, project_id=0)[:-1]
     parts = []
     for r in heading_results:
         c = r.comparison
@@ -296,12 +306,18 @@ def page_view(user: Any, budget: Budget) -> dict[str, Any]:
                           cost=budgets.pounds(r.project(row.project.id).cost),
                           funded={rule: row.funded(key) for rule, key in RULE_KEYS.items()},
                           official=row.funded(RULE_KEYS[shown]), below_line=row.project.id in below,
-                          line_after=n == line - 1 and 0 < line < len(c.rows))
+                          line_after=n == line - 1 and 0 < line < len(c.rows),
+                          url=f"{pattern}{row.project.id}",
+                          said=tuple(words[row.funded(key)] for key in RULE_KEYS.values()))
                 for n, row in enumerate(c.rows)]
         differ = {rule: [r.project(pid) for pid in c.only_in(key)] for rule, key in RULE_KEYS.items()}
+        top = max([row.votes for row in rows] + [1])
+        bars = [{"label": _short(row.project.title if row.project.hidden_at is None else "—"), "votes": row.votes,
+                 "y": n * 26 + 4, "width": round(360 * row.votes / top, 1), "official": row.official}
+                for n, row in enumerate(rows)]
         parts.append({"heading": r.heading, "title": r.title, "amount": budgets.pounds(r.heading.amount),
                       "rows": rows, "summaries": summaries, "line": line, "differ": differ,
-                      "voters": len(c.election.ballots), "top": max([row.votes for row in rows] + [1])})
+                      "voters": len(c.election.ballots), "bars": bars})
     return {"budget": budget, "consultation": budget.consultation, "parts": parts, "official": official,
             "shown": shown, "rule_labels": {k: str(v) for k, v in RULE_LABELS.items()},
             "may_choose": policy.can(user, "consultation.manage", budget.consultation)}
