@@ -22,7 +22,7 @@ followers of each newly funded project's source are told (the event ``budget.pro
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -224,7 +224,12 @@ def pb_text(budget: Budget, heading: BudgetHeading) -> str:
     recomputes both rules)."""
     result = next(r for r in outcome(budget) if r.heading.id == heading.id)
     rule = RULE_KEYS[budget.outcome_rule or "greedy"]
-    return pabulib.dumps(result.comparison.election, rule=rule, selected=result.comparison.funded_ids(rule))
+    election = result.comparison.election
+    hidden = {pid for pid, p in result.projects.items() if p.hidden_at is not None}
+    if hidden:  # a project hidden by moderation keeps its cost and votes, not its name
+        election = Election(budget=election.budget, ballots=election.ballots, meta=election.meta, projects=tuple(
+            replace(p, name="") if p.id in hidden else p for p in election.projects))
+    return pabulib.dumps(election, rule=rule, selected=result.comparison.funded_ids(rule))
 
 
 def pb_filename(budget: Budget, heading: BudgetHeading) -> str:
@@ -334,7 +339,8 @@ def api_view(budget: Budget) -> dict[str, Any]:
     headings = []
     for r in outcome(budget):
         c = r.comparison
-        projects = [{"id": r.project(row.project.id).id, "title": r.project(row.project.id).title,
+        projects = [{"id": r.project(row.project.id).id,
+                     "title": r.project(row.project.id).title if r.project(row.project.id).hidden_at is None else None,
                      "cost": budgets.plain(r.project(row.project.id).cost), "votes": row.votes, "place": row.place,
                      "funded": {rule: row.funded(key) for rule, key in RULE_KEYS.items()}} for row in c.rows]
         rules_json = {}

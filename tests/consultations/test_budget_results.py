@@ -333,3 +333,20 @@ def test_the_open_data_catalogue_lists_each_parts_pb_file_once_closed(client, tw
     close(budget)
     catalogue = client.get("/open-data/catalog.jsonld").get_data(as_text=True)
     assert address in catalogue and "the anonymised election (Pabulib .pb)" in catalogue
+
+
+def test_a_project_hidden_by_moderation_keeps_its_votes_but_not_its_name(client_as, two_blocs):
+    budget, _officer = two_blocs
+    close(budget)
+    project = db.session.get(BudgetProject, ids_of(budget)["Project A"])
+    project.hidden_at = utcnow()
+    db.session.get(BudgetProject, ids_of(budget)["Project D"]).hidden_at = utcnow()  # in "where the rules differ"
+    db.session.commit()
+    client, _ = client_as("anonymous")
+    page = main_text(client.get(f"/budgets/{budget.id}/results"))
+    assert "Project A" not in page and "Project D" not in page and "(hidden by moderation)" in page
+    pb = client.get(f"/budgets/{budget.id}/results/{budget.headings[0].id}.pb").get_data(as_text=True)
+    assert "Project A" not in pb and f"\n{project.id};300;6;None;" in pb
+    data = client.get(f"/api/v1/budgets/{budget.id}/results").get_json()
+    assert data["headings"][0]["projects"][0] == {"id": project.id, "title": None, "cost": "300", "votes": 6,
+                                                  "place": 1, "funded": {"greedy": True, "equal_shares": True}}
