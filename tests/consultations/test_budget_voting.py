@@ -171,3 +171,13 @@ def test_filters_by_ward_and_programme_keep_the_choice(signed_in, make_budget, v
     assert f'<input type="hidden" name="projects" value="{ids["Lights"]}" data-cost' in html
     assert "No projects match" in main_text(client.get(f"/budgets/{b.id}?programme=innovative-economy"))
     assert budgets.pounds(1234567) == "£1,234,567"
+
+
+def test_the_consultations_list_and_the_budgets_list_name_the_budget(client, make_budget):
+    b = make_budget(title="2027 budget", total="60000")
+    listed = main_text(client.get("/consultations/"))
+    assert "2027 budget" in listed and "A participatory budget." in listed
+    budgets_page = main_text(client.get("/budgets/"))
+    assert "2027 budget" in budgets_page and "£60,000 to share." in budgets_page
+    process = main_text(client.get(f"/processes/{b.consultation.process.slug}/budgets"))
+    assert "2027 budget" in process

@@ -352,12 +352,27 @@ def objects(make_user):
 
 
 def _budget_objects() -> dict:
-    """Participatory budgets: an open budget (in a process of its own) and one of its projects."""
-    from tests.consultations.budget_factories import budget, project_ids
+    """Participatory budgets: an open budget (in a process of its own that opens voting) and one of its projects."""
+    from decimal import Decimal
 
-    made = budget(title="2027 budget")
-    return {"budget_id": made.id, "project_id": next(iter(project_ids(made).values())),
-            "heading_id": made.headings[0].id}
+    from consultations.models import Budget, BudgetHeading, BudgetProject
+
+    now = utcnow()
+    process = factories.process(allow_vote=True, commit=False)
+    consultation = Consultation(title="2027 budget", opens_at=now - timedelta(days=1),
+                                closes_at=now + timedelta(days=7), state="published",
+                                published_at=now - timedelta(days=2), process_id=process.id)
+    question = Question(kind="budget", title="City", options=[Option(text="Benches")])
+    consultation.questions.append(question)
+    budget = Budget(consultation=consultation, total=Decimal("50000"))
+    budget.headings.append(BudgetHeading(amount=Decimal("50000"), question=question))
+    db.session.add_all([consultation, budget])
+    db.session.flush()
+    project = BudgetProject(budget_id=budget.id, heading_id=budget.headings[0].id, option_id=question.options[0].id,
+                            title="Benches", cost=Decimal("5000"), latitude=51.52, longitude=-0.17)
+    db.session.add(project)
+    db.session.commit()
+    return {"budget_id": budget.id, "project_id": project.id, "heading_id": budget.headings[0].id}
 
 
 def _school_objects(owner, learner) -> dict:
