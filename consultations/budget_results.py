@@ -5,9 +5,9 @@ proposals (issue 19).
 Each heading (the whole city's money, or one ward's) is its own election (:func:`elections`): its projects, its
 money, and the approval ballots of those who chose at least one of its projects (a ballot that chose nothing in
 a heading did not take part in it: its voter's share of that money is not counted, and it is not in the file).
-A project's id in the election and the file is its number on the site, as text; ties between projects with as
-many votes (or as cheap for their voters) go to the id first in the order of characters, as pabutools breaks
-them.
+A project's id in the election and the file is its number on the site, padded with zeros to the width of the
+budget's largest (:func:`election_ids`); ties between projects with as many votes (or as cheap for their voters)
+go to the id first in the order of characters, as pabutools breaks them, which is then the project made first.
 
 Both rules are counted by :mod:`consultations.budgeting` (:func:`consultations.budgeting.comparison.of_election`).
 The ballots cannot change after the close and the projects cannot change once voting opens, so each process
@@ -77,8 +77,12 @@ class HeadingResult:
         return self.projects[election_id]
 
 
-def election_id(project: BudgetProject) -> str:
-    return str(project.id)
+def election_ids(projects: list[BudgetProject]) -> dict[int, str]:
+    """Each project's id in the election and the file: its number on the site, padded with zeros to the width of
+    the budget's largest, so that the order of characters (the rules' tie-break, as pabutools') is the order of
+    numbers: of two projects as popular, the one made first wins (``"099"`` before ``"100"``)."""
+    width = len(str(max((p.id for p in projects), default=0)))
+    return {p.id: f"{p.id:0{width}d}" for p in projects}
 
 
 def _uk_date(moment) -> str:
@@ -106,7 +110,9 @@ def elections(budget: Budget) -> list[HeadingElection]:
     """Each heading's election, from the ballot box: two statements (the projects; every choice of the budget's
     questions), whatever the number of ballots."""
     by_heading: dict[int, list[BudgetProject]] = defaultdict(list)
-    for project in budgets.projects(budget):
+    all_projects = budgets.projects(budget)
+    ids = election_ids(all_projects)
+    for project in all_projects:
         by_heading[project.heading_id].append(project)
     by_option = {p.option_id: p for ps in by_heading.values() for p in ps}
     question_ids = [h.question_id for h in budget.headings]
@@ -117,20 +123,20 @@ def elections(budget: Budget) -> list[HeadingElection]:
         for question_id, ballot_id, option_id in rows:
             project = by_option.get(option_id)
             if project is not None:
-                chosen[question_id][ballot_id].add(election_id(project))
+                chosen[question_id][ballot_id].add(ids[project.id])
     out = []
     for heading in budget.headings:
         title = budgets.heading_title(heading)
         projects = by_heading.get(heading.id, [])
         ballots = [frozenset(ids) for _key, ids in sorted(chosen[heading.question_id].items())]
         election = Election.of(heading.amount, [
-            Project(election_id(p), p.cost, name=p.title, ward=p.ward.name if p.ward else "",
+            Project(ids[p.id], p.cost, name=p.title, ward=p.ward.name if p.ward else "",
                     programme=p.programme.name if p.programme else "") for p in projects], ballots,
             meta=_meta(budget, heading, title))
         # Projects most votes first, as the results table and the file list them.
         election = Election(budget=election.budget, projects=tuple(comparison.order_by_votes(election)),
                             ballots=election.ballots, meta=election.meta)
-        out.append(HeadingElection(heading, title, {election_id(p): p for p in projects}, election))
+        out.append(HeadingElection(heading, title, {ids[p.id]: p for p in projects}, election))
     return out
 
 
@@ -158,8 +164,10 @@ def outcome(budget: Budget) -> list[HeadingResult]:
         _cache.move_to_end(key)
     compared = dict(counted)
     by_heading: dict[int, dict[str, BudgetProject]] = defaultdict(dict)
-    for project in budgets.projects(budget):
-        by_heading[project.heading_id][election_id(project)] = project
+    all_projects = budgets.projects(budget)
+    ids = election_ids(all_projects)
+    for project in all_projects:
+        by_heading[project.heading_id][ids[project.id]] = project
     return [HeadingResult(h, budgets.heading_title(h), by_heading[h.id], compared[h.id]) for h in budget.headings]
 
 
@@ -312,7 +320,7 @@ def page_view(user: Any, budget: Budget) -> dict[str, Any]:
                           funded={rule: row.funded(key) for rule, key in RULE_KEYS.items()},
                           official=row.funded(RULE_KEYS[shown]), below_line=row.project.id in below,
                           line_after=n == line - 1 and 0 < line < len(c.rows),
-                          url=f"{pattern}{row.project.id}",
+                          url=f"{pattern}{r.project(row.project.id).id}",
                           said=tuple(words[row.funded(key)] for key in RULE_KEYS.values()))
                 for n, row in enumerate(c.rows)]
         differ = {rule: [r.project(pid) for pid in c.only_in(key)] for rule, key in RULE_KEYS.items()}
