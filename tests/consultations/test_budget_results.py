@@ -360,3 +360,32 @@ def test_election_ids_are_padded_so_that_character_order_is_number_order():
     ids = budget_results.election_ids([SimpleNamespace(id=99), SimpleNamespace(id=100), SimpleNamespace(id=7)])
     assert ids == {99: "099", 100: "100", 7: "007"}
     assert sorted(ids.values()) == [ids[7], ids[99], ids[100]]
+
+
+def _results_statements(client, count_queries, budget_id: int) -> tuple[int, int]:
+    """(statements of the first view, which counts; of the second, which reads the counted results)."""
+    counts = []
+    for _ in range(2):
+        db.session.expunge_all()
+        with count_queries() as counted:
+            assert client.get(f"/budgets/{budget_id}/results").status_code == 200
+        counts.append(counted.count)
+    return counts[0], counts[1]
+
+
+def test_the_results_page_runs_a_fixed_number_of_statements(client, make_user, make_people, make_process,
+                                                            count_queries):
+    officer, ward = make_user("officer"), ward_named("Church Street").id
+    few = make_budget(officer, make_process(allow_vote=True), total="100000",
+                      projects=[(f"Few {k}", "1000", None) for k in range(3)])
+    lots = make_budget(officer, make_process(allow_vote=True), total="100000",
+                       projects=[(f"Lots {k}", str(1000 + k), None) for k in range(40)])
+    vote(few, make_people(2, roles=["verified"], ward_id=ward), ["Few 0"])
+    voters = make_people(12, roles=["verified"], ward_id=ward)
+    for n, person in enumerate(voters):
+        budgets.cast(person, lots, [ids_of(lots)[f"Lots {k}"] for k in range(n, n + 5)])
+    close(few)
+    close(lots)
+    first, again = _results_statements(client, count_queries, lots.id)
+    assert (first, again) == _results_statements(client, count_queries, few.id)
+    assert again < first  # counted once: the second view reads no ballot
