@@ -52,6 +52,9 @@ def results(budget_id: int):
 def choose(budget_id: int):
     """Officers pick the official rule after the close (audit-logged); the funded projects follow from it."""
     budget = budgets.get_managed(current_user, budget_id)
+    if not services.is_closed(budget.consultation):  # the page has no form yet: say why on it
+        flash(_("The outcome rule is chosen after voting closes."), "error")
+        return redirect(url_for(".results", budget_id=budget.id))
     form = _form(budget, submitted=True)
     ok, funded = attempt(form, lambda: budget_results.choose_rule(current_user, budget, form.rule.data))
     if ok:
