@@ -149,9 +149,11 @@ def _key(budget: Budget) -> tuple:
             tuple((h.id, str(h.amount)) for h in budget.headings))
 
 
-def outcome(budget: Budget) -> list[HeadingResult]:
+def outcome(budget: Budget, *, fresh: bool = False) -> list[HeadingResult]:
     """Each heading's results under both rules, after the close (refused before: nobody sees a count until
-    then). Counted once per process for a closed budget; then a view reads only the projects (one statement)."""
+    then). Counted once per process for a closed budget; then a view reads only the projects (one statement).
+    ``fresh``: the projects as the database has them now, even those the session already holds (the session
+    keeps what it read after a commit)."""
     results.require_closed(budget.consultation)
     key = _key(budget)
     counted = _cache.get(key)
@@ -164,7 +166,9 @@ def outcome(budget: Budget) -> list[HeadingResult]:
         _cache.move_to_end(key)
     compared = dict(counted)
     by_heading: dict[int, dict[str, BudgetProject]] = defaultdict(dict)
-    all_projects = budgets.projects(budget)
+    all_projects = budgets.projects(budget) if not fresh else list(db.session.scalars(
+        select(BudgetProject).where(BudgetProject.budget_id == budget.id)
+        .execution_options(populate_existing=True)).unique())
     ids = election_ids(all_projects)
     for project in all_projects:
         by_heading[project.heading_id][ids[project.id]] = project
@@ -192,7 +196,12 @@ def choose_rule(actor: Any, budget: Budget, rule: Any) -> list[BudgetProject]:
         raise RuleViolation(_("The outcome rule is chosen after voting closes."), field="rule")
     if rule not in RULE_KEYS:
         raise RuleViolation(_("Choose greedy or the Method of Equal Shares."), field="rule")
-    heading_results = outcome(budget)
+    # Two officers choosing at once take turns: the budget's row is locked until this transaction ends, and the
+    # projects are read after the lock (the other choice, committed, is seen whole), so the funded projects are
+    # always those of the rule recorded last.
+    db.session.execute(select(Budget.id).where(Budget.id == budget.id).with_for_update())
+    db.session.refresh(budget)
+    heading_results = outcome(budget, fresh=True)
     funded = funded_by(heading_results, rule)
     funded_ids = {p.id for p in funded}
     before = {"rule": budget.outcome_rule,

@@ -141,7 +141,8 @@ def test_officers_choose_the_official_rule_and_the_funded_projects_follow(client
     assert done.status_code == 302
     assert funded_titles(budget) == {"Project A", "Project B", "Project D"}
     assert db.session.get(Budget, budget.id).outcome_rule == "equal_shares"
-    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "budget.choose_outcome")).one()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "budget.choose_outcome",
+                                                        AuditEntry.object_id == budget.id)).one()
     assert entry.actor_id == officer.id and entry.after["rule"] == "equal_shares" and entry.before["rule"] is None
     page = client.get(f"/budgets/{budget.id}/results")
     assert "The official outcome is the one chosen by Method of Equal Shares" in main_text(page)
@@ -149,8 +150,8 @@ def test_officers_choose_the_official_rule_and_the_funded_projects_follow(client
     # Picked again: greedy's projects instead, recorded again.
     client.post(f"/budgets/{budget.id}/outcome", data={"rule": "greedy"})
     assert funded_titles(budget) == {"Project A", "Project B", "Project C"}
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                             .where(AuditEntry.action == "budget.choose_outcome")) == 2
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "budget.choose_outcome", AuditEntry.object_id == budget.id)) == 2
 
 
 def test_an_unknown_rule_is_refused_beside_the_field(client_as, two_blocs):
