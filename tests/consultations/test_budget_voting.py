@@ -181,3 +181,20 @@ def test_the_consultations_list_and_the_budgets_list_name_the_budget(client, mak
     assert "2027 budget" in budgets_page and "£60,000 to share." in budgets_page
     process = main_text(client.get(f"/processes/{b.consultation.process.slug}/budgets"))
     assert "2027 budget" in process
+
+
+def test_after_close_the_consultations_results_and_files_count_the_budget_ballots(client, signed_in, make_budget,
+                                                                                 voter, make_user):
+    b = make_budget(total="60000")
+    ids = project_ids(b)
+    signed_in(voter).post(f"/budgets/{b.id}/vote", data={"projects": [str(ids["Bike hangars"])]})
+    other = make_user("verified", ward="Bayswater")
+    signed_in(other).post(f"/budgets/{b.id}/vote", data={"projects": [str(ids["Bike hangars"]),
+                                                                        str(ids["A play street"])]})
+    assert client.get(f"/consultations/{b.consultation_id}/results").status_code == 200  # "after the close"
+    b.consultation.closes_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    page = main_text(client.get(f"/consultations/{b.consultation_id}/results"))
+    assert "Bike hangars" in page
+    data = client.get(f"/api/v1/consultations/{b.consultation_id}/ballots").get_json()
+    assert sorted(len(ballot[str(b.headings[0].question_id)]) for ballot in data["ballots"]) == [1, 2]
