@@ -38,8 +38,10 @@ def _results_page(budget, form=None, status=200):
     if not services.is_closed(consultation):
         return render_template("consultations/not_yet.html", consultation=consultation,
                                message=_("The results are counted after voting closes.")), 200
-    return render_template("consultations/budget_results.html", form=form or _form(budget),
-                           **budget_results.page_view(current_user, budget)), status
+    view = budget_results.page_view(current_user, budget)
+    if form is None and view["may_choose"]:  # only officers get the form (and so a CSRF token in their session)
+        form = _form(budget)
+    return render_template("consultations/budget_results.html", form=form, **view), status
 
 
 @bp.get("/budgets/<int:budget_id>/results")
