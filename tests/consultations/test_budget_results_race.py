@@ -29,42 +29,46 @@ def choose(user_id: int, budget_id: int, rule: str) -> str:
     return ",".join(sorted(str(p.id) for p in funded))
 
 
-def test_two_officers_choosing_at_once_leave_one_rules_projects_funded(app):
+@pytest.fixture
+def world(app):
+    """A closed budget of two blocs (greedy funds A, B, C; Equal Shares A, B, D) and two officers, committed for
+    real; removed afterwards."""
     made: dict[str, list[int]] = {"users": [], "consultations": [], "processes": []}
     with real_commits(app, connections=6) as _engine:
-        try:
-            with committed(app):
-                # Two blocs: greedy funds A, B, C; Equal Shares A, B, D.
-                b = budget_factories.budget(total="1000", projects=[(f"P{t}", "300") for t in "ABCDE"],
-                                            commit=False)
-                people = factories.people(10, prefix=f"chooser_{tag()}", roles=[roles.VERIFIED], commit=False)
-                officers = factories.people(2, prefix=f"officer_{tag()}", roles=["officer"], commit=False)
-                db.session.flush()
-                made["consultations"].append(b.consultation_id)
-                made["processes"].append(b.consultation.process_id)
-                made["users"] += [u.id for u in people + officers]
-                ids = budget_factories.project_ids(b)
-                question = b.headings[0].question_id
-                for n, person in enumerate(people):
-                    chosen = ["PA", "PB", "PC"] if n < 6 else ["PD", "PE"]
-                    options = {p.id: p.option_id for p in budgets.projects(b)}
-                    ballots._into_the_box(b.consultation, {question: [(options[ids[t]], None) for t in chosen]},
-                                          {"user_id": person.id, "ward_id": None, "channel": "online"})
-                b.consultation.closes_at = utcnow() - timedelta(minutes=1)
-                budget_id, officer_ids = b.id, [o.id for o in officers]
-            for _round in range(5):
-                outcomes = race(app, choose, [(officer_ids[0], budget_id, "greedy"),
-                                              (officer_ids[1], budget_id, "equal_shares")],
-                                before=lambda sql: "FOR UPDATE" in sql)
-                assert len(outcomes) == 2 and all("," in o for o in outcomes), outcomes
-                with committed(app):
-                    budget = db.session.get(Budget, budget_id)
-                    funded = set(db.session.scalars(select(BudgetProject.title).where(
-                        BudgetProject.budget_id == budget_id, BudgetProject.funded_at.is_not(None))))
-                    expected = {"greedy": {"PA", "PB", "PC"}, "equal_shares": {"PA", "PB", "PD"}}
-                    assert funded == expected[budget.outcome_rule]
-        finally:
-            with committed(app):
-                db.session.execute(delete(Consultation).where(Consultation.id.in_(made["consultations"])))
-                db.session.execute(delete(Process).where(Process.id.in_(made["processes"])))
-                delete_people(made["users"])
+        with committed(app):
+            b = budget_factories.budget(total="1000", projects=[(f"P{t}", "300") for t in "ABCDE"], commit=False)
+            people = factories.people(10, prefix=f"chooser_{tag()}", roles=[roles.VERIFIED], commit=False)
+            officers = factories.people(2, prefix=f"officer_{tag()}", roles=["officer"], commit=False)
+            db.session.flush()
+            made["consultations"].append(b.consultation_id)
+            made["processes"].append(b.consultation.process_id)
+            made["users"] += [u.id for u in people + officers]
+            ids = budget_factories.project_ids(b)
+            options = {p.id: p.option_id for p in budgets.projects(b)}
+            question = b.headings[0].question_id
+            for n, person in enumerate(people):
+                chosen = ["PA", "PB", "PC"] if n < 6 else ["PD", "PE"]
+                ballots._into_the_box(b.consultation, {question: [(options[ids[t]], None) for t in chosen]},
+                                      {"user_id": person.id, "ward_id": None, "channel": "online"})
+            b.consultation.closes_at = utcnow() - timedelta(minutes=1)
+            budget_id, officer_ids = b.id, [o.id for o in officers]
+        yield budget_id, officer_ids
+        with committed(app):
+            db.session.execute(delete(Consultation).where(Consultation.id.in_(made["consultations"])))
+            db.session.execute(delete(Process).where(Process.id.in_(made["processes"])))
+            delete_people(made["users"])
+
+
+def test_two_officers_choosing_at_once_leave_one_rules_projects_funded(app, world):
+    budget_id, officer_ids = world
+    expected = {"greedy": {"PA", "PB", "PC"}, "equal_shares": {"PA", "PB", "PD"}}
+    for _round in range(5):
+        outcomes = race(app, choose, [(officer_ids[0], budget_id, "greedy"),
+                                      (officer_ids[1], budget_id, "equal_shares")],
+                        before=lambda sql: "FOR UPDATE" in sql)
+        assert len(outcomes) == 2 and all("," in o for o in outcomes), outcomes
+        with committed(app):
+            rule = db.session.get(Budget, budget_id).outcome_rule
+            funded = set(db.session.scalars(select(BudgetProject.title).where(
+                BudgetProject.budget_id == budget_id, BudgetProject.funded_at.is_not(None))))
+        assert funded == expected[rule]
