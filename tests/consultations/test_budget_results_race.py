@@ -1,7 +1,7 @@
 """Two officers choosing the official rule of one budget at once, on PostgreSQL: they take turns (the budget's row
 is locked, and the projects are read again after the lock), so the funded projects are always those of the rule
-recorded last. Real commits, one session each; five rounds, so that each starts from the last one's choice (the
-first version, which read the projects the session already held, failed here from the second round)."""
+recorded last. Real commits, one session each; five rounds, each starting from the last one's choice. Without the
+lock this test fails (one rule recorded, the other's projects funded)."""
 
 from __future__ import annotations
 
