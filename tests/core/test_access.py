@@ -262,6 +262,12 @@ GET.update({
     **{f"consultations_budgets_api.{e}": everyone(200) for e in ("index", "budget", "projects")},
     **{f"consultations_budgets_admin.{e}": only(OFFICERS) for e in (
         "new", "edit", "manage", "new_project", "edit_project", "sources", "preview")},
+    # The results (consultations/budget_results.py): the budget is open, so the page says when it closes and the
+    # files answer 409 ("counted after the close").
+    "consultations_budget_results.results": everyone(200),
+    **{e: everyone(409) for e in ("consultations_budget_results.pabulib_file",
+                                  "consultations_budget_results_api.results_json",
+                                  "consultations_budget_results_api.pabulib_json")},
 })
 POST_REFUSED.update({
     **{f"consultations_budgets_admin.{e}": only(OFFICERS, ok=None) for e in (
@@ -269,6 +275,8 @@ POST_REFUSED.update({
     # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
     **{f"consultations_budgets.{e}": {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403,
                                       "admin": 403} for e in ("review", "vote")},
+    # The official rule: officers only (what they get before the close, a refusal beside the field: tests).
+    "consultations_budget_results.choose": only(OFFICERS, ok=None),
 })
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -384,7 +392,7 @@ def _budget_objects() -> dict:
                             title="Benches", cost=Decimal("5000"), latitude=51.52, longitude=-0.17)
     db.session.add(project)
     db.session.commit()
-    return {"budget_id": budget.id, "project_id": project.id}
+    return {"budget_id": budget.id, "project_id": project.id, "heading_id": budget.headings[0].id}
 
 
 def _school_objects(owner, learner) -> dict:
