@@ -42,4 +42,5 @@ DOMAIN = Domain(
     datasets=exports.DATASETS,
     work_queues=pages.WORK_QUEUES,
     seeder=demo.seed,
+    setup=cli.install_alias,
 )
