@@ -95,8 +95,10 @@ class Publisher:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = 3600
         self.client.connect("127.0.0.1", port, clean_start=False, properties=properties)
+        self.sent: list[int] = []
+        self.acknowledged: set[int] = set()  # by the broker (PUBACK), whichever connection it came on
+        self.client.on_publish = lambda _c, _u, mid, _rc, _p: self.acknowledged.add(mid)
         self.client.loop_start()
-        self.sent = []
 
     def publish(self, topic: str, payload: str | bytes, token: str | None = None):
         from paho.mqtt.packettypes import PacketTypes
@@ -107,11 +109,11 @@ class Publisher:
             properties = Properties(PacketTypes.PUBLISH)
             properties.UserProperty = ("token", token)
         info = self.client.publish(topic, payload, qos=1, properties=properties)
-        self.sent.append(info)
+        self.sent.append(info.mid)  # (while disconnected too: paho keeps it and sends it after the reconnect)
         return info
 
     def unacknowledged(self) -> int:
-        return sum(1 for info in self.sent if not info.is_published())
+        return len(set(self.sent) - self.acknowledged)
 
     def wait(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -159,6 +161,10 @@ class Bridge:
         self.output = open(self.folder / f"bridge-{self.runs}.log", "wb")  # noqa: SIM115 - closed in stop/kill
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.output,
                                         stderr=subprocess.STDOUT)
+
+    def wait_connected(self, times: int = 1, seconds: float = 60) -> None:
+        """Until the bridge has said ``times`` times in all that it is connected and subscribed."""
+        assert wait_for(lambda: self.said().count("subscribed to") >= times, seconds), self.said()[-3000:]
 
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind, as a crash or a power cut."""
