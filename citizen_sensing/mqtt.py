@@ -208,9 +208,11 @@ def _redacted(payload: bytes) -> str:
     return _TOKEN_TEXT.sub(services.TOKEN_PREFIX + "…", payload[:400].decode("utf-8", "replace"))[:200]
 
 
-def handle(messages: Sequence[Message], *, now: datetime | None = None) -> Summary:
-    """Store one batch of messages: the readings through the one ingest service (a call per device), each refused
-    message kept with its reason on the device the topic names. Flushes; the caller commits, then acknowledges."""
+def handle(messages: Sequence[Message], *, now: datetime | None = None,
+           devices: dict[int, tuple[Device, float]] | None = None) -> Summary:
+    """Store one batch of messages: the readings through the one ingest service (all devices at once), each refused
+    message kept with its reason on the device the topic names. Flushes; the caller commits, then acknowledges.
+    ``devices`` is the bridge's cache of devices with their sensors (tokens are checked afresh every batch)."""
     now = now or utcnow()
     summary = Summary(messages=len(messages))
     reads: list[tuple[Message, str, str, _Read | Refusal]] = []
@@ -225,14 +227,14 @@ def handle(messages: Sequence[Message], *, now: datetime | None = None) -> Summa
         except Refusal as refusal:
             read = refusal
         reads.append((message, *where, read))
-    devices = services.authenticate_many({r.token for *_x, r in reads if isinstance(r, _Read)})
+    found = services.authenticate_many({r.token for *_x, r in reads if isinstance(r, _Read)}, devices)
     by_device: dict[int, tuple[Device, list]] = {}
     refused: list[tuple[Message, str, Refusal]] = []
     for message, key, leaf, read in reads:
         if isinstance(read, Refusal):
             refused.append((message, key, read))
             continue
-        device = devices.get(read.token) if read.token else None
+        device = found.get(read.token) if read.token else None
         if device is None or device.public_key != key:
             reason = (_("The message has no device token: send it as the MQTT 5 user property “token” or in the "
                         "payload.") if not read.token else
@@ -252,8 +254,7 @@ def handle(messages: Sequence[Message], *, now: datetime | None = None) -> Summa
             if item.time is None or (isinstance(item.time, str) and not item.time.strip()):
                 item.time = message.arrived or now  # when the bridge received it, as HTTP takes the request's time
             items.append(item)
-    for device, items in by_device.values():
-        result = ingest.ingest(device, items, source=SOURCE, now=now)
+    for result in ingest.ingest_many(list(by_device.values()), source=SOURCE, now=now):
         summary.accepted += result.accepted
         summary.duplicates += result.duplicates
         summary.rejected += result.rejected
@@ -308,6 +309,8 @@ class Bridge:
         self.stopping = threading.Event()
         self.totals = Summary()
         self.acked = 0
+        #: Devices with their sensors, kept a minute between batches (services.authenticate_many).
+        self.devices: dict[int, tuple[Device, float]] = {}
         self.client = self._client()
 
     # The network thread's side.
@@ -417,7 +420,7 @@ class Bridge:
         delay = 1.0
         while True:
             try:
-                summary = handle(batch)
+                summary = handle(batch, devices=self.devices)
                 db.session.commit()
             except DBAPIError as error:
                 db.session.rollback()
