@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, delete, func, insert, select, text
 
 from citizen_sensing.models import Aggregate, Reading
+from citizen_sensing.storage import pg_array
 from civic.db import db
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def _upsert(rows: list[dict]) -> None:
         return
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(PG_UPSERT, {key: [r[column] for r in rows] for key, column in (
+        connection.execute(PG_UPSERT, {key: pg_array(r[column] for r in rows) for key, column in (
             ("s", "sensor_id"), ("p", "period"), ("t", "starts_at"), ("c", "count"), ("lo", "min_value"),
             ("hi", "max_value"), ("total", "sum_value"))})
         return

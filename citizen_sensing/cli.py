@@ -42,10 +42,10 @@ def partitions(ahead: int, behind: int) -> None:
 @click.option("--url", help="The broker, e.g. mqtt://127.0.0.1:1883 (default: CIVIC_MQTT_URL).")
 @click.option("--client-id", default=mqtt.CLIENT_ID, show_default=True,
               help="The bridge's fixed MQTT client id: its persistent session at the broker.")
-@click.option("--batch-size", default=1000, show_default=True, help="Most messages committed together.")
-@click.option("--batch-seconds", default=0.25, show_default=True,
+@click.option("--batch-size", default=5000, show_default=True, help="Most messages committed together.")
+@click.option("--batch-seconds", default=1.0, show_default=True,
               help="Longest wait for more messages before a batch is committed.")
-@click.option("--receive-maximum", default=5000, show_default=True,
+@click.option("--receive-maximum", default=20000, show_default=True,
               help="Most messages the broker may send before the bridge acknowledges them.")
 def mqtt_bridge(url: str | None, client_id: str, batch_size: int, batch_seconds: float,
                 receive_maximum: int) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from citizen_sensing import aggregates, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
+from citizen_sensing.storage import pg_array
 from civic.db import db, utcnow
 
 #: The most readings one request may carry, and its largest body.
@@ -253,8 +254,9 @@ def _store(fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]]
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         result = connection.execute(PG_INSERT, {
-            "received_at": now, "s": [o.sensor.id for o in fresh], "t": [o.measured_at for o in fresh],
-            "d": [o.sensor.device_id for o in fresh], "v": [o.value for o in fresh], "f": [o.flag for o in fresh]})
+            "received_at": now, "s": pg_array(o.sensor.id for o in fresh), "t": pg_array(o.measured_at for o in fresh),
+            "d": pg_array(o.sensor.device_id for o in fresh), "v": pg_array(repr(o.value) for o in fresh),
+            "f": pg_array(o.flag for o in fresh)})
         return {(s, t.astimezone(UTC)) for s, t in result}
     # SQLite: one statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
     rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": o.sensor.device_id,

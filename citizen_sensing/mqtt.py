@@ -292,8 +292,8 @@ def _keep(refused: list[tuple[Message, str, Refusal]], now: datetime, summary: S
 class Bridge:
     """Subscribes, batches, commits, then acknowledges. ``run()`` returns when :meth:`stop` is called (SIGTERM)."""
 
-    def __init__(self, app: Flask, url: str, *, client_id: str = CLIENT_ID, batch_size: int = 1000,
-                 batch_seconds: float = 0.25, receive_maximum: int = 5000, reconnect: tuple[float, float] = (1, 60),
+    def __init__(self, app: Flask, url: str, *, client_id: str = CLIENT_ID, batch_size: int = 5000,
+                 batch_seconds: float = 1.0, receive_maximum: int = 20000, reconnect: tuple[float, float] = (1, 60),
                  report_seconds: float = 60.0) -> None:
         self.app = app
         self.broker = broker(url)

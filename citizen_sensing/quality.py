@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
 from citizen_sensing.models import FLAGS, Device, Reading
+from citizen_sensing.storage import pg_array
 from civic import events, policy
 from civic.audit import audit
 from civic.db import db
@@ -47,8 +48,8 @@ def _histories(firsts: dict[int, datetime]) -> dict[int, list[tuple[datetime, fl
     if db.session.get_bind().dialect.name == "postgresql":
         for start in range(0, len(firsts), 2000):
             part = list(firsts.items())[start:start + 2000]
-            for s, t, v, f in db.session.execute(PG_HISTORY, {"s": [p[0] for p in part], "t": [p[1] for p in part],
-                                                              "n": FLAT_RUN - 1}):
+            for s, t, v, f in db.session.execute(PG_HISTORY, {"s": pg_array(p[0] for p in part),
+                                                              "t": pg_array(p[1] for p in part), "n": FLAT_RUN - 1}):
                 found[s].append((t.astimezone(UTC), v, f))
         for rows in found.values():
             rows.sort(key=lambda r: r[0])
