@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
@@ -50,7 +50,7 @@ def _histories(firsts: dict[int, datetime]) -> dict[int, list[tuple[datetime, fl
             part = list(firsts.items())[start:start + 2000]
             for s, t, v, f in db.session.execute(PG_HISTORY, {"s": pg_array(p[0] for p in part),
                                                               "t": pg_array(p[1] for p in part), "n": FLAT_RUN - 1}):
-                found[s].append((t.astimezone(UTC), v, f))
+                found[s].append((t, v, f))  # aware datetimes compare by instant, whatever their zone
         for rows in found.values():
             rows.sort(key=lambda r: r[0])
         return found
