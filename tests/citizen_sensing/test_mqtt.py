@@ -224,3 +224,42 @@ def test_readings_published_are_stored_and_acknowledged(app, broker, bridge_thre
                 mosquitto.expected_times(300) | {mosquitto.BASE + timedelta(seconds=301)})
         finally:
             publisher.close()
+
+
+@pytest.mark.no_transaction
+def test_while_the_database_fails_nothing_is_acknowledged_and_the_batch_is_tried_again(app, broker, bridge_thread,
+                                                                                      monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    failures = []
+    real = mqtt.handle
+
+    def handle(messages, **kwargs):
+        if len(failures) < 2:
+            failures.append(len(messages))
+            raise OperationalError("INSERT", {}, Exception("the database went away"))
+        return real(messages, **kwargs)
+
+    monkeypatch.setattr(mqtt, "handle", handle)
+    with committed_device(app) as made:
+        bridge = bridge_thread(batch_size=50, batch_seconds=0.05)
+        publisher = Publisher(broker.port, f"device-{made['public_key']}")
+        try:
+            for i in range(20):
+                publisher.publish(f"civic/devices/{made['public_key']}/readings",
+                                  mosquitto.batch_payload(made["token"], i))
+            publisher.wait()
+            assert wait_for(lambda: len(failures) >= 1)
+            assert bridge.acked == 0  # not while it is not committed
+            assert wait_for(lambda: bridge.acked == 20, seconds=30), bridge.acked
+            assert counted(app, made["device"]) == (40, 40, 0)
+        finally:
+            publisher.close()
+
+
+def test_the_command_needs_the_broker(app):
+    result = app.test_cli_runner().invoke(args=["sensing", "mqtt"])
+    assert result.exit_code != 0
+    assert "CIVIC_MQTT_URL" in result.output
+    result = app.test_cli_runner().invoke(args=["sensing", "mqtt", "--url", "http://broker.example"])
+    assert result.exit_code != 0 and "mqtt://" in result.output
