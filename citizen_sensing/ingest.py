@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy import insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,6 +42,8 @@ FUTURE = timedelta(minutes=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: Refused items kept for the owner's device page, per request.
 REJECTIONS_KEPT = 50
+#: A device's last contact is written again only when the one stored is older than this.
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 @dataclass
@@ -307,10 +309,14 @@ def ingest_many(batches: Sequence[tuple[Device, Sequence[Item]]], *, source: str
                 o.status = "duplicate"
                 o.flag = None
         aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None])
-        db.session.execute(update(Device).where(Device.id.in_({d.id for d in seen})).values(last_seen_at=now)
-                           .execution_options(synchronize_session=False))
+        # The last contact, to the minute: a device sending every second is not rewritten every second.
+        db.session.execute(update(Device).where(Device.id.in_({d.id for d in seen}),
+                                                or_(Device.last_seen_at.is_(None),
+                                                    Device.last_seen_at < now - LAST_SEEN_STEP))
+                           .values(last_seen_at=now).execution_options(synchronize_session=False))
         for device in seen:  # (what the update wrote, without the session comparing it with every device it holds)
-            set_committed_value(device, "last_seen_at", now)
+            if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_STEP:
+                set_committed_value(device, "last_seen_at", now)
     if refused:
         db.session.execute(insert(Rejection), refused)
     return results
