@@ -173,11 +173,12 @@ def main(messages: int | None = None) -> bool:
             flask = [_bin("flask"), "--app", "wsgi"]
             bridge = publisher = None
             try:
-                subprocess.run([*flask, "civic", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True,
-                               timeout=300)
                 months = (datetime.now(UTC).year - first.year) * 12 + datetime.now(UTC).month - first.month + 1
-                subprocess.run([*flask, "sensing", "partitions", "--behind", str(months)], cwd=ROOT, env=env,
-                               check=True, capture_output=True, timeout=120)
+                for command in (["civic", "migrate"], ["sensing", "partitions", "--behind", str(months)]):
+                    done = subprocess.run([*flask, *command], cwd=ROOT, env=env, capture_output=True, text=True,
+                                          timeout=300)
+                    if done.returncode:
+                        raise RuntimeError(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}"[-3000:])
                 with _connect(DB_NAME) as conn, conn.cursor() as cur:
                     plan = _setup(cur, first)
                     cur.execute("VACUUM ANALYZE")

@@ -2,8 +2,8 @@
 searched as residents search.
 
 It runs on both backends, side by side: Whoosh on a throwaway SQLite instance in a temporary directory
-(search index in ``instance/search``), and PostgreSQL (``search_documents``) in a schema of its own, made and
-dropped in the database ``BENCH_DATABASE_URL`` (or ``CIVIC_TEST_DATABASE_URL``) names; without one, only
+(search index in ``instance/search``), and PostgreSQL (``search_documents``) in a database of its own, made and
+dropped beside the database ``BENCH_DATABASE_URL`` (or ``CIVIC_TEST_DATABASE_URL``) names; without one, only
 Whoosh runs and the output says so. Each is migrated with Alembic, then loaded with bulk INSERTs: 3,000
 residents, 200 participatory processes over the four programmes, 20,000 proposals (titles and descriptions
 built from the demo's ideas, streets and sentences, as ``bench.proposals`` does), 27,800 comments (the demo's
@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import insert, select
 
@@ -200,44 +199,47 @@ def run(backend: str, database_url: str, tmp: str) -> Figures:
     return figures
 
 
-def _postgres_schema(url: str):
-    """A schema of its own in the PostgreSQL database at ``url`` (dropped afterwards): the bench's URL."""
+def _postgres_database(url: str):
+    """A database of its own beside the one at ``url`` (dropped afterwards): the bench's URL. Not a schema: the
+    sensing domain keeps its partitions in a schema of a fixed name, which two schemas in one database share."""
     from contextlib import contextmanager
 
     from sqlalchemy import text
+    from sqlalchemy.engine import make_url
 
     from civic.db import make_engine
 
     @contextmanager
     def made():
-        schema = f"bench_search_{os.getpid()}"
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        parts = urlsplit(url)
-        query = urlencode([*parse_qsl(parts.query), ("options", f"-csearch_path={schema}")])
+        base = make_url(url)
+        name = f"{base.database}_bench_search_{os.getpid()}"
+        server = make_engine(base.set(database="postgres").render_as_string(hide_password=False),
+                             isolation_level="AUTOCOMMIT")
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            yield urlunsplit(parts._replace(query=query))
+            yield base.set(database=name).render_as_string(hide_password=False)
         finally:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            engine.dispose()
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            server.dispose()
 
     return made()
 
 
 def main() -> bool:
+    os.environ["CIVIC_PRODUCTION"] = "0"  # PostgreSQL, yet no production start checks (no HTTPS, no mail)
     results: list[Figures] = []
     with tempfile.TemporaryDirectory(prefix="civic-bench-search-") as tmp:
         results.append(run("whoosh", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp))
     postgres_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("CIVIC_TEST_DATABASE_URL")
     if postgres_url and postgres_url.startswith("postgresql"):
-        with tempfile.TemporaryDirectory(prefix="civic-bench-search-") as tmp, _postgres_schema(postgres_url) as url:
+        with tempfile.TemporaryDirectory(prefix="civic-bench-search-") as tmp, _postgres_database(postgres_url) as url:
             results.append(run("postgres", url, tmp))
     else:
         print("[postgres] not run: set BENCH_DATABASE_URL (or CIVIC_TEST_DATABASE_URL) to a PostgreSQL database "
-              "(a schema of its own is made there and dropped afterwards)")
+              "(a database of its own is made beside it and dropped afterwards)")
     print(f"{REQUESTS} searches per backend over {len(QUERIES)} kinds of query, one after another, in the process")
     print("no result cache: every search reads its words' postings (Whoosh) or the GIN index (PostgreSQL) and "
           "counts and ranks anew (Whoosh keeps parsed query texts and per searcher the filter, audience and type "

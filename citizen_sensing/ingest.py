@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
-from citizen_sensing import aggregates, quality
+from citizen_sensing import aggregates, alerts, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
 from citizen_sensing.storage import pg_array
 from civic.db import db, utcnow
@@ -317,6 +317,7 @@ def ingest_many(batches: Sequence[tuple[Device, Sequence[Item]]], *, source: str
         for device in seen:  # (what the update wrote, without the session comparing it with every device it holds)
             if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_STEP:
                 set_committed_value(device, "last_seen_at", now)
+            alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
     if refused:
         db.session.execute(insert(Rejection), refused)
     return results

@@ -25,7 +25,7 @@ from citizen_sensing import formats, ingest, services
 from citizen_sensing.formats import FormatError, Parsed
 from citizen_sensing.models import Device
 from civic.db import after_rollback, db
-from civic.errors import DomainError
+from civic.errors import DomainError, PermissionDenied
 from civic.extensions import csrf, limiter
 from civic.web import json_error
 
@@ -40,11 +40,6 @@ csrf.exempt(bp)
 class NoDevice(DomainError):
     status_code = 401
     code = "not_signed_in"
-
-
-class OtherDevice(DomainError):
-    status_code = 403
-    code = "forbidden"
 
 
 class TooLarge(DomainError):
@@ -91,7 +86,7 @@ def device() -> Device:
 
 def own(found: Device, box_id: str) -> None:
     if box_id != found.public_key:
-        raise OtherDevice(_("This token belongs to another device: a device writes only to its own address."),
+        raise PermissionDenied(_("This token belongs to another device: a device writes only to its own address."),
                           field="Authorization")
 
 

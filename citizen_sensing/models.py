@@ -245,3 +245,4 @@ class Rejection(Base):
     field: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(300))
     raw: Mapped[str] = mapped_column(String(200), default="")
+from citizen_sensing.alert_models import Alert, AlertRule  # noqa: E402, F401 (alerts: docs/citizen-sensing.md)

@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_cycle.init_app(app)
     maps.init_app(app)
     resources.default_areas()
+    app.jinja_env.globals["resource_badges"] = resources.badges_for
 
     from civic.accounts import oauth
     from civic.accounts.api_tokens import bp as api_tokens_bp

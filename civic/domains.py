@@ -87,6 +87,9 @@ class Domain:
     work_queues: Sequence[workqueues.WorkQueue] = ()
     #: Loads its part of the demo data (idempotent), after the core's.
     seeder: Callable[[], None] | None = None
+    #: Badges it gives other domains' objects: ``{"proposal": fn(ids) -> {id: [Badge]}}`` (see
+    #: :func:`civic.resources.register_badges`).
+    badges: Mapping[str, Callable[[list[int]], dict[int, list[Any]]]] = field(default_factory=dict)
     #: Functions templates may call.
     template_globals: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     #: Anything else one app needs (an error handler on its blueprint...).
@@ -137,6 +140,8 @@ def unregister(domain: Domain) -> None:
         opendata.unregister(ds.key)
     for q in domain.work_queues:
         workqueues.unregister(q.key)
+    for resource, provider in domain.badges.items():
+        resources.unregister_badges(resource, provider)
 
 
 def declared() -> list[Domain]:
@@ -178,6 +183,8 @@ def _declare(domain: Domain) -> None:
         opendata.register(ds)
     for q in domain.work_queues:
         workqueues.register(q)
+    for resource, provider in domain.badges.items():
+        resources.register_badges(resource, provider)
 
 
 def _install(app: Flask, domain: Domain) -> None:

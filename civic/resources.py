@@ -18,6 +18,14 @@ calls is declared here, and nowhere else:
   - ``author_id(obj) -> int | None`` — who wrote it (default: ``obj.author_id``).
 - :class:`FollowHooks` (``follows=``): people can follow it (capability ``followable``):
   - ``comments_notify`` — followers are told of new comments on it.
+- :class:`SourceHooks` (``sources=``): another domain may build on it (capability ``source``), e.g. a budget's
+  project made from an accepted proposal:
+  - ``accepted(process_id) -> [Source]`` — its objects of that process that are ready to be built on;
+  - ``get(id) -> Source | None`` — one of them by id, if it is still ready.
+
+Badges go the other way: a domain says what it did with another's object ("Funded in the 2027 budget") with
+:func:`register_badges`; the owner's page calls :func:`badges_for` (the ``resource_badges`` template global), so
+neither domain imports the other.
 
 A capability exists because its hook group is present. Search has its own registry
 (:mod:`civic.search.registry`), keyed by the same names. The core reads this registry; it never imports a
@@ -29,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context, url_for
@@ -93,6 +102,29 @@ class FollowHooks:
 
 
 @dataclass(frozen=True)
+class Source:
+    """An object another domain may build on, described in plain values (no model crosses domains)."""
+
+    resource: str  # the resource type's name, e.g. "proposal"
+    id: int
+    title: str
+    description: str = ""  # Markdown
+    cost: Decimal | None = None
+    ward_id: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceHooks:
+    """The resource can be the source of another domain's object (see the module's docstring)."""
+
+    accepted: Callable[[int], list[Source]]
+    get: Callable[[int], Source | None]
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """What a domain (or a core package) tells the core about one of its models."""
 
@@ -106,10 +138,12 @@ class ResourceType:
     comments: CommentHooks | None = None
     moderation: ModerationHooks | None = None
     follows: FollowHooks | None = None
+    sources: SourceHooks | None = None
 
     @property
     def capabilities(self) -> frozenset[str]:
-        present = {"commentable": self.comments, "reportable": self.moderation, "followable": self.follows}
+        present = {"commentable": self.comments, "reportable": self.moderation, "followable": self.follows,
+                   "source": self.sources}
         return frozenset(name for name, group in present.items() if group is not None)
 
     def title_of(self, obj: Any) -> str:
@@ -263,7 +297,8 @@ def components() -> list[Component]:
     return list(_components.values())
 
 
-__all__ = ["Area", "CommentHooks", "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
+__all__ = ["Area", "Badge", "CommentHooks", "Source", "SourceHooks", "badges_for", "register_badges",
+           "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
            "author_column",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
            "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability",
@@ -288,3 +323,39 @@ def find_ids(type_name: str, text: str, limit: int = 50) -> list[int]:
     if _finder is None or not (text or "").strip():
         return []
     return _finder(type_name, text, limit)[:limit]
+
+
+# Badges -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A line another domain adds to an object's page: "Funded in the 2027 budget", linking to where."""
+
+    text: str
+    url: str | None = None
+
+
+#: resource name -> providers ``fn(ids) -> {id: [Badge]}`` (one query for many ids).
+_badges: dict[str, list[Callable[[list[int]], dict[int, list[Badge]]]]] = {}
+
+
+def register_badges(resource: str, provider: Callable[[list[int]], dict[int, list[Badge]]]) -> None:
+    """A domain says what it did with objects of ``resource`` (registering the same provider again is harmless)."""
+    providers = _badges.setdefault(resource, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def unregister_badges(resource: str, provider: Callable[[list[int]], dict[int, list[Badge]]]) -> None:
+    providers = _badges.get(resource, [])
+    if provider in providers:
+        providers.remove(provider)
+
+
+def badges_for(resource: str, ident: int) -> list[Badge]:
+    """The badges other domains give this object (none when no domain gives any: no query)."""
+    out: list[Badge] = []
+    for provider in _badges.get(resource, ()):
+        out.extend(provider([ident]).get(ident, []))
+    return out

@@ -18,7 +18,7 @@ from civic.errors import RuleViolation
 from civic.spaces.models import Process, Ward
 from civic.spaces.services import to_uk, uk_to_utc
 from civic.web import attempt, digits, form_error
-from consultations import ballots, kinds, pages, services
+from consultations import ballots, budgets, kinds, pages, services
 from consultations.forms import (
     ConsultationForm,
     EditQuestionForm,
@@ -62,6 +62,9 @@ def new():
 @login_required
 def edit(consultation_id: int):
     consultation = services.get_managed(current_user, consultation_id)
+    budget = budgets.of_consultation(consultation) if budgets.is_budget(consultation) else None
+    if budget is not None:
+        return redirect(url_for("consultations_budgets_admin.edit", budget_id=budget.id))
     opens, closes = to_uk(consultation.opens_at), to_uk(consultation.closes_at)
     form = ConsultationForm(data={
         "title": consultation.title, "introduction": consultation.introduction,
@@ -79,7 +82,7 @@ def edit(consultation_id: int):
 
 def _manage_page(consultation, *, question_form=None, option_forms=None, extend_form=None):
     question_form = question_form or QuestionForm(formdata=None)
-    question_form.kind.choices = [(k.key, k.label) for k in kinds.all_kinds()]
+    question_form.kind.choices = [(k.key, k.label) for k in kinds.selectable_kinds()]
     option_forms = option_forms or {}
     for q in consultation.questions:
         option_forms.setdefault(q.id, OptionForm(formdata=None, prefix=f"q{q.id}"))
@@ -93,7 +96,11 @@ def _manage_page(consultation, *, question_form=None, option_forms=None, extend_
 @bp.get("/consultations/<int:consultation_id>/manage")
 @login_required
 def manage(consultation_id: int):
-    return _manage_page(services.get_managed(current_user, consultation_id))
+    consultation = services.get_managed(current_user, consultation_id)
+    budget = budgets.of_consultation(consultation) if budgets.is_budget(consultation) else None
+    if budget is not None:  # a participatory budget is managed on its own page
+        return redirect(url_for("consultations_budgets_admin.manage", budget_id=budget.id))
+    return _manage_page(consultation)
 
 
 @bp.post("/consultations/<int:consultation_id>/questions")
@@ -101,7 +108,7 @@ def manage(consultation_id: int):
 def add_question(consultation_id: int):
     consultation = services.get_managed(current_user, consultation_id)
     form = QuestionForm()
-    form.kind.choices = [(k.key, k.label) for k in kinds.all_kinds()]
+    form.kind.choices = [(k.key, k.label) for k in kinds.selectable_kinds()]
     ok, _q = attempt(form, lambda: services.add_question(
         current_user, consultation, kind=form.kind.data, title=form.title.data,
         description=form.description.data or "", min_choices=form.min_choices.data,

@@ -49,6 +49,8 @@ class Kind:
     description: Any = ""
     #: The template of its fields on the ballot form (given ``question`` and ``chosen``: the rows so far).
     template = ""
+    #: Offered to officers when they add a question (a budget's headings are made by the budget itself).
+    selectable = True
     #: The results' template (given ``question`` and ``result``).
     results_template = "consultations/results/counts.html"
 
@@ -252,6 +254,11 @@ def get(key: str) -> Kind:
 
 def all_kinds() -> list[Kind]:
     return list(_kinds.values())
+
+
+def selectable_kinds() -> list[Kind]:
+    """The kinds officers choose from when they add a question."""
+    return [k for k in _kinds.values() if k.selectable]
 
 
 for _kind in (Single(), Multiple(), Ranked()):

@@ -5,8 +5,24 @@ from __future__ import annotations
 from civic.domains import Domain
 from civic.resources import Component
 from civic.spaces.phases import Action
-from consultations import admin_views, api, cli, demo, exports, kinds, notices, policy, search, tasks, views
-from consultations.resource import CONSULTATION
+from consultations import (
+    admin_views,
+    api,
+    budget_admin_views,
+    budget_api,
+    budget_views,
+    budgets,
+    cli,
+    demo,
+    exports,
+    kinds,
+    notices,
+    policy,
+    search,
+    tasks,
+    views,
+)
+from consultations.resource import BUDGET_PROJECT, CONSULTATION
 
 
 def _kind_label(key: str) -> str:
@@ -19,7 +35,7 @@ def _results_template(key: str) -> str:
 
 DOMAIN = Domain(
     name="consultations",
-    blueprints=(views.bp, admin_views.bp, api.bp),
+    blueprints=(views.bp, admin_views.bp, api.bp, budget_views.bp, budget_admin_views.bp, budget_api.bp),
     cli=cli.cli,
     events={
         "consultation.published": "An officer published a consultation",
@@ -27,17 +43,22 @@ DOMAIN = Domain(
         "consultation.closing": "A consultation closes in 24 hours (the scheduled task)",
         "consultation.results_published": "A closed consultation was counted and its results published",
     },
-    resources=(CONSULTATION,),
-    components=(Component("consultations", "Consultations", "consultations.in_process"),),
+    resources=(CONSULTATION, BUDGET_PROJECT),
+    components=(Component("consultations", "Consultations", "consultations.in_process"),
+                Component("budgets", "Budgets", "consultations_budgets.in_process",
+                          settings_endpoint="consultations_budgets_admin.new",
+                          settings_label="Create a participatory budget")),
     area=("consultations", "consultations.index"),
     phase_actions=(Action("vote", "Voting", "Verified residents can vote in the process's consultations.", 60),),
-    search_types=(search.CONSULTATIONS,),
+    search_types=(search.CONSULTATIONS, search.BUDGET_PROJECTS),
     notice_kinds=notices.KINDS,
     notice_builders=notices.BUILDERS,
     policy_rules=policy.RULES,
     tasks=tasks.TASKS,
-    api_collections=api.COLLECTIONS,
+    api_collections=api.COLLECTIONS + budget_api.COLLECTIONS,
     datasets=exports.DATASETS,
     seeder=demo.seed,
-    template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template},
+    badges={"proposal": budgets.funded_badges},
+    template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template,
+                      "pounds": budgets.pounds},
 )

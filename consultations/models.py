@@ -16,12 +16,13 @@ the database: the roll's unique (consultation, person) and (consultation, regist
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.db import Base, utcnow
-from civic.spaces.models import Process, Ward
+from civic.spaces.models import Process, Programme, Ward
 
 
 class Consultation(Base):
@@ -169,3 +170,121 @@ class Receipt(Base):
 
     code: Mapped[str] = mapped_column(String(20), primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+
+
+# Participatory budgeting (issue 19) -------------------------------------------------------------------------
+#
+# A budget is a consultation of its own (its title, introduction, opening and closing times, publication,
+# turnout, roll, ballots, receipts and results are the consultation's) with one question of kind ``budget`` per
+# heading: the whole city's money, or each ward's. Each project is one option of its heading's question, so a
+# budget ballot goes into the same box as any other (a ``Choice`` per chosen project) and is as secret.
+
+
+class Budget(Base):
+    """The money behind a consultation of kind ``budget`` and its voting rule.
+
+    ``rule``: ``knapsack`` (choose projects whose costs fit the heading's money) or ``approval`` (choose between
+    ``min_projects`` and ``max_projects`` projects; their costs must fit too). ``min_share_percent``: the least
+    part of the heading's money a ballot must spend (Decidim's "minimum percentage"), or None. ``outcome_rule``:
+    the rule officers chose, after close, as the official outcome (``greedy`` or ``equal_shares``)."""
+
+    __tablename__ = "consultation_budgets"
+    __table_args__ = (CheckConstraint("total > 0", name="total_positive"),
+                      CheckConstraint("rule IN ('knapsack', 'approval')", name="rule_known"),
+                      CheckConstraint("min_projects >= 0", name="min_projects_not_negative"),
+                      CheckConstraint("max_projects IS NULL OR max_projects >= min_projects",
+                                      name="max_projects_not_below_min"),
+                      CheckConstraint("min_share_percent IS NULL OR (min_share_percent >= 0 "
+                                      "AND min_share_percent <= 100)", name="min_share_a_percentage"),
+                      CheckConstraint("outcome_rule IS NULL OR outcome_rule IN ('greedy', 'equal_shares')",
+                                      name="outcome_rule_known"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    #: The money of the whole budget; split by ward, the sum of the headings' amounts.
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    #: True: one heading per ward (a resident votes in their own ward's); False: one heading for the city.
+    by_ward: Mapped[bool] = mapped_column(default=False)
+    rule: Mapped[str] = mapped_column(String(12), default="knapsack")
+    min_projects: Mapped[int] = mapped_column(default=0)
+    max_projects: Mapped[int | None]
+    min_share_percent: Mapped[int | None]
+    outcome_rule: Mapped[str | None] = mapped_column(String(16))
+    outcome_chosen_at: Mapped[datetime | None]
+    outcome_chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(lazy="joined")
+    headings: Mapped[list[BudgetHeading]] = relationship(lambda: BudgetHeading, back_populates="budget",
+                                                         lazy="selectin", cascade="all, delete-orphan",
+                                                         order_by=lambda: BudgetHeading.position)
+
+
+class BudgetHeading(Base):
+    """A part of a budget with its own money: the whole city (``ward_id`` None) or one ward. Its projects are the
+    options of its question (kind ``budget``); a resident's ballot answers the headings of their ward and the
+    city's."""
+
+    __tablename__ = "consultation_budget_headings"
+    __table_args__ = (UniqueConstraint("budget_id", "ward_id"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("consultation_budgets.id", ondelete="CASCADE"), index=True)
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("consultation_questions.id", ondelete="CASCADE"),
+                                             unique=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    position: Mapped[int] = mapped_column(default=0)
+
+    budget: Mapped[Budget] = relationship(back_populates="headings")
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    question: Mapped[Question] = relationship(lambda: Question)
+
+
+class BudgetProject(Base):
+    """A costed project residents can choose: one option (``option_id``) of its heading's question.
+
+    ``source_type``/``source_id`` name the resource it came from (an accepted proposal, through the core's
+    resource registry; never an import of the proposals domain). ``funded_at``: set when the official outcome
+    funds it (the source's page then says "Funded in the <budget>")."""
+
+    __tablename__ = "consultation_budget_projects"
+    __table_args__ = (CheckConstraint("cost > 0", name="cost_positive"),
+                      CheckConstraint("(latitude IS NULL) = (longitude IS NULL)", name="location_whole"),
+                      CheckConstraint("latitude IS NULL OR (latitude >= -90 AND latitude <= 90)",
+                                      name="latitude_range"),
+                      CheckConstraint("longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
+                                      name="longitude_range"),
+                      CheckConstraint("(source_type IS NULL) = (source_id IS NULL)", name="source_whole"),
+                      UniqueConstraint("budget_id", "source_type", "source_id"),
+                      Index("ix_consultation_budget_projects_source", "source_type", "source_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("consultation_budgets.id", ondelete="CASCADE"), index=True)
+    heading_id: Mapped[int] = mapped_column(ForeignKey("consultation_budget_headings.id", ondelete="CASCADE"),
+                                            index=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("consultation_options.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown, rendered through the sanitiser
+    cost: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    #: Where it is: its heading's ward in a budget split by ward; in a city-wide budget, a label for the filters.
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
+    image_path: Mapped[str | None] = mapped_column(String(200))
+    image_alt: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    source_type: Mapped[str | None] = mapped_column(String(40))
+    source_id: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+    funded_at: Mapped[datetime | None]
+    comments_count: Mapped[int] = mapped_column(default=0)
+    hidden_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    budget: Mapped[Budget] = relationship()
+    heading: Mapped[BudgetHeading] = relationship()
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    programme: Mapped[Programme | None] = relationship(lazy="joined")

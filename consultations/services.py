@@ -90,6 +90,9 @@ def is_closed(consultation: Consultation, now: datetime | None = None) -> bool:
 def _require_editable(consultation: Consultation) -> None:
     if consultation.is_published and utcnow() >= consultation.opens_at:
         raise RuleViolation(_("This consultation has opened: its questions and options can no longer change."))
+    if any(q.kind == "budget" for q in consultation.questions):
+        raise RuleViolation(_("This is a participatory budget: change its projects and money on the budget's own "
+                              "pages."))
 
 
 # Writing ----------------------------------------------------------------------------------------------------

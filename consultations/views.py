@@ -6,7 +6,7 @@ Thin: read the request, call a rule in :mod:`consultations.ballots` or :mod:`con
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,7 +15,7 @@ from civic.comments import services as comments
 from civic.errors import RuleViolation
 from civic.spaces import services as spaces
 from civic.web import page_arg
-from consultations import ballots, pages, results, services
+from consultations import ballots, budgets, pages, results, services
 from consultations.forms import ReceiptForm
 
 bp = Blueprint("consultations", __name__)
@@ -52,7 +52,10 @@ def _page(consultation, *, errors=None, values=None, status=200):
 
 @bp.get("/consultations/<int:consultation_id>")
 def show(consultation_id: int):
-    return _page(services.get_visible(current_user, consultation_id))
+    consultation = services.get_visible(current_user, consultation_id)
+    if budgets.is_budget(consultation):  # a participatory budget has its own page and ballot
+        return redirect(url_for("consultations_budgets.by_consultation", consultation_id=consultation.id))
+    return _page(consultation)
 
 
 def _read_ballot(consultation):

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from civic import uploads
 from civic.db import db
 from civic.errors import RuleViolation
-from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType
+from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType, Source, SourceHooks
 from civic.spaces.services import require_phase
 from proposals import services
 from proposals.models import Proposal
@@ -56,9 +57,34 @@ def _photo_visible(name: str, user: Any) -> bool:
 uploads.register_owner("proposals", _photo_visible)
 
 
+def _as_source(proposal: Proposal) -> Source:
+    return Source("proposal", proposal.id, proposal.title, description=proposal.body, cost=proposal.answer_cost,
+                  ward_id=proposal.ward_id, latitude=proposal.latitude, longitude=proposal.longitude,
+                  url=url_for("proposals.show", proposal_id=proposal.id))
+
+
+def _accepted_query():
+    return select(Proposal).where(Proposal.answer_state == "accepted", Proposal.state == "published",
+                                  Proposal.hidden_at.is_(None))
+
+
+def _accepted(process_id: int) -> list[Source]:
+    """The process's accepted proposals (published, not hidden), for another domain to build on (a budget's
+    projects): one statement."""
+    rows = db.session.scalars(_accepted_query().where(Proposal.process_id == process_id)
+                              .order_by(Proposal.title, Proposal.id))
+    return [_as_source(p) for p in rows]
+
+
+def _accepted_one(proposal_id: int) -> Source | None:
+    proposal = db.session.scalar(_accepted_query().where(Proposal.id == proposal_id))
+    return _as_source(proposal) if proposal is not None else None
+
+
 PROPOSAL = ResourceType(
     "proposal", Proposal, "Proposal", url=Link("proposals.show", "proposal_id"), title=_title,
     visible=visible, space=lambda proposal: proposal.process.title,
     comments=CommentHooks(may_comment=_may_comment, readable=_comments_readable, on_count=services.on_comment_count),
     moderation=ModerationHooks(set_hidden=_set_hidden),
-    follows=FollowHooks())
+    follows=FollowHooks(),
+    sources=SourceHooks(accepted=_accepted, get=_accepted_one))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError, InvalidRequestError
 
@@ -340,7 +341,7 @@ def invite_by_email(actor: User, group: Group, email: str) -> Membership | None:
     _not_archived(group)
     wanted = (email or "").strip().lower()
     if not _valid_email(wanted):
-        raise RuleViolation("Enter an email address like name@example.com.", field="nickname")
+        raise RuleViolation(_("Enter an email address like name@example.com."), field="nickname")
     invitee = db.session.scalar(select(User).where(User.email == wanted))
     if invitee is None or not invitee.is_active or membership_of(invitee, group) is not None:
         return None

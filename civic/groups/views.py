@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from civic import policy
@@ -200,14 +201,14 @@ def invite(slug: str):
     if services.looks_like_email(form.nickname.data or ""):
         ok, _membership = attempt(form, lambda: services.invite_by_email(current_user, group, form.nickname.data))
         if ok:  # the same words whether or not the address has an account
-            flash(f"If {form.nickname.data.strip()} has an account, they have been invited. They will see the "
-                  "invitation on their “My groups” page.", "success")
+            flash(_("If %(address)s has an account, they have been invited. They will see the invitation on "
+                    "their “My groups” page.", address=form.nickname.data.strip()), "success")
             return _back(group)
         return _show(group, invite_form=form)
     ok, membership = attempt(form, lambda: services.invite(current_user, group, form.nickname.data))
     if ok:
-        flash(f"@{membership.user.nickname} is invited. They will see the invitation on their "
-              "“My groups” page.", "success")
+        flash(_("@%(nickname)s is invited. They will see the invitation on their “My groups” page.",
+                nickname=membership.user.nickname), "success")
         return _back(group)
     # Not an exact nickname: offer the people whose name holds the words, each with its own "Invite".
     return _show(group, invite_form=form, candidates=services.people_named(form.nickname.data or ""))

@@ -10,10 +10,11 @@ from urllib.parse import urldefrag, urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-MAX_PAGES = 60
+MAX_PAGES = 150
 #: At most this many pages of one kind (one route: /admin/users/<id>, /groups/<slug>, ?page=N...), so that a
-#: long list cannot spend the whole budget and hide the pages of other features.
-MAX_PER_KIND = 5
+#: long list cannot spend the whole budget and hide the pages of other features. The first page of each kind
+#: is visited before any second one (see crawl()), so the budget reaches every kind it can before repeats.
+MAX_PER_KIND = 3
 #: Paths the crawl never follows: signing out ends the session under test; static files are not pages.
 SKIP_PREFIXES = ("/sign-out", "/static/")
 
@@ -53,14 +54,16 @@ def crawl(page: Page, origin: str, check: Callable[[Page, Visit], list[str]] | N
     """Follow same-origin links (never forms, so never a POST) from ``start``; run ``check`` on each HTML page.
 
     ``check`` returns a list of problems found on the page; statuses >= 400 are collected as failures.
-    ``kind`` names the kind of page a path is (its route); at most ``MAX_PER_KIND`` of each kind are visited.
+    ``kind`` names the kind of page a path is (its route); at most ``MAX_PER_KIND`` of each kind are visited,
+    and every kind found gets its first visit before any kind gets a second.
     """
     result = CrawlResult()
-    queue: deque[tuple[str, str]] = deque([(origin + start, "(start)")])
+    queue: deque[tuple[str, str]] = deque([(origin + start, "(start)")])  # first pages of their kind
+    repeats: deque[tuple[str, str]] = deque()  # more pages of a kind already queued
     seen = {origin + start}
     kinds: Counter[str] = Counter()
-    while queue and len(result.visits) < limit:
-        url, found_on = queue.popleft()
+    while (queue or repeats) and len(result.visits) < limit:
+        url, found_on = (queue or repeats).popleft()
         try:
             response = page.goto(url)
         except PlaywrightError as e:
@@ -86,6 +89,8 @@ def crawl(page: Page, origin: str, check: Callable[[Page, Visit], list[str]] | N
             seen.add(target)
             path = urlsplit(target).path
             kinds[key := kind(path) if kind else path] += 1
-            if kinds[key] <= MAX_PER_KIND:
+            if kinds[key] == 1:
                 queue.append((target, visit.url))
+            elif kinds[key] <= MAX_PER_KIND:
+                repeats.append((target, visit.url))
     return result

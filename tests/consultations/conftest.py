@@ -42,3 +42,11 @@ def png_image() -> bytes:
     out = BytesIO()
     Image.new("RGB", (40, 30), "green").save(out, "PNG")
     return out.getvalue()
+
+
+@pytest.fixture
+def make_budget():
+    """``make_budget(**fields)``: a published budget open now (tests/consultations/budget_factories.py)."""
+    from tests.consultations import budget_factories
+
+    return budget_factories.budget

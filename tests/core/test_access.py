@@ -181,6 +181,10 @@ GET = {
     "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
+    # Alerts (tests/citizen_sensing/test_alerts*.py): the campaign's organisers (and admins); the device's owner.
+    "sensing_alerts.rules": only(ADMINS),
+    "sensing_alerts.campaign_alerts": only(ADMINS),
+    "sensing_alerts.device_alerts": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
@@ -234,7 +238,23 @@ POST_REFUSED = {
     **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
+    **{e: only(ADMINS, ok=None) for e in ("sensing_alerts.rules", "sensing_alerts.switch")},  # organisers, admins
 }
+# Participatory budgets (issue 19): an open budget in a process, with its projects (tests/consultations/test_budget_*).
+GET.update({
+    **{f"consultations_budgets.{e}": everyone(200) for e in ("index", "in_process", "show", "geojson", "project")},
+    "consultations_budgets.by_consultation": everyone(404),  # the table's consultation is not a budget
+    **{f"consultations_budgets_api.{e}": everyone(200) for e in ("index", "budget", "projects")},
+    **{f"consultations_budgets_admin.{e}": only(OFFICERS) for e in (
+        "new", "edit", "manage", "new_project", "edit_project", "sources", "preview")},
+})
+POST_REFUSED.update({
+    **{f"consultations_budgets_admin.{e}": only(OFFICERS, ok=None) for e in (
+        "new", "edit", "new_project", "edit_project", "remove_project", "sources", "publish")},
+    # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
+    **{f"consultations_budgets.{e}": {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403,
+                                      "admin": 403} for e in ("review", "vote")},
+})
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
     "admin.canned_texts": only(ADMINS),
@@ -268,6 +288,7 @@ SIGN_IN_REQUIRED_POSTS = {
 #: JSON writes answer 401 with a JSON body (no redirect) to anyone not authenticated.
 API_WRITES = {("POST", "proposals_api.post_comment"), ("POST", "proposals_api.support"),
               ("DELETE", "proposals_api.unsupport"), ("POST", "consultations_api.cast"),
+              ("POST", "consultations_budgets_api.cast"),
               # Devices' ingest: a device token, never a session (tests/citizen_sensing/test_ingest_auth.py).
               *(("POST", f"sensing_ingest.{e}") for e in ("readings", "osem_data", "osem_sensor", "airrohr",
                                                           "smart_citizen"))}
@@ -315,7 +336,8 @@ def objects(make_user):
     school = _school_objects(owner, resident)
     db.session.commit()
     sensing = _sensing_objects(group, owner)
-    return {**school, **sensing, "consultation_id": consultation.id, "question_id": question.id,
+    budget = _budget_objects()
+    return {**school, **sensing, **budget, "consultation_id": consultation.id, "question_id": question.id,
             "option_id": question.options[0].id,
             "user_id": resident.id, "nickname": owner.nickname, "slug": group.slug, "token": "not-a-real-token",
             "request_id": request.id, "membership_id": membership, "action": "accept",
@@ -324,6 +346,30 @@ def objects(make_user):
             "category_id": category.id, "token_id": 999999, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 999999, "appeal_id": 999999,
             "failure_id": 999999, "notification_id": 999999, "app_id": 999999, "canned_id": 999999}
+
+
+def _budget_objects() -> dict:
+    """Participatory budgets: an open budget (in a process of its own that opens voting) and one of its projects."""
+    from decimal import Decimal
+
+    from consultations.models import Budget, BudgetHeading, BudgetProject
+
+    now = utcnow()
+    process = factories.process(allow_vote=True, commit=False)
+    consultation = Consultation(title="2027 budget", opens_at=now - timedelta(days=1),
+                                closes_at=now + timedelta(days=7), state="published",
+                                published_at=now - timedelta(days=2), process_id=process.id)
+    question = Question(kind="budget", title="City", options=[Option(text="Benches")])
+    consultation.questions.append(question)
+    budget = Budget(consultation=consultation, total=Decimal("50000"))
+    budget.headings.append(BudgetHeading(amount=Decimal("50000"), question=question))
+    db.session.add_all([consultation, budget])
+    db.session.flush()
+    project = BudgetProject(budget_id=budget.id, heading_id=budget.headings[0].id, option_id=question.options[0].id,
+                            title="Benches", cost=Decimal("5000"), latitude=51.52, longitude=-0.17)
+    db.session.add(project)
+    db.session.commit()
+    return {"budget_id": budget.id, "project_id": project.id}
 
 
 def _school_objects(owner, learner) -> dict:
@@ -357,7 +403,7 @@ def _sensing_objects(group, owner) -> dict:
     """Citizen sensing: an approved campaign with the group's slug and the organiser's device in it."""
     from datetime import date
 
-    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
                         starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
@@ -369,8 +415,10 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
+    db.session.add(rule)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
 
 
 def test_every_route_is_in_the_table(app):

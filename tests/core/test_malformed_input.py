@@ -20,7 +20,7 @@ from civic.spaces.services import create_process
 from consultations.models import Consultation, Option, Question
 from proposals.models import Category, Proposal, ProposalSettings
 from tests import factories
-from tests.core.test_access import _school_objects
+from tests.core.test_access import _budget_objects, _school_objects
 from tests.support.pages import text_of
 
 HUGE = "99999999999"  # above PostgreSQL's integer (2**31 - 1)
@@ -72,7 +72,7 @@ def field_names(*, numbers: bool) -> set[str]:
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
                "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
-               "code", "direction"}
+               "code", "direction", "projects"}
 
 
 @pytest.fixture
@@ -111,14 +111,14 @@ def objects(make_user):
             "coauthor_id": 1, "category_id": category.id, "token_id": 1, "resource_type": "proposal",
             "resource_id": proposal.id, "moderation_id": 1, "appeal_id": 1, "failure_id": 1, "notification_id": 1,
             "app_id": 1, "filename": "css/site.css", "canned_id": 1,
-            **_sensing_objects(group, owner)}
+            **_sensing_objects(group, owner), **_budget_objects()}
 
 
 def _sensing_objects(group, owner) -> dict:
     """Citizen sensing: an approved campaign with the group's slug, the organiser's device and its token."""
     from datetime import date
 
-    from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+    from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     from citizen_sensing.services import new_token
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
@@ -132,8 +132,10 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
+    db.session.add(rule)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp"}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
 
 
 def rules(app):

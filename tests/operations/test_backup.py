@@ -35,7 +35,7 @@ def admins(env: dict[str, str]) -> str:
     return done.stdout.strip() or done.stderr.strip().splitlines()[-1]
 
 
-def round_trip(tmp_path: Path, database_url: str, lose) -> None:
+def assert_round_trip(tmp_path: Path, database_url: str, lose) -> None:
     instance = tmp_path / "instance"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIVIC_")}
     env.update({"CIVIC_INSTANCE_PATH": str(instance), "CIVIC_DATABASE_URL": database_url,
@@ -75,7 +75,7 @@ def test_backup_and_restore_on_sqlite(tmp_path):
         for extra in ("-wal", "-shm"):
             Path(f"{database}{extra}").unlink(missing_ok=True)
 
-    round_trip(tmp_path, f"sqlite:///{database}", lose)
+    assert_round_trip(tmp_path, f"sqlite:///{database}", lose)
 
 
 @pytest.mark.postgres
@@ -98,7 +98,7 @@ def test_backup_and_restore_on_postgresql(tmp_path, database_url):
         engine.dispose()
 
     try:
-        round_trip(tmp_path, scratch_url, lose)
+        assert_round_trip(tmp_path, scratch_url, lose)
     finally:
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))

@@ -62,5 +62,7 @@ def test_the_owner_still_could(app_role):
     """The same statement as the owner: the refusal above is the role's, not the statement's."""
     with db.engine.connect() as conn:
         conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        disabled = conn.scalar(text("SELECT tgenabled FROM pg_trigger WHERE tgname = 'audit_log_append_only'"))
         conn.rollback()
+    assert disabled == "D"  # the owner's statement took effect (rolled back just after)
 

@@ -110,7 +110,14 @@ def test_the_resource_hooks(app, make_user, make_process, make_proposal):
     rt.comments.on_count(proposal, -1)
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).comments_count == 1
-    assert rt.capabilities == {"commentable", "reportable", "followable"}
+    assert rt.capabilities == {"commentable", "reportable", "followable", "source"}
+    # Accepted proposals are offered to other domains (a budget's projects) as plain values, through the registry.
+    assert rt.sources.accepted(open_process.id) == [] and rt.sources.get(proposal.id) is None
+    proposal.answer_state = "accepted"
+    db.session.flush()
+    offered = rt.sources.accepted(open_process.id)
+    assert [(s.resource, s.id, s.title) for s in offered] == [("proposal", proposal.id, proposal.title)]
+    assert rt.sources.get(proposal.id) == offered[0] and rt.sources.get(draft.id) is None
 
 
 def _grow(proposal, author, people, groups, comments: int) -> None:
