@@ -12,9 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select, text
 
 from citizen_sensing.models import Aggregate, Reading
+from citizen_sensing.storage import pg_array
 from civic.db import db
 
 if TYPE_CHECKING:
@@ -58,9 +59,28 @@ def _upsert_statement(dialect: str):
     return stmt
 
 
+#: PostgreSQL: the batch's buckets as arrays, unnested into one upsert (one statement however many sensors).
+PG_UPSERT = text(
+    "INSERT INTO sensing_aggregates (sensor_id, period, starts_at, count, min_value, max_value, sum_value) "
+    "SELECT * FROM unnest(CAST(:s AS integer[]), CAST(:p AS varchar[]), CAST(:t AS timestamptz[]), "
+    "CAST(:c AS bigint[]), CAST(:lo AS double precision[]), CAST(:hi AS double precision[]), "
+    "CAST(:total AS double precision[])) "
+    "ON CONFLICT (sensor_id, period, starts_at) DO UPDATE SET count = sensing_aggregates.count + excluded.count, "
+    "min_value = least(coalesce(sensing_aggregates.min_value, excluded.min_value), excluded.min_value), "
+    "max_value = greatest(coalesce(sensing_aggregates.max_value, excluded.max_value), excluded.max_value), "
+    "sum_value = sensing_aggregates.sum_value + excluded.sum_value")
+
+
 def _upsert(rows: list[dict]) -> None:
-    if rows:
-        db.session.connection().execute(_upsert_statement(_dialect()), rows)  # compiled once, sent for every row
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(PG_UPSERT, {key: pg_array(r[column] for r in rows) for key, column in (
+            ("s", "sensor_id"), ("p", "period"), ("t", "starts_at"), ("c", "count"), ("lo", "min_value"),
+            ("hi", "max_value"), ("total", "sum_value"))})
+        return
+    connection.execute(_upsert_statement(_dialect()), rows)  # compiled once, sent for every row
 
 
 def add(outcomes: Sequence[Outcome]) -> None:

@@ -25,12 +25,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy import insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from citizen_sensing import aggregates, alerts, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
+from citizen_sensing.storage import pg_array
 from civic.db import db, utcnow
 
 #: The most readings one request may carry, and its largest body.
@@ -40,6 +42,8 @@ FUTURE = timedelta(minutes=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: Refused items kept for the owner's device page, per request.
 REJECTIONS_KEPT = 50
+#: A device's last contact is written again only when the one stored is older than this.
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 @dataclass
@@ -237,27 +241,28 @@ def _existing(outcomes: Sequence[Outcome]) -> set[tuple[int, datetime]]:
     return found
 
 
-#: PostgreSQL: the batch as six arrays, unnested into one INSERT (a short statement whatever the batch's size:
-#: psycopg parses it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch).
+#: PostgreSQL: the batch as arrays, unnested into one INSERT (a short statement whatever the batch's size: psycopg
+#: parses it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch).
 PG_INSERT = text(
     "INSERT INTO sensing_readings (sensor_id, measured_at, device_id, value, flag, received_at) "
-    "SELECT s, t, :device_id, v, f, :received_at FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[]), "
-    "CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, v, f) "
+    "SELECT s, t, d, v, f, :received_at FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[]), "
+    "CAST(:d AS integer[]), CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, d, v, f) "
     "ON CONFLICT DO NOTHING RETURNING sensor_id, measured_at")
 
 
-def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]]:
-    """Insert the batch in one statement; the (sensor, time) keys stored. Any other was there already: the
-    primary key decides, under concurrency too."""
+def _store(fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]]:
+    """Insert the batch (of one device or several) in one statement; the (sensor, time) keys stored. Any other
+    was there already: the primary key decides, under concurrency too."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         result = connection.execute(PG_INSERT, {
-            "device_id": device.id, "received_at": now, "s": [o.sensor.id for o in fresh],
-            "t": [o.measured_at for o in fresh], "v": [o.value for o in fresh], "f": [o.flag for o in fresh]})
+            "received_at": now, "s": pg_array(o.sensor.id for o in fresh), "t": pg_array(o.measured_at for o in fresh),
+            "d": pg_array(o.sensor.device_id for o in fresh), "v": pg_array(repr(o.value) for o in fresh),
+            "f": pg_array(o.flag for o in fresh)})
         return {(s, t.astimezone(UTC)) for s, t in result}
     # SQLite: one statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
-    rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": device.id, "value": o.value,
-             "flag": o.flag, "received_at": now} for o in fresh]
+    rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": o.sensor.device_id,
+             "value": o.value, "flag": o.flag, "received_at": now} for o in fresh]
     return {(s, t) for s, t in connection.execute(_insert_statement(), rows)}
 
 
@@ -273,22 +278,46 @@ def preview(device: Device, items: Sequence[Item], *, now: datetime | None = Non
 
 def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime | None = None) -> Result:
     """Store what passes the rules, answer for every item. Flushes; the caller's transaction commits."""
+    return ingest_many([(device, items)], source=source, now=now)[0]
+
+
+def ingest_many(batches: Sequence[tuple[Device, Sequence[Item]]], *, source: str,
+                now: datetime | None = None) -> list[Result]:
+    """:func:`ingest` for several devices at once (the MQTT bridge's batch): the same rules per device, and one
+    statement each for the readings, the quality history, the aggregates, the devices' last contact and the
+    refused items, however many devices. A result per device, in order. Flushes; the caller commits."""
     now = now or utcnow()
-    outcomes, notes = check(items, now)
-    fresh = [o for o in outcomes if o.status == "accepted"]
+    results: list[Result] = []
+    fresh: list[Outcome] = []
+    refused: list[dict[str, Any]] = []
+    seen: list[Device] = []
+    for device, items in batches:
+        outcomes, notes = check(items, now)
+        results.append(Result(outcomes, notes))
+        accepted = [o for o in outcomes if o.status == "accepted"]
+        if accepted:
+            fresh += accepted
+            seen.append(device)
+        refused += [{"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
+                     "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw}
+                    for o in [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]]
     if fresh:
-        quality.flag(device, fresh)
-        stored = _store(device, fresh, now)
+        quality.flag(fresh)
+        stored = _store(fresh, now)
         for o in fresh:
             if (o.sensor.id, o.measured_at) not in stored:
                 o.status = "duplicate"
                 o.flag = None
         aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None])
-        db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
-        alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
-    rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
-    if rejected:
-        db.session.execute(insert(Rejection), [
-            {"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
-             "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw} for o in rejected])
-    return Result(outcomes, notes)
+        # The last contact, to the minute: a device sending every second is not rewritten every second.
+        db.session.execute(update(Device).where(Device.id.in_({d.id for d in seen}),
+                                                or_(Device.last_seen_at.is_(None),
+                                                    Device.last_seen_at < now - LAST_SEEN_STEP))
+                           .values(last_seen_at=now).execution_options(synchronize_session=False))
+        for device in seen:  # (what the update wrote, without the session comparing it with every device it holds)
+            if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_STEP:
+                set_committed_value(device, "last_seen_at", now)
+            alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
+    if refused:
+        db.session.execute(insert(Rejection), refused)
+    return results

@@ -54,4 +54,5 @@ DOMAIN = Domain(
     work_queues=pages.WORK_QUEUES + findings.WORK_QUEUES,
     seeder=demo.seed,
     template_globals={"sensing_results": findings.results},
+    setup=cli.install_alias,
 )

@@ -16,9 +16,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from citizen_sensing.models import FLAGS, Device, Reading
+from citizen_sensing.storage import pg_array
 from civic import events, policy
 from civic.audit import audit
 from civic.db import db
@@ -34,22 +35,45 @@ FLAG_LABELS = {"spike": "Spike", "flat": "Stuck (flat line)", "expected_range": 
                "manual": "Flagged by an organiser"}
 
 
-def _history(sensor_id: int, before: datetime) -> list[tuple[datetime, float, str | None]]:
-    rows = db.session.execute(select(Reading.measured_at, Reading.value, Reading.flag)
-                              .where(Reading.sensor_id == sensor_id, Reading.measured_at < before)
-                              .order_by(Reading.measured_at.desc()).limit(FLAT_RUN - 1)).all()
-    return list(reversed([(t, v, f) for t, v, f in rows]))
+#: PostgreSQL: the last readings before each sensor's first new one, for every sensor of the batch in one query.
+PG_HISTORY = text(
+    "SELECT k.s, h.measured_at, h.value, h.flag FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[])) "
+    "AS k(s, t) CROSS JOIN LATERAL (SELECT r.measured_at, r.value, r.flag FROM sensing_readings r "
+    "WHERE r.sensor_id = k.s AND r.measured_at < k.t ORDER BY r.measured_at DESC LIMIT :n) AS h")
 
 
-def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
-    """Set ``flag`` on the outcomes that look wrong (one query per sensor of the batch for its history)."""
+def _histories(firsts: dict[int, datetime]) -> dict[int, list[tuple[datetime, float, str | None]]]:
+    """Per sensor, its last readings (up to FLAT_RUN - 1, oldest first) before the given time."""
+    found: dict[int, list[tuple[datetime, float, str | None]]] = {s: [] for s in firsts}
+    if db.session.get_bind().dialect.name == "postgresql":
+        for start in range(0, len(firsts), 2000):
+            part = list(firsts.items())[start:start + 2000]
+            for s, t, v, f in db.session.execute(PG_HISTORY, {"s": pg_array(p[0] for p in part),
+                                                              "t": pg_array(p[1] for p in part), "n": FLAT_RUN - 1}):
+                found[s].append((t, v, f))  # aware datetimes compare by instant, whatever their zone
+        for rows in found.values():
+            rows.sort(key=lambda r: r[0])
+        return found
+    for sensor_id, before in firsts.items():  # SQLite: in-process, a query per sensor costs little
+        rows = db.session.execute(select(Reading.measured_at, Reading.value, Reading.flag)
+                                  .where(Reading.sensor_id == sensor_id, Reading.measured_at < before)
+                                  .order_by(Reading.measured_at.desc()).limit(FLAT_RUN - 1)).all()
+        found[sensor_id] = list(reversed([(t, v, f) for t, v, f in rows]))
+    return found
+
+
+def flag(outcomes: Sequence[Outcome]) -> None:
+    """Set ``flag`` on the outcomes that look wrong (of one device or several; one query for the sensors'
+    history on PostgreSQL)."""
     by_sensor: dict[int, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         by_sensor[o.sensor.id].append(o)
     for batch in by_sensor.values():
         batch.sort(key=lambda o: o.measured_at)
+    histories = _histories({sensor_id: batch[0].measured_at for sensor_id, batch in by_sensor.items()})
+    for sensor_id, batch in by_sensor.items():
         quantity = batch[0].sensor.quantity
-        history = _history(batch[0].sensor.id, batch[0].measured_at)
+        history = histories[sensor_id]
         good = next(((t, v) for t, v, f in reversed(history) if f is None), None)  # the last unflagged reading
         recent = [v for _t, v, _f in history]  # the last values, flagged or not (for a stuck sensor)
         low, high, spike = quantity.expected_min, quantity.expected_max, quantity.spike_per_minute
