@@ -62,9 +62,9 @@ PG_SENSOR_UPSERT = text(
 PG_CAMPAIGN_UPSERT = text(
     "INSERT INTO sensing_campaign_aggregates (campaign_id, period, starts_at, quantity_id, stripe, count, "
     "min_value, max_value, sum_value) "
-    "SELECT :campaign, p, t, k, :stripe, c, lo, hi, sm FROM unnest(CAST(:p AS varchar[]), "
-    "CAST(:t AS timestamptz[]), CAST(:k AS integer[]), CAST(:c AS bigint[]), CAST(:lo AS double precision[]), "
-    "CAST(:hi AS double precision[]), CAST(:sm AS double precision[])) AS u(p, t, k, c, lo, hi, sm) "
+    "SELECT * FROM unnest(CAST(:campaign AS integer[]), CAST(:p AS varchar[]), CAST(:t AS timestamptz[]), "
+    "CAST(:k AS integer[]), CAST(:stripe AS smallint[]), CAST(:c AS bigint[]), CAST(:lo AS double precision[]), "
+    "CAST(:hi AS double precision[]), CAST(:sm AS double precision[])) "
     "ON CONFLICT (campaign_id, period, starts_at, quantity_id, stripe) DO UPDATE SET "
     "count = sensing_campaign_aggregates.count + excluded.count, "
     "min_value = least(sensing_campaign_aggregates.min_value, excluded.min_value), "
@@ -108,18 +108,18 @@ def _add(totals: dict[Any, list], key: Any, count: int, low: float, high: float,
         t[3] += total
 
 
-def totals(outcomes: Sequence[Outcome]) -> tuple[dict[tuple[int, int], list], dict[int, int]]:
+def totals(outcomes: Sequence[Outcome]) -> tuple[dict[tuple[int, int], list], dict[int, tuple[int, int]]]:
     """The readings added up per (sensor, hour), the hour as seconds since 1970 (UTC): [count, min, max, sum];
-    and each sensor's quantity. Arithmetic on the time, no datetime built per reading."""
+    and each sensor's (quantity, device). Arithmetic on the time, no datetime built per reading."""
     hours: dict[tuple[int, int], list] = {}
-    quantity_of: dict[int, int] = {}
+    sensor_of: dict[int, tuple[int, int]] = {}
     sensor = None
     sensor_id = 0
     for o in outcomes:
         if o.sensor is not sensor:
             sensor = o.sensor
             sensor_id = sensor.id
-            quantity_of[sensor_id] = sensor.quantity_id
+            sensor_of[sensor_id] = (sensor.quantity_id, sensor.device_id)
         seconds = int(o.measured_at.timestamp())
         key = (sensor_id, seconds - seconds % HOUR)
         value = o.value
@@ -133,29 +133,31 @@ def totals(outcomes: Sequence[Outcome]) -> tuple[dict[tuple[int, int], list], di
             if value > t[2]:
                 t[2] = value
             t[3] += value
-    return hours, quantity_of
+    return hours, sensor_of
 
 
-def add(outcomes: Sequence[Outcome], campaign_id: int | None = None) -> None:
-    """Add the batch's readings to their sensors' hours and days (one statement), then to their campaign's
-    (one statement, the device's stripe). ``campaign_id``: the readings' campaign (a batch is one device's, so
-    one campaign); looked up when not given."""
+def add(outcomes: Sequence[Outcome], campaigns: int | dict[int, int] | None = None) -> None:
+    """Add the batch's readings to their sensors' hours and days (one statement), then to their campaigns'
+    summaries (one statement; each device's stripe). ``campaigns``: the campaign of the readings' devices (a
+    device id -> campaign id map, or one campaign id for a batch of one device); looked up when not given."""
     if not outcomes:
         return
-    hours, quantity_of = totals(outcomes)
-    stripe = outcomes[0].sensor.device_id % CAMPAIGN_STRIPES
+    hours, sensor_of = totals(outcomes)
+    devices = {device for _q, device in sensor_of.values()}
+    if isinstance(campaigns, int):
+        campaigns = dict.fromkeys(devices, campaigns)
+    if campaigns is None or not devices <= campaigns.keys():
+        campaigns = dict(db.session.execute(select(Device.id, Device.campaign_id).where(Device.id.in_(devices))).all())
     sensor_rows: dict[tuple[int, str, int], list] = {}
-    campaign_rows: dict[tuple[str, int, int], list] = {}
+    campaign_rows: dict[tuple[int, str, int, int, int], list] = {}
     for (sensor_id, hour), (count, low, high, total) in hours.items():
-        quantity = quantity_of[sensor_id]
+        quantity, device = sensor_of[sensor_id]
+        campaign, stripe = campaigns[device], device % CAMPAIGN_STRIPES
         sensor_rows[(sensor_id, "hour", hour)] = [count, low, high, total]
         _add(sensor_rows, (sensor_id, "day", hour - hour % DAY), count, low, high, total)
-        _add(campaign_rows, ("hour", hour, quantity), count, low, high, total)
-        _add(campaign_rows, ("day", hour - hour % DAY, quantity), count, low, high, total)
-    if campaign_id is None:
-        campaign_id = db.session.scalar(select(Device.campaign_id).join(Sensor, Sensor.device_id == Device.id)
-                                        .where(Sensor.id == next(iter(quantity_of))))
-    # Sorted by their keys: every writer takes the rows in the same order.
+        _add(campaign_rows, (campaign, "hour", hour, quantity, stripe), count, low, high, total)
+        _add(campaign_rows, (campaign, "day", hour - hour % DAY, quantity, stripe), count, low, high, total)
+    # Sorted by their keys (the primary keys' order): every writer takes the rows in the same order.
     sensor_sorted = sorted(sensor_rows.items())
     campaign_sorted = sorted(campaign_rows.items())
     connection = db.session.connection()
@@ -165,17 +167,18 @@ def add(outcomes: Sequence[Outcome], campaign_id: int | None = None) -> None:
             "t": [datetime.fromtimestamp(k[2], UTC) for k, _v in sensor_sorted],
             **_columns([v for _k, v in sensor_sorted])})
         connection.execute(PG_CAMPAIGN_UPSERT, {
-            "campaign": campaign_id, "stripe": stripe, "p": [k[0] for k, _v in campaign_sorted],
-            "t": [datetime.fromtimestamp(k[1], UTC) for k, _v in campaign_sorted],
-            "k": [k[2] for k, _v in campaign_sorted], **_columns([v for _k, v in campaign_sorted])})
+            "campaign": [k[0] for k, _v in campaign_sorted], "p": [k[1] for k, _v in campaign_sorted],
+            "t": [datetime.fromtimestamp(k[2], UTC) for k, _v in campaign_sorted],
+            "k": [k[3] for k, _v in campaign_sorted], "stripe": [k[4] for k, _v in campaign_sorted],
+            **_columns([v for _k, v in campaign_sorted])})
         return
     connection.execute(_upsert_statement(connection.dialect.name), [
         {"sensor_id": s, "period": p, "starts_at": datetime.fromtimestamp(b, UTC), "count": c, "min_value": lo,
          "max_value": hi, "sum_value": total} for (s, p, b), (c, lo, hi, total) in sensor_sorted])
     connection.execute(_upsert_statement(connection.dialect.name, CampaignAggregate), [
-        {"campaign_id": campaign_id, "period": p, "starts_at": datetime.fromtimestamp(b, UTC), "quantity_id": q,
+        {"campaign_id": campaign, "period": p, "starts_at": datetime.fromtimestamp(b, UTC), "quantity_id": q,
          "stripe": stripe, "count": c, "min_value": lo, "max_value": hi, "sum_value": total}
-        for (p, b, q), (c, lo, hi, total) in campaign_sorted])
+        for (campaign, p, b, q, stripe), (c, lo, hi, total) in campaign_sorted])
 
 
 def _columns(values: list[list]) -> dict[str, list]:

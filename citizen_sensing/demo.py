@@ -2,7 +2,8 @@
 months of plausible readings sent through the ingest service (so quality flags and aggregates are real).
 
 - Church Street Damp Busters: "Damp in homes" (indoor temperature and humidity; homes shown by ward or about
-  250 m away), hourly readings, a couple of damp flats above 80 % most nights;
+  250 m away), hourly readings, a couple of damp flats above 80 % most nights, two humid spells (a wet week and
+  a wet weekend), and one outdoor logger in the same ward that the damp pages compare the homes with;
 - Pimlico Clean Air: "Air quality on Church Street" (outdoor PM2.5, PM10 and NO2 by the market and the school),
   readings every three hours with the rush hours in them.
 
@@ -30,12 +31,14 @@ DAMP = {
     "purpose": "Volunteers keep a small temperature and humidity logger (a “frog”) in a bedroom for the winter. "
                "Together the readings show which blocks stay damp, so repairs go where they are needed most.",
     "quantities": ("air_temperature", "relative_humidity"), "wards": ("Church Street",), "licence": "CC-BY-4.0",
-    "every": timedelta(hours=2),
+    "every": timedelta(hours=1),
     "devices": [  # name, owner, setting, privacy, point, dampness (0 dry .. 1 mouldy)
         ("Frog in the back bedroom", "demo_resident", "indoor", "fuzzed", (51.5236, -0.1702), 0.9),
         ("Frog by the kitchen window", "demo_verified", "indoor", "area", (51.5219, -0.1688), 0.5),
         ("Frog in the nursery", "demo_organiser", "indoor", "fuzzed", (51.5242, -0.1721), 0.2),
         ("Frog in the basement flat", "demo_organiser", "indoor", "area", (51.5228, -0.1675), 1.0),
+        # Outdoors in the same ward: the damp pages compare each home with the air outside.
+        ("Frog on the balcony rail", "demo_organiser", "outdoor", "fuzzed", (51.5233, -0.1710), 0.0),
     ],
 }
 AIR = {
@@ -52,14 +55,27 @@ AIR = {
 }
 
 
-def _value(key: str, when: datetime, level: float, rng: random.Random) -> float:
+def _wet_spell(when: datetime, now: datetime) -> float:
+    """Humid periods: a wet week three weeks ago and a wet weekend ten days ago (washing dried indoors, windows
+    shut), 0 .. 1."""
+    days_ago = (now - when).total_seconds() / 86400
+    return 1.0 if 18 <= days_ago < 25 or 9 <= days_ago < 11 else 0.0
+
+
+def _value(key: str, when: datetime, level: float, rng: random.Random, setting: str = "indoor",
+           now: datetime | None = None) -> float:
     hour = when.hour + when.minute / 60
     daily = math.sin((hour - 9) / 24 * 2 * math.pi)
     rush = math.exp(-((hour - 8.5) ** 2) / 2) + math.exp(-((hour - 17.5) ** 2) / 2)
+    wet = _wet_spell(when, now) if now is not None else 0.0
+    if setting == "outdoor" and key == "air_temperature":
+        return round(8.0 + 3.5 * daily - 1.5 * wet + rng.gauss(0, 0.5), 1)
+    if setting == "outdoor" and key == "relative_humidity":
+        return round(min(99.0, 82 - 10 * daily + 8 * wet + rng.gauss(0, 3)), 1)
     if key == "air_temperature":
-        return round(16.5 + 2.5 * daily - 2.0 * level + rng.gauss(0, 0.3), 1)
+        return round(16.5 + 2.5 * daily - 2.0 * level - 1.0 * wet + rng.gauss(0, 0.3), 1)
     if key == "relative_humidity":
-        return round(min(99.0, 58 + 22 * level - 6 * daily + rng.gauss(0, 2)), 1)
+        return round(min(99.0, 58 + 22 * level - 6 * daily + (6 + 6 * level) * wet + rng.gauss(0, 2)), 1)
     if key == "pm2_5":
         return round(max(1.0, (7 + 9 * rush) * level + rng.gauss(0, 1.5)), 1)
     if key == "pm10":
@@ -106,7 +122,8 @@ def _campaign(spec: dict, rng: random.Random, now: datetime) -> None:
         items, when = [], start
         while when < now:
             for sensor in device.sensors:
-                items.append(ingest.Item("demo", sensor, _value(sensor.quantity.key, when, level, rng), when))
+                items.append(ingest.Item("demo", sensor, _value(sensor.quantity.key, when, level, rng, setting, now),
+                                         when))
             when += spec["every"]
         for first in range(0, len(items), ingest.MAX_READINGS):
             ingest.ingest(device, items[first:first + ingest.MAX_READINGS], source="demo", now=now)

@@ -109,3 +109,16 @@ class QuantityForm(FlaskForm):
     expected_min = FloatField(_l("Lowest expected value (optional)"), validators=[Optional()])
     expected_max = FloatField(_l("Highest expected value (optional)"), validators=[Optional()])
     spike_per_minute = FloatField(_l("Largest believable change a minute (optional)"), validators=[Optional()])
+
+
+class EvidenceForm(FlaskForm):
+    """The evidence pack's period (a GET form: it changes nothing, so it has no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("First day"), validators=[InputRequired(_l("Give the first day of the period."))])
+    end = DateField(_l("Last day"), validators=[InputRequired(_l("Give the last day of the period."))],
+                    description=_l("At most a year (366 days), up to today."))
+    as_of = StringField(_l("Readings received up to (UTC)"), validators=[Optional(), Length(max=40)],
+                        description=_l("Set by the pack's own link, so the same pack can be made again."))

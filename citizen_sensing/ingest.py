@@ -11,10 +11,9 @@ The rules, once:
   key says so, under concurrency too);
 - every item is answered (accepted, duplicate, rejected with the field and the reason) and every good item is
   kept when others are bad;
-- the accepted rows go in with one statement (on PostgreSQL a plain ``INSERT`` from arrays, and ``INSERT ... ON
-  CONFLICT DO NOTHING RETURNING`` only when a reading was there already), the sensors' aggregates and the
-  campaign's summary are brought up to date with one upsert each (:mod:`citizen_sensing.aggregates`), quality
-  control flags doubtful readings without dropping them (:mod:`citizen_sensing.quality`).
+- the accepted rows go in with one multi-row statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``), the
+  aggregates are brought up to date with one upsert (:mod:`citizen_sensing.aggregates`), quality control flags
+  doubtful readings without dropping them (:mod:`citizen_sensing.quality`).
 """
 
 from __future__ import annotations
@@ -27,13 +26,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, text, tuple_, update
+from sqlalchemy import insert, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from citizen_sensing import aggregates, alerts, quality
 from citizen_sensing.models import Device, Reading, Rejection, Sensor
+from citizen_sensing.storage import pg_array
 from civic.db import db, utcnow
 
 #: The most readings one request may carry, and its largest body.
@@ -43,6 +44,8 @@ FUTURE = timedelta(minutes=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 #: Refused items kept for the owner's device page, per request.
 REJECTIONS_KEPT = 50
+#: A device's last contact is written again only when the one stored is older than this.
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 @dataclass
@@ -264,11 +267,10 @@ def _existing(outcomes: Sequence[Outcome]) -> set[tuple[int, datetime]]:
 
 
 #: PostgreSQL: the batch as arrays, unnested into one INSERT (a short statement whatever the batch's size: psycopg
-#: prepares it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch). The arrays are
-#: sent as the text of PostgreSQL array literals, joined in C (``str.join``) rather than adapted value by value.
+#: parses it once, where a multi-row VALUES of 6,000 parameters would be parsed for every batch).
 PG_ROWS = ("INSERT INTO sensing_readings (sensor_id, measured_at, device_id, value, flag, received_at) "
-           "SELECT s, t, :device_id, v, f, :received_at FROM unnest(CAST(:s AS integer[]), "
-           "CAST(:t AS timestamptz[]), CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, v, f)")
+           "SELECT s, t, d, v, f, :received_at FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[]), "
+           "CAST(:d AS integer[]), CAST(:v AS double precision[]), CAST(:f AS varchar[])) AS u(s, t, d, v, f)")
 #: The first try: a plain INSERT, in a savepoint (a re-sent reading makes it fail on the primary key).
 PG_INSERT_NEW = text(PG_ROWS)
 #: When a reading of the batch is there already: each one stored at most once, the stored ones named.
@@ -276,20 +278,9 @@ PG_INSERT = text(PG_ROWS + " ON CONFLICT DO NOTHING RETURNING sensor_id, measure
 UNIQUE_VIOLATION = "23505"
 
 
-def _pg_arrays(device: Device, fresh: Sequence[Outcome], now: datetime) -> dict[str, Any]:
-    ids = {o.sensor: 0 for o in fresh}
-    for sensor in ids:
-        ids[sensor] = sensor.id
-    return {"device_id": device.id, "received_at": now,
-            "s": "{" + ",".join([str(ids[o.sensor]) for o in fresh]) + "}",
-            "t": "{" + ",".join([o.measured_at.isoformat() for o in fresh]) + "}",
-            "v": "{" + ",".join([repr(o.value) for o in fresh]) + "}",  # repr: the shortest text of the same float
-            "f": "{" + ",".join(["NULL" if o.flag is None else o.flag for o in fresh]) + "}"}
-
-
-def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]] | None:
-    """Insert the batch; None when every reading was stored, else the (sensor, time) keys stored (any other was
-    there already: the primary key decides, under concurrency too).
+def _store(fresh: Sequence[Outcome], now: datetime) -> set[tuple[int, datetime]] | None:
+    """Insert the batch (of one device or several); None when every reading was stored, else the (sensor, time)
+    keys stored (any other was there already: the primary key decides, under concurrency too).
 
     On PostgreSQL a plain INSERT is tried first, in a savepoint: ``ON CONFLICT`` makes PostgreSQL insert each row
     speculatively (about twice the work per row), which only a re-sent batch needs. When the primary key refuses
@@ -298,7 +289,12 @@ def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple
     session = db.session
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        params = _pg_arrays(device, fresh, now)
+        ids = {o.sensor: 0 for o in fresh}
+        for sensor in ids:
+            ids[sensor] = (sensor.id, sensor.device_id)
+        params = {"received_at": now, "s": pg_array(ids[o.sensor][0] for o in fresh),
+                  "t": pg_array(o.measured_at for o in fresh), "d": pg_array(ids[o.sensor][1] for o in fresh),
+                  "v": pg_array(repr(o.value) for o in fresh), "f": pg_array(o.flag for o in fresh)}
         try:
             with session.begin_nested():  # the SAVEPOINT is sent when the session gives out its connection
                 session.connection().execute(PG_INSERT_NEW, params)
@@ -308,8 +304,8 @@ def _store(device: Device, fresh: Sequence[Outcome], now: datetime) -> set[tuple
                 raise
         return {(s, t.astimezone(UTC)) for s, t in connection.execute(PG_INSERT, params)}
     # SQLite: one statement compiled once, sent as multi-row INSERTs (SQLAlchemy's "insertmanyvalues").
-    rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": device.id, "value": o.value,
-             "flag": o.flag, "received_at": now} for o in fresh]
+    rows = [{"sensor_id": o.sensor.id, "measured_at": o.measured_at, "device_id": o.sensor.device_id,
+             "value": o.value, "flag": o.flag, "received_at": now} for o in fresh]
     return {(s, t) for s, t in connection.execute(_insert_statement(), rows)}
 
 
@@ -325,24 +321,49 @@ def preview(device: Device, items: Sequence[Item], *, now: datetime | None = Non
 
 def ingest(device: Device, items: Sequence[Item], *, source: str, now: datetime | None = None) -> Result:
     """Store what passes the rules, answer for every item. Flushes; the caller's transaction commits."""
+    return ingest_many([(device, items)], source=source, now=now)[0]
+
+
+def ingest_many(batches: Sequence[tuple[Device, Sequence[Item]]], *, source: str,
+                now: datetime | None = None) -> list[Result]:
+    """:func:`ingest` for several devices at once (the MQTT bridge's batch): the same rules per device, and one
+    statement each for the readings, the quality history, the aggregates, the devices' last contact and the
+    refused items, however many devices. A result per device, in order. Flushes; the caller commits."""
     now = now or utcnow()
-    outcomes, notes = check(items, now)
-    fresh = [o for o in outcomes if o.status == "accepted"]
-    rejected = [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]
-    if rejected:
-        db.session.execute(insert(Rejection), [
-            {"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
-             "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw} for o in rejected])
+    results: list[Result] = []
+    fresh: list[Outcome] = []
+    refused: list[dict[str, Any]] = []
+    seen: list[Device] = []
+    for device, items in batches:
+        outcomes, notes = check(items, now)
+        results.append(Result(outcomes, notes))
+        accepted = [o for o in outcomes if o.status == "accepted"]
+        if accepted:
+            fresh += accepted
+            seen.append(device)
+        refused += [{"device_id": device.id, "received_at": now, "source": source[:20], "item": o.item[:40],
+                     "field": o.field, "reason": (o.reason or "")[:300], "raw": o.raw}
+                    for o in [o for o in outcomes if o.status == "rejected"][:REJECTIONS_KEPT]]
+    if refused:
+        db.session.execute(insert(Rejection), refused)
     if fresh:
-        quality.flag(device, fresh)
-        stored = _store(device, fresh, now)
+        quality.flag(fresh)
+        stored = _store(fresh, now)
         if stored is not None:
             for o in fresh:
                 if (o.sensor.id, o.measured_at) not in stored:
                     o.status = "duplicate"
                     o.flag = None
-        db.session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
-        alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
+        # The last contact, to the minute: a device sending every second is not rewritten every second.
+        db.session.execute(update(Device).where(Device.id.in_({d.id for d in seen}),
+                                                or_(Device.last_seen_at.is_(None),
+                                                    Device.last_seen_at < now - LAST_SEEN_STEP))
+                           .values(last_seen_at=now).execution_options(synchronize_session=False))
+        for device in seen:  # (what the update wrote, without the session comparing it with every device it holds)
+            if device.last_seen_at is None or device.last_seen_at < now - LAST_SEEN_STEP:
+                set_committed_value(device, "last_seen_at", now)
+            alerts.readings_arrived(device.id)  # its alert rules, evaluated after the commit
         # Last: the campaign's summary rows are the ones concurrent batches share (locked until the commit).
-        aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None], device.campaign_id)
-    return Result(outcomes, notes)
+        aggregates.add([o for o in fresh if o.status == "accepted" and o.flag is None],
+                       {d.id: d.campaign_id for d in seen})
+    return results

@@ -277,3 +277,4 @@ class Rejection(Base):
     reason: Mapped[str] = mapped_column(String(300))
     raw: Mapped[str] = mapped_column(String(200), default="")
 from citizen_sensing.alert_models import Alert, AlertRule  # noqa: E402, F401 (alerts: docs/citizen-sensing.md)
+from citizen_sensing.findings_models import Finding, Report  # noqa: E402, F401  (issue 20: results for the council)

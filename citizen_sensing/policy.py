@@ -75,6 +75,13 @@ def _see_device(user: Any, device: Device) -> bool | str:
     return organises(user, campaign) or "This is not your device."
 
 
+def _evidence_pack(user: Any, device: Device) -> bool | str:
+    """A tenant's evidence pack (citizen_sensing/evidence.py): the device's owner makes it; council officers may
+    make it again for the same period to check a pack they were handed against the site's data. Not the
+    campaign's organisers: the pack is the tenant's document about their home."""
+    return device.owner_id == user.id or user.is_officer or "Only the device's owner can make its evidence pack."
+
+
 RULES = {
     "sensing.propose": _propose,
     "sensing.manage": _manage,
@@ -83,5 +90,6 @@ RULES = {
     "sensing.register_device": _register_device,
     "sensing.own_device": _own_device,
     "sensing.see_device": _see_device,
+    "sensing.evidence_pack": _evidence_pack,
     "sensing.catalogue": lambda user, _obj: user.is_admin or "Only administrators can change the catalogue.",
 }

@@ -10,16 +10,16 @@ aggregates but stays visible and exportable with its flag; organisers flag and u
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
 from citizen_sensing.models import FLAGS, Device, Reading
+from citizen_sensing.storage import pg_array
 from civic import events, policy
 from civic.audit import audit
 from civic.db import db
@@ -35,62 +35,62 @@ FLAG_LABELS = {"spike": "Spike", "flat": "Stuck (flat line)", "expected_range": 
                "manual": "Flagged by an organiser"}
 
 
-def _history(sensor_id: int, before: datetime) -> list[tuple[datetime, float, str | None]]:
-    rows = db.session.execute(select(Reading.measured_at, Reading.value, Reading.flag)
-                              .where(Reading.sensor_id == sensor_id, Reading.measured_at < before)
-                              .order_by(Reading.measured_at.desc()).limit(FLAT_RUN - 1)).all()
-    return list(reversed([(t, v, f) for t, v, f in rows]))
-
-
-#: PostgreSQL: every sensor's last readings before its batch, in one statement (each read backwards on the
-#: primary key, at most FLAT_RUN - 1), instead of one query per sensor.
-PG_HISTORIES = text(
-    "SELECT u.s, h.measured_at, h.value, h.flag FROM unnest(CAST(:s AS integer[]), CAST(:b AS timestamptz[])) "
-    "AS u(s, b) CROSS JOIN LATERAL (SELECT measured_at, value, flag FROM sensing_readings "
-    "WHERE sensor_id = u.s AND measured_at < u.b ORDER BY measured_at DESC LIMIT :n) h "
-    "ORDER BY u.s, h.measured_at")
+#: PostgreSQL: the last readings before each sensor's first new one, for every sensor of the batch in one query.
+PG_HISTORY = text(
+    "SELECT k.s, h.measured_at, h.value, h.flag FROM unnest(CAST(:s AS integer[]), CAST(:t AS timestamptz[])) "
+    "AS k(s, t) CROSS JOIN LATERAL (SELECT r.measured_at, r.value, r.flag FROM sensing_readings r "
+    "WHERE r.sensor_id = k.s AND r.measured_at < k.t ORDER BY r.measured_at DESC LIMIT :n) AS h")
 
 
 def _histories(firsts: dict[int, datetime]) -> dict[int, list[tuple[datetime, float, str | None]]]:
-    """Each sensor's last :data:`FLAT_RUN` - 1 readings before the given time, oldest first."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return {sensor_id: _history(sensor_id, before) for sensor_id, before in firsts.items()}
-    out: dict[int, list] = {sensor_id: [] for sensor_id in firsts}
-    for sensor_id, t, v, f in db.session.execute(PG_HISTORIES, {"s": list(firsts), "b": list(firsts.values()),
-                                                                "n": FLAT_RUN - 1}):
-        out[sensor_id].append((t, v, f))
-    return out
+    """Per sensor, its last readings (up to FLAT_RUN - 1, oldest first) before the given time."""
+    found: dict[int, list[tuple[datetime, float, str | None]]] = {s: [] for s in firsts}
+    if db.session.get_bind().dialect.name == "postgresql":
+        for start in range(0, len(firsts), 2000):
+            part = list(firsts.items())[start:start + 2000]
+            for s, t, v, f in db.session.execute(PG_HISTORY, {"s": pg_array(p[0] for p in part),
+                                                              "t": pg_array(p[1] for p in part), "n": FLAT_RUN - 1}):
+                found[s].append((t, v, f))  # aware datetimes compare by instant, whatever their zone
+        for rows in found.values():
+            rows.sort(key=lambda r: r[0])
+        return found
+    for sensor_id, before in firsts.items():  # SQLite: in-process, a query per sensor costs little
+        rows = db.session.execute(select(Reading.measured_at, Reading.value, Reading.flag)
+                                  .where(Reading.sensor_id == sensor_id, Reading.measured_at < before)
+                                  .order_by(Reading.measured_at.desc()).limit(FLAT_RUN - 1)).all()
+        found[sensor_id] = list(reversed([(t, v, f) for t, v, f in rows]))
+    return found
 
 
-def flag(device: Device, outcomes: Sequence[Outcome]) -> None:
-    """Set ``flag`` on the outcomes that look wrong (one query for the batch's sensors' history on PostgreSQL,
-    one per sensor elsewhere)."""
-    by_sensor: dict[Any, list[Outcome]] = defaultdict(list)
+def flag(outcomes: Sequence[Outcome]) -> None:
+    """Set ``flag`` on the outcomes that look wrong (of one device or several; one query for the sensors'
+    history on PostgreSQL)."""
+    by_sensor: dict[int, list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        by_sensor[o.sensor].append(o)
-    when = attrgetter("measured_at")
+        by_sensor[o.sensor.id].append(o)
     for batch in by_sensor.values():
-        batch.sort(key=when)
-    histories = _histories({sensor.id: batch[0].measured_at for sensor, batch in by_sensor.items()})
-    for sensor, batch in by_sensor.items():
-        quantity = sensor.quantity
-        history = histories[sensor.id]
+        batch.sort(key=lambda o: o.measured_at)
+    histories = _histories({sensor_id: batch[0].measured_at for sensor_id, batch in by_sensor.items()})
+    for sensor_id, batch in by_sensor.items():
+        quantity = batch[0].sensor.quantity
+        history = histories[sensor_id]
         good = next(((t, v) for t, v, f in reversed(history) if f is None), None)  # the last unflagged reading
-        recent = deque((v for _t, v, _f in history), maxlen=FLAT_RUN - 1)  # the last values, flagged or not
+        recent = [v for _t, v, _f in history]  # the last values, flagged or not (for a stuck sensor)
         low, high, spike = quantity.expected_min, quantity.expected_max, quantity.spike_per_minute
         for o in batch:
-            value = o.value
-            if low is not None and value < low or high is not None and value > high:
+            if low is not None and o.value < low or high is not None and o.value > high:
                 o.flag = "expected_range"
             elif spike is not None and good is not None:
                 minutes = max((o.measured_at - good[0]).total_seconds() / 60, 1.0)
-                if abs(value - good[1]) / minutes > spike:
+                if abs(o.value - good[1]) / minutes > spike:
                     o.flag = "spike"
-            if o.flag is None and len(recent) == FLAT_RUN - 1 and recent.count(value) == FLAT_RUN - 1:
+            if o.flag is None and len(recent) >= FLAT_RUN - 1 and all(v == o.value for v in recent):
                 o.flag = "flat"
-            recent.append(value)
+            recent.append(o.value)
+            if len(recent) > FLAT_RUN - 1:
+                recent.pop(0)
             if o.flag is None:
-                good = (o.measured_at, value)
+                good = (o.measured_at, o.value)
 
 
 def set_flag(user: Any, sensor_id: int, measured_at: datetime, flagged: bool, reason: str = "") -> Reading:

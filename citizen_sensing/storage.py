@@ -9,7 +9,9 @@ and the migration check see one table. docs/citizen-sensing.md says when to move
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, text
 
@@ -74,3 +76,12 @@ def prune_rejections(now: datetime | None = None) -> int:
 
 def prune_task() -> str:
     return f"{prune_rejections()} refused items forgotten"
+
+
+def pg_array(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of numbers, times (``isoformat``, exact to the microsecond) or plain words, for
+    ``CAST(:x AS <type>[])``: joined in one go, where psycopg's array dumper escapes element by element (a large
+    share of a batch's time). None is NULL. Only for values that need no quoting (no comma, brace, quote or
+    space): numbers, datetimes, the flags and periods."""
+    return "{" + ",".join("NULL" if v is None else v.isoformat() if isinstance(v, datetime) else str(v)
+                          for v in values) + "}"

@@ -11,7 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from citizen_sensing import forms, ingest, pages, services
+from citizen_sensing import damp, forms, ingest, pages, services
 from citizen_sensing.formats import FormatError, read_text, sniff_csv
 from citizen_sensing.policy import organises, participates
 from civic.comments import services as comments
@@ -63,7 +63,9 @@ def show(slug: str):
                            decision_form=forms.DecisionForm(), flag_form=forms.FlagForm(),
                            organiser=organises(current_user, campaign),
                            joined=participates(current_user, campaign), status_labels=pages.STATUS_LABELS,
-                           thread=thread, series_data=pages.series_data)
+                           thread=thread, series_data=pages.series_data,
+                           damp_risk=damp.campaign_risk(campaign) if damp.measures_damp(campaign) else None,
+                           thresholds=(damp.RAISED_RH, damp.MOULD_RH))
 
 
 @bp.post("/<slug>/join")
@@ -129,9 +131,15 @@ def device(device_id: int):
     found = services.get_device(current_user, device_id)
     view = pages.device_view(found)
     day = _day(request.args.get("day")) or (found.last_seen_at or datetime.now(UTC)).date()
+    damp_summary = None
+    if damp.applies_to(found):  # damp and mould: the last 30 days, from the hourly aggregates
+        start, end, _first, _last = damp.recent_window(found)
+        damp_summary = damp.summary(found, start, end)
     return render_template("citizen_sensing/device.html", view=view, device=found,
                            owner=found.owner_id == current_user.id, status_labels=pages.STATUS_LABELS,
-                           day=day, day_charts=pages.device_day(found, day), one_day=timedelta(days=1))
+                           day=day, day_charts=pages.device_day(found, day), one_day=timedelta(days=1),
+                           damp_summary=damp_summary, damp_charts=damp.charts(damp_summary) if damp_summary else None,
+                           fmt=damp.fmt, thresholds=(damp.RAISED_RH, damp.MOULD_RH))
 
 
 def _day(raw: str | None) -> date | None:

@@ -28,6 +28,7 @@ from civic.notifications.models import (
     NotificationPreference,
     NotificationSettings,
 )
+from civic.resources import ResourceLink
 from civic.schedule.models import ScheduledTask
 from civic.search.models import SearchDocument, SearchQueue
 from civic.spaces.models import Phase, PhaseAction, PostcodeSector, Process, ProcessWard, Programme, Ward
@@ -45,3 +46,4 @@ __all__ = [
     "SigninFailure", "User", "UserIdentity", "UserRole", "VerificationAttempt", "VerificationRequest", "Ward",
 ]
 __all__ += ["SearchDocument", "UploadFile"]  # (issue 22: the PostgreSQL search index, the database upload store)
+__all__ += ["ResourceLink"]  # (issue 20: links between objects of two domains, a finding and its proposal)

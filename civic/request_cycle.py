@@ -330,6 +330,8 @@ def init_app(app: Flask) -> None:
             "role_labels": lambda user: _role_labels(user),
             "areas": _areas_of_this_app,
             "your_links": lambda process=None: resources.your_links(current_user, process),
+            # What an object came from, or led to, in another domain (a proposal made from a campaign's finding).
+            "linked": lambda name, ident, direction="from": resources.linked(current_user, name, ident, direction),
             "site_name": app.config["SITE_NAME"],
         }
 

@@ -22,10 +22,19 @@ calls is declared here, and nowhere else:
   project made from an accepted proposal:
   - ``accepted(process_id) -> [Source]`` — its objects of that process that are ready to be built on;
   - ``get(id) -> Source | None`` — one of them by id, if it is still ready.
+- :class:`CreationHooks` (``creation=``): another domain may make one from something of its own (capability
+  ``creatable``; a campaign's finding turned into a proposal):
+  - ``targets(user) -> [(id, name)]`` — where this person may make one now (e.g. processes open for proposals);
+  - ``create(user, target_id, seed) -> obj`` — make it from a :class:`Seed` (title, body, ward), flushed; refuses
+    with ``RuleViolation`` (naming ``title``, ``body``, ``ward`` or ``target``) or ``PermissionDenied``.
 
 Badges go the other way: a domain says what it did with another's object ("Funded in the 2027 budget") with
 :func:`register_badges`; the owner's page calls :func:`badges_for` (the ``resource_badges`` template global), so
 neither domain imports the other.
+
+Objects of two domains are tied by :class:`ResourceLink` rows (the core's table ``resource_links``):
+:func:`link` writes one, :func:`linked` reads an object's links either way as titles and URLs through each
+type's own hooks, so neither domain imports the other.
 
 A capability exists because its hook group is present. Search has its own registry
 (:mod:`civic.search.registry`), keyed by the same names. The core reads this registry; it never imports a
@@ -41,9 +50,10 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context, url_for
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
-from civic.db import db
+from civic.db import Base, db, utcnow
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,24 @@ class SourceHooks:
 
 
 @dataclass(frozen=True)
+class Seed:
+    """What one domain hands another to make an object from: words and a place, and where it comes from."""
+
+    title: str
+    body: str  # Markdown
+    ward_id: int | None = None
+    origin: tuple[str, int] | None = None  # (resource type, id) of what it was made from
+
+
+@dataclass(frozen=True)
+class CreationHooks:
+    """Other domains may make objects of this type (see the module's docstring)."""
+
+    targets: Callable[[Any], list[tuple[int, str]]]
+    create: Callable[[Any, int, Seed], Any]
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """What a domain (or a core package) tells the core about one of its models."""
 
@@ -139,11 +167,12 @@ class ResourceType:
     moderation: ModerationHooks | None = None
     follows: FollowHooks | None = None
     sources: SourceHooks | None = None
+    creation: CreationHooks | None = None
 
     @property
     def capabilities(self) -> frozenset[str]:
         present = {"commentable": self.comments, "reportable": self.moderation, "followable": self.follows,
-                   "source": self.sources}
+                   "source": self.sources, "creatable": self.creation}
         return frozenset(name for name, group in present.items() if group is not None)
 
     def title_of(self, obj: Any) -> str:
@@ -297,9 +326,9 @@ def components() -> list[Component]:
     return list(_components.values())
 
 
-__all__ = ["Area", "Badge", "CommentHooks", "Source", "SourceHooks", "badges_for", "register_badges",
-           "Component", "FollowHooks", "Link", "ModerationHooks", "ResourceType", "area",
-           "author_column",
+__all__ = ["Area", "Badge", "CommentHooks", "Component", "CreationHooks", "FollowHooks", "Link", "Linked",
+           "ModerationHooks", "ResourceLink", "ResourceType", "Seed", "Source", "SourceHooks", "area",
+           "author_column", "badges_for", "link", "linked", "register_badges",
            "areas", "components", "default_areas", "find", "get", "load_visible", "register", "register_area",
            "register_component", "set_area_endpoint", "unregister", "unregister_component", "with_capability",
            "your_links"]
@@ -358,4 +387,75 @@ def badges_for(resource: str, ident: int) -> list[Badge]:
     out: list[Badge] = []
     for provider in _badges.get(resource, ()):
         out.extend(provider([ident]).get(ident, []))
+    return out
+
+
+# Links between objects of two domains ----------------------------------------------------------------------
+
+
+class ResourceLink(Base):
+    """``from`` led to ``to``: a campaign's finding (``sensing_finding``) became a proposal (``proposal``). Both
+    ends are named by resource type and id, so the core needs no foreign key into a domain's table; an end whose
+    object is gone is left out when read."""
+
+    __tablename__ = "resource_links"
+    __table_args__ = (UniqueConstraint("from_type", "from_id", "to_type", "to_id"),
+                      Index("ix_resource_links_to", "to_type", "to_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_type: Mapped[str] = mapped_column(String(40))
+    from_id: Mapped[int]
+    to_type: Mapped[str] = mapped_column(String(40))
+    to_id: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def link(origin: tuple[str, int], made: tuple[str, int], actor: Any = None) -> ResourceLink:
+    """Record that ``origin`` led to ``made`` (both ``(type, id)`` of registered types); flushed."""
+    for name, _ident in (origin, made):
+        if name not in _resources:
+            raise ValueError(f"unknown resource type {name!r}")
+    row = ResourceLink(from_type=origin[0], from_id=origin[1], to_type=made[0], to_id=made[1],
+                       created_by_id=getattr(actor, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class Linked:
+    """The other end of a link, as a page shows it."""
+
+    type: ResourceType
+    id: int
+    title: str
+    url: str | None
+
+
+def link_rows(name: str, ids: list[int], direction: str = "to") -> dict[int, list[tuple[str, int]]]:
+    """The other ends of the links of many objects of one type, in one query, without loading them:
+    ``{id: [(type, id), ...]}``. ``direction`` "to": what they led to; "from": what they came from."""
+    if not ids:
+        return {}
+    if direction == "to":
+        mine, other = (ResourceLink.from_type, ResourceLink.from_id), (ResourceLink.to_type, ResourceLink.to_id)
+    else:
+        mine, other = (ResourceLink.to_type, ResourceLink.to_id), (ResourceLink.from_type, ResourceLink.from_id)
+    found: dict[int, list[tuple[str, int]]] = {}
+    for ident, other_type, other_id in db.session.execute(
+            select(mine[1], *other).where(mine[0] == name, mine[1].in_(ids)).order_by(ResourceLink.id)):
+        found.setdefault(ident, []).append((other_type, other_id))
+    return found
+
+
+def linked(user: Any, name: str, ident: int, direction: str = "to") -> list[Linked]:
+    """The other ends of one object's links that this person may see (their ``visible`` hooks), with their
+    titles and pages: one query for the links, one per linked object (an object has few)."""
+    out = []
+    for other_type, other_id in link_rows(name, [ident], direction).get(ident, []):
+        rt = _resources.get(other_type)
+        obj = load_visible(rt, user, other_id) if rt is not None else None
+        if obj is not None:
+            out.append(Linked(rt, other_id, rt.title_of(obj), rt.url_of(obj)))
     return out

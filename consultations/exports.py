@@ -14,7 +14,7 @@ from civic.db import db
 from civic.exports import timestamp
 from civic.opendata import Column, Dataset, Distribution
 from consultations import services
-from consultations.models import Consultation
+from consultations.models import Budget, Consultation
 
 COLUMNS = (
     Column("id", "The consultation's number on the site.", "integer"),
@@ -47,10 +47,25 @@ def rows() -> Iterator[list[Any]]:
                url_for("consultations.receipts_csv", consultation_id=c.id, _external=True) if closed else ""]
 
 
+def _closed_budgets(consultation_ids: list[int]) -> dict[int, Budget]:
+    """The budgets among these consultations, with their headings (two statements whatever their number)."""
+    if not consultation_ids:
+        return {}
+    return {b.consultation_id: b for b in db.session.scalars(
+        select(Budget).where(Budget.consultation_id.in_(consultation_ids)))}
+
+
 def distributions() -> Iterator[Distribution]:
-    for c in _public():
-        if services.status(c) != "closed":
-            continue
+    closed = [c for c in _public() if services.status(c) == "closed"]
+    budgets = _closed_budgets([c.id for c in closed])
+    for c in closed:
+        budget = budgets.get(c.id)
+        if budget is not None:  # a participatory budget: each heading's election as a Pabulib file
+            for heading in budget.headings:
+                part = heading.ward.name if heading.ward is not None else "the whole city"
+                yield Distribution(f"{c.title}: {part}, the anonymised election (Pabulib .pb)", url_for(
+                    "consultations_budget_results.pabulib_file", budget_id=budget.id, heading_id=heading.id,
+                    _external=True), "text/plain")
         for endpoint, what, media in (("ballots_csv", "ballots (CSV)", "text/csv"),
                                       ("ballots_json", "ballots (JSON)", "application/json"),
                                       ("receipts_csv", "receipts (CSV)", "text/csv"),
@@ -63,7 +78,8 @@ CONSULTATIONS_DATASET = Dataset(
     key="consultations", title="Consultations",
     description="Every published consultation with its turnout; once closed, its results, its anonymised ballots "
                 "(shuffled, with nothing linking them to a voter) and its receipt list, from which anyone can "
-                "recount the results.",
+                "recount the results; for a participatory budget, each part's anonymised election as a Pabulib "
+                ".pb file, from which anyone can recompute the funded projects.",
     columns=COLUMNS, rows=rows, distributions=distributions,
     keywords=("participation", "consultations", "ballots", "Westminster"))
 

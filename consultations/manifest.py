@@ -10,6 +10,7 @@ from consultations import (
     api,
     budget_admin_views,
     budget_api,
+    budget_results_views,
     budget_views,
     budgets,
     cli,
@@ -35,13 +36,16 @@ def _results_template(key: str) -> str:
 
 DOMAIN = Domain(
     name="consultations",
-    blueprints=(views.bp, admin_views.bp, api.bp, budget_views.bp, budget_admin_views.bp, budget_api.bp),
+    blueprints=(views.bp, admin_views.bp, api.bp, budget_views.bp, budget_admin_views.bp, budget_api.bp,
+                budget_results_views.bp, budget_results_views.api_bp),
     cli=cli.cli,
     events={
         "consultation.published": "An officer published a consultation",
         "consultation.opened": "A consultation opened for voting (the scheduled task)",
         "consultation.closing": "A consultation closes in 24 hours (the scheduled task)",
         "consultation.results_published": "A closed consultation was counted and its results published",
+        "budget.project_funded": "Officers chose a budget's official outcome and it funds a project made from "
+                                 "another resource (its followers are told)",
     },
     resources=(CONSULTATION, BUDGET_PROJECT),
     components=(Component("consultations", "Consultations", "consultations.in_process"),

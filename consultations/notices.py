@@ -1,17 +1,19 @@
 """What consultations tell people: one opening in their wards (area alerts), closing in 24 hours (eligible people
-who have not voted), results published (followers)."""
+who have not voted), results published (followers); and a participatory budget's project funded by the official
+outcome (the followers of the proposal it came from, named through the core's resource registry)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from civic.accounts import roles
 from civic.accounts.models import User, UserRole
 from civic.db import db
 from civic.notifications.registry import AreaWatchers, Followers, Kind, Notice, Users
-from consultations.models import Consultation, RollEntry
+from consultations.models import BudgetProject, Consultation, RollEntry
 from consultations.resource import CONSULTATION
 
 FOLLOWING, AREA, PERSONAL = "Things you follow", "Your area", "About you"
@@ -24,6 +26,9 @@ KINDS = (
          position=15),
     Kind("consultation_results", "The results of a consultation you follow are published",
          "The results of “{title}” are published", email_default="immediate", group=FOLLOWING, position=36),
+    Kind("budget_project_funded", "A proposal you follow is funded in a participatory budget",
+         "“{title}”, which you follow, is funded in a participatory budget", email_default="immediate",
+         group=FOLLOWING, position=37, link_text="See the budget's results"),
 )
 
 
@@ -64,8 +69,21 @@ def _results(consultation: Consultation, **_: Any) -> Notice | None:
     return _notice(consultation, "results", [Followers("consultation_results", "consultation", consultation.id)])
 
 
+def _funded(project: BudgetProject, **_: Any) -> Notice | None:
+    """The followers of the project's source (a proposal, by its resource name: never an import of proposals)."""
+    consultation = project.budget.consultation
+    if project.source_type is None or not consultation.is_published or consultation.hidden_at is not None:
+        return None
+    return Notice(key=f"budget_project:{project.id}:funded", title=project.title,
+                  url=url_for("consultations_budget_results.results", budget_id=project.budget_id),
+                  audiences=[Followers("budget_project_funded", project.source_type, project.source_id)],
+                  space=consultation.title, resource=(project.source_type, project.source_id),
+                  subject=("consultation", consultation.id))
+
+
 BUILDERS = {
     "consultation.opened": _opened,
     "consultation.closing": _closing,
     "consultation.results_published": _results,
+    "budget.project_funded": _funded,
 }

@@ -11,9 +11,18 @@ from sqlalchemy import select
 from civic import uploads
 from civic.db import db
 from civic.errors import RuleViolation
-from civic.resources import CommentHooks, FollowHooks, Link, ModerationHooks, ResourceType, Source, SourceHooks
+from civic.resources import (
+    CommentHooks,
+    CreationHooks,
+    FollowHooks,
+    Link,
+    ModerationHooks,
+    ResourceType,
+    Source,
+    SourceHooks,
+)
 from civic.spaces.services import require_phase
-from proposals import services
+from proposals import origins, services
 from proposals.models import Proposal
 from proposals.policy import visible
 
@@ -87,4 +96,5 @@ PROPOSAL = ResourceType(
     comments=CommentHooks(may_comment=_may_comment, readable=_comments_readable, on_count=services.on_comment_count),
     moderation=ModerationHooks(set_hidden=_set_hidden),
     follows=FollowHooks(),
-    sources=SourceHooks(accepted=_accepted, get=_accepted_one))
+    sources=SourceHooks(accepted=_accepted, get=_accepted_one),
+    creation=CreationHooks(targets=origins.targets, create=origins.create))

@@ -21,8 +21,20 @@ from consultations.budgeting.election import Election, ElectionError, Money, Pro
 DEFAULT_META = {"description": "Participatory budget", "country": "United Kingdom", "unit": "Westminster",
                 "instance": "1"}
 #: Written by the writer from the election itself; a value of the same name in ``Election.meta`` is ignored.
-COMPUTED = ("num_projects", "num_votes", "budget", "vote_type", "rule")
-RULE_NAMES = {"greedy": "greedy", "equal-shares": "equalshares"}
+COMPUTED = ("num_projects", "num_votes", "budget", "vote_type", "rule", "fully_funded")
+#: The order of META keys in the format's description (pabulib.org/format; the checker warns about another).
+#: Keys not listed come after these, in alphabetical order.
+META_ORDER = ("description", "country", "unit", "district", "subunit", "instance", "num_projects", "num_votes",
+              "budget", "vote_type", "rule", "date_begin", "date_end", "min_length", "max_length", "min_sum_cost",
+              "max_sum_cost", "language", "currency", "fully_funded", "comment")
+#: Pabulib's name of each rule. The Method of Equal Shares completed as Civic completes it (budget raised by
+#: steps, then greedy) is none of the format's named variants (``equalshares`` is the method alone,
+#: ``equalshares/add1`` another completion), so the file says ``unknown`` and describes it in ``comment``.
+RULE_NAMES = {"greedy": "greedy", "equal-shares": "unknown"}
+EQUAL_SHARES_COMMENT = ("#1: Method of Equal Shares with cost utilities, completed by raising the shared budget "
+                        "by steps of 10% of the budget (at most 10 times) while the outcome fits the budget, then "
+                        "greedily by votes, ties by project_id in character order (as pabutools)")
+GREEDY_UNAPPROVED_COMMENT = "#1: greedy by votes, a project nobody voted for is never funded"
 
 
 class PabulibError(ElectionError):
@@ -53,9 +65,27 @@ def _clean(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _rule_meta(election: Election, rule: str, chosen: set[str]) -> dict[str, str]:
+    """The ``rule`` (and ``comment``) META of the file. Pabulib's ``greedy`` funds, after the projects with votes,
+    those nobody voted for while money is left; Civic's never does, so when a project without votes would fit in
+    what the funded ones leave, the file says ``greedy-custom`` with a comment saying why."""
+    if rule == "equal-shares":
+        return {"rule": RULE_NAMES[rule], "comment": EQUAL_SHARES_COMMENT}
+    votes = election.approvals()
+    left = election.budget - election.cost_of(chosen)
+    for project in election.projects:
+        if not votes[project.id] and project.id not in chosen and project.cost <= left:
+            return {"rule": "greedy-custom", "comment": GREEDY_UNAPPROVED_COMMENT}
+    return {"rule": RULE_NAMES[rule]}
+
+
 def dumps(election: Election, *, rule: str = "greedy", selected: Iterable[str] = ()) -> str:
     """The election as ``.pb`` text. ``rule`` is the official outcome rule (``greedy`` or ``equal-shares``) and
-    ``selected`` the projects it funded (written in the ``selected`` column, 1 or 0) when given."""
+    ``selected`` the projects it funded (written in the ``selected`` column, 1 or 0) when given.
+
+    Projects are written in the election's order: pass them most votes first (ties by id), as a results table
+    lists them and as Pabulib's checker replays greedy. ``date_begin``/``date_end`` (``DD.MM.YYYY``), which
+    Pabulib requires, ``min_length``, ``max_length``, ``currency`` and the like come from ``Election.meta``."""
     if rule not in RULE_NAMES:
         raise ElectionError(f"Unknown rule {rule!r}.")
     chosen = set(selected)
@@ -64,9 +94,11 @@ def dumps(election: Election, *, rule: str = "greedy", selected: Iterable[str] =
         raise ElectionError(f"Selected projects that are not in the election: {', '.join(sorted(unknown))}.")
     meta: dict[str, str] = {**DEFAULT_META, **{k: v for k, v in election.meta.items() if k not in COMPUTED}}
     meta.update(num_projects=str(len(election.projects)), num_votes=str(len(election.ballots)),
-                budget=amount_text(election.budget), vote_type="approval", rule=RULE_NAMES[rule])
-    ordered_meta = {k: meta.pop(k) for k in ("description", "country", "unit", "subunit", "instance", *COMPUTED)
-                    if k in meta}
+                budget=amount_text(election.budget), vote_type="approval")
+    meta.update(_rule_meta(election, rule, chosen))
+    if election.projects and election.cost_of(election.project_ids) <= election.budget:
+        meta["fully_funded"] = "1"  # the money covers every project: said, as the format asks
+    ordered_meta = {k: meta.pop(k) for k in META_ORDER if k in meta}
     ordered_meta.update(sorted(meta.items()))
     votes = election.approvals()
 
@@ -78,15 +110,18 @@ def dumps(election: Election, *, rule: str = "greedy", selected: Iterable[str] =
         writer.writerow([_clean(key), _clean(value)])
     out.write("PROJECTS\n")
     columns = ["project_id", "cost", "votes"]
-    optional = [("name", "name"), ("category", "programme"), ("ward", "ward")]
-    columns += [column for column, attr in optional if any(getattr(p, attr) for p in election.projects)]
+    columns += [column for column, attr in (("name", "name"), ("category", "programme"))
+                if any(getattr(p, attr) for p in election.projects)]
     if chosen:
         columns.append("selected")
+    if any(p.ward for p in election.projects):
+        columns.append("district")
     writer.writerow(columns)
     for project in election.projects:
         row = {"project_id": project.id, "cost": amount_text(project.cost), "votes": str(votes[project.id]),
-               "name": _clean(project.name) or "None", "category": _clean(project.programme) or "None",
-               "ward": _clean(project.ward) or "None", "selected": "1" if project.id in chosen else "0"}
+               "name": _clean(project.name) or "None",
+               "category": _clean(project.programme.replace(",", " ")) or "None",
+               "district": _clean(project.ward) or "None", "selected": "1" if project.id in chosen else "0"}
         writer.writerow([row[c] for c in columns])
     out.write("VOTES\n")
     writer.writerow(["voter_id", "vote"])
@@ -104,7 +139,8 @@ def write(election: Election, path: str | Path, **options) -> None:
 
 def loads(text: str) -> Election:
     """An election from ``.pb`` text. Project labels are read from ``name``, ``category`` (the programme; the
-    first one when several are listed) and ``ward``; voter ids and other columns are not kept."""
+    first one when several are listed) and ``district`` (the ward; ``ward`` or ``neighborhood`` in older files);
+    voter ids and other columns are not kept."""
     meta: dict[str, str] = {}
     projects: list[Project] = []
     ballots: list[frozenset[str]] = []
@@ -134,10 +170,11 @@ def loads(text: str) -> Election:
             meta[fields["key"]] = fields.get("value", "")
         elif section == "projects":
             label = {c: "" if fields.get(c, "").lower() == "none" else fields.get(c, "")
-                     for c in ("name", "category", "ward")}
+                     for c in ("name", "category", "district", "ward", "neighborhood")}
             try:
                 projects.append(Project(id=fields["project_id"], cost=fields["cost"], name=label["name"],
-                                        programme=label["category"].split(",")[0].strip(), ward=label["ward"]))
+                                        programme=label["category"].split(",")[0].strip(),
+                                        ward=label["district"] or label["ward"] or label["neighborhood"]))
             except ElectionError as e:
                 raise PabulibError(f"Line {line}: {e}") from None
         else:

@@ -3,7 +3,7 @@ campaign page reads them instead of adding up every sensor's at each view), in e
 concurrent batches rarely share a row), filled from the sensors' aggregates.
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-05
 
 Written by hand.
@@ -15,7 +15,7 @@ from alembic import op
 import civic.db
 
 revision = "0022"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -43,6 +43,21 @@ def test_campaign_pages_charts_and_the_owners_device_pages(new_context):
     page.get_by_role("link", name="Upload readings from a file").click()
     page.wait_for_load_state()
     check(page, problems)
+    # Damp and mould: the campaign's summary, a damp flat's page and its owner's evidence pack, on screen and printed.
+    page.goto("/sensing/damp-in-homes")
+    assert page.get_by_role("heading", name="Damp and mould risk: the last 30 days").count() == 1
+    page.get_by_role("link", name="Frog in the basement flat").click()
+    page.wait_for_load_state()
+    check(page, problems)
+    assert page.get_by_role("heading", name="Damp and mould: the last 30 days").count() == 1
+    page.get_by_role("link", name="Make an evidence pack").click()
+    page.wait_for_load_state()
+    check(page, problems)
+    assert len(page.locator("#evidence-digest").inner_text().strip()) == 64
+    page.emulate_media(media="print")
+    assert not page.locator("form[action$='/evidence']").is_visible()  # the period's form is not printed
+    assert page.locator("#evidence-digest").is_visible()
+    page.emulate_media(media="screen")
     page.goto("/sensing/damp-in-homes/devices/new")
     page.get_by_role("button", name="Register the device").click()
     page.wait_for_load_state()

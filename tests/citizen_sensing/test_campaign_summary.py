@@ -129,3 +129,21 @@ def test_the_rebuild_command_computes_the_summary_again(app, make_campaign, make
     assert out.exit_code == 0, out.output
     db.session.expire_all()
     assert_summary_is_a_recount(campaign.id)
+
+
+def test_one_call_for_devices_of_several_campaigns_keeps_each_summary(make_campaign, make_device):
+    """The MQTT bridge's ``ingest_many``: devices of two campaigns in one call; each campaign's rows count its own
+    devices' readings only, each in its device's stripe."""
+    from citizen_sensing import formats, ingest
+    first, second = make_campaign(), make_campaign()
+    devices = [make_device(first)[0], make_device(first)[0], make_device(second)[0]]
+    start = (utcnow() - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    batches = [(d, formats.ours_json(d, readings(start, range(0, 90, 5 + n), 15 + n)).items)
+               for n, d in enumerate(devices)]
+    results = ingest.ingest_many(batches, source="test")
+    assert [r.accepted for r in results] == [2 * len(range(0, 90, 5 + n)) for n in range(3)]
+    assert_summary_is_a_recount(first.id)
+    assert_summary_is_a_recount(second.id)
+    stripes = {r.stripe for r in db.session.scalars(select(CampaignAggregate)
+                                                    .where(CampaignAggregate.campaign_id == first.id))}
+    assert stripes == {d.id % 8 for d in devices[:2]}

@@ -261,7 +261,7 @@ def test_a_written_file_is_read_by_pabutools_as_the_same_election(tmp_path):
     assert instance.budget_limit == 2500
     assert {p.name: p.cost for p in instance} == {"1": 600, "2": Fraction(1601, 2), "4": 1400}
     assert Counter(frozenset(p.name for p in b) for b in profile) == Counter(e.ballots)
-    assert instance.meta["rule"] == "equalshares" and instance.meta["num_votes"] == "5"
+    assert instance.meta["rule"] == "unknown" and instance.meta["num_votes"] == "5"
     assert instance.meta["subunit"] == "St James's"
     names = {p.name: instance.project_meta[p] for p in instance}
     assert names["1"]["name"] == "Benches; Church Street" and names["1"]["votes"] == "3"

@@ -177,8 +177,21 @@ GET = {
     "citizen_sensing.devices_geojson": everyone(200),
     "citizen_sensing.readings_csv": everyone(200),
     "citizen_sensing.readings_geojson": everyone(200),
+    # The tenant's evidence pack (tests/citizen_sensing/test_damp_evidence.py): the owner and officers; this device
+    # measures no humidity, so officers get the page's notice, and no CSV or PDF.
+    "citizen_sensing.evidence_pack": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200,
+                                      "admin": 200},
+    "citizen_sensing.evidence_csv": signed_in(404),
+    "citizen_sensing.evidence_pdf": signed_in(404),
     "citizen_sensing_admin.quantities": only(ADMINS),
     "citizen_sensing_admin.proposed": only(OFFICERS),  # i15c: campaigns awaiting approval
+    # Issue 20, results for the council: the campaign's report and findings (the group's organisers write them;
+    # these people are not its organisers, nor are admins), answered by officers.
+    "sensing_findings.report": everyone(200),
+    "sensing_findings.show": everyone(200),
+    **{f"sensing_findings.{e}": only(()) for e in ("edit_report", "new_finding", "make")},
+    "sensing_findings_admin.awaiting": only(OFFICERS),
+    "sensing_findings_admin.answer": only(OFFICERS),
     **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaigns", "campaign", "campaign_devices",
                                                             "device_readings", "device_aggregates")},
     # Alerts (tests/citizen_sensing/test_alerts*.py): the campaign's organisers (and admins); the device's owner.
@@ -235,6 +248,8 @@ POST_REFUSED = {
     "citizen_sensing_admin.decide": only(OFFICERS, ok=None),
     "citizen_sensing_admin.flag": only(ADMINS, ok=None),  # the campaign's organisers (and admins)
     "citizen_sensing_admin.quantities": only(ADMINS, ok=None),
+    **{f"sensing_findings.{e}": only(()) for e in ("edit_report", "new_finding", "make")},
+    "sensing_findings_admin.answer": only(OFFICERS, ok=None),
     **{e: {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404)}  # somebody else's device: not found
        for e in ("citizen_sensing.rotate_token", "citizen_sensing.revoke_token", "citizen_sensing.retire",
                  "citizen_sensing.reading", "citizen_sensing.upload", "citizen_sensing.confirm_upload")},
@@ -247,6 +262,12 @@ GET.update({
     **{f"consultations_budgets_api.{e}": everyone(200) for e in ("index", "budget", "projects")},
     **{f"consultations_budgets_admin.{e}": only(OFFICERS) for e in (
         "new", "edit", "manage", "new_project", "edit_project", "sources", "preview")},
+    # The results (consultations/budget_results.py): the budget is open, so the page says when it closes and the
+    # files answer 409 ("counted after the close").
+    "consultations_budget_results.results": everyone(200),
+    **{e: everyone(409) for e in ("consultations_budget_results.pabulib_file",
+                                  "consultations_budget_results_api.results_json",
+                                  "consultations_budget_results_api.pabulib_json")},
 })
 POST_REFUSED.update({
     **{f"consultations_budgets_admin.{e}": only(OFFICERS, ok=None) for e in (
@@ -254,6 +275,8 @@ POST_REFUSED.update({
     # Not a verified resident: refused with the reason; a verified one sent nothing (tests/consultations).
     **{f"consultations_budgets.{e}": {"anonymous": 302, "resident": 403, "instructor": 403, "officer": 403,
                                       "admin": 403} for e in ("review", "vote")},
+    # The official rule: officers only (what they get before the close, a refusal beside the field: tests).
+    "consultations_budget_results.choose": only(OFFICERS, ok=None),
 })
 # The back office (issue 15): work queues, the answering queue, the staff export, roles, prepared texts.
 GET.update({
@@ -369,7 +392,7 @@ def _budget_objects() -> dict:
                             title="Benches", cost=Decimal("5000"), latitude=51.52, longitude=-0.17)
     db.session.add(project)
     db.session.commit()
-    return {"budget_id": budget.id, "project_id": project.id}
+    return {"budget_id": budget.id, "project_id": project.id, "heading_id": budget.headings[0].id}
 
 
 def _school_objects(owner, learner) -> dict:
@@ -417,8 +440,16 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
     rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
     db.session.add(rule)
+    # Issue 20: the campaign's published report and a finding submitted to the council.
+    from citizen_sensing.models import Finding, Report
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp all winter.", body="Damp all winter.",
+                          published_at=utcnow()))
+    finding = Finding(campaign_id=campaign.id, title="Homes are damp", summary="Most homes are damp.",
+                      report="Damp all winter.", submitted_by_id=owner.id)
+    db.session.add(finding)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id,
+            "finding_id": finding.id}
 
 
 def test_every_route_is_in_the_table(app):

@@ -72,7 +72,7 @@ def field_names(*, numbers: bool) -> set[str]:
 QUERY_NAMES = {"page", "per_page", "seed", "q", "ward", "category", "status", "order", "state", "show", "kind",
                "sort", "programme", "postcode", "email", "next", "endorsements_page", "type", "id", "user",
                "resource_type", "resource_id", "group", "decision", "action", "from", "topic", "level", "audience",
-               "code", "direction", "projects"}
+               "code", "direction", "projects", "start", "end", "as_of", "day"}
 
 
 @pytest.fixture
@@ -121,9 +121,10 @@ def _sensing_objects(group, owner) -> dict:
     from citizen_sensing.models import AlertRule, Campaign, Device, Participant, Quantity, Sensor
     from citizen_sensing.services import new_token
     quantity = db.session.scalar(select(Quantity).where(Quantity.key == "air_temperature"))
+    humidity = db.session.scalar(select(Quantity).where(Quantity.key == "relative_humidity"))
     campaign = Campaign(slug=group.slug, title="Damp in homes", group_id=group.id, status="approved",
                         starts_on=date(2026, 11, 1), ends_on=date(2027, 2, 1))
-    campaign.quantities = [quantity]
+    campaign.quantities = [quantity, humidity]  # a damp logger: officers reach its evidence pack's checks
     db.session.add(campaign)
     db.session.flush()
     device = Device(public_key="0123456789abcdef01234567", campaign_id=campaign.id, owner_id=owner.id, name="Frog",
@@ -132,10 +133,19 @@ def _sensing_objects(group, owner) -> dict:
     db.session.add_all([device, Participant(campaign_id=campaign.id, user_id=owner.id)])
     db.session.flush()
     db.session.add(Sensor(device_id=device.id, quantity_id=quantity.id, external_id="temp"))
+    db.session.add(Sensor(device_id=device.id, quantity_id=humidity.id, external_id="rh"))
     rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=360, active=True)
     db.session.add(rule)
+    # Issue 20: the campaign's published report and a finding submitted to the council.
+    from citizen_sensing.models import Finding, Report
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp all winter.", body="Damp all winter.",
+                          published_at=utcnow()))
+    finding = Finding(campaign_id=campaign.id, title="Homes are damp", summary="Most homes are damp.",
+                      report="Damp all winter.", submitted_by_id=owner.id)
+    db.session.add(finding)
     db.session.commit()
-    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id}
+    return {"device_id": device.id, "box_id": device.public_key, "sensor_id": "temp", "rule_id": rule.id,
+            "finding_id": finding.id}
 
 
 def rules(app):

@@ -33,7 +33,7 @@ def test_every_variable_config_reads_is_documented(document):
 def test_every_unit_carries_the_environment_and_the_working_directory():
     services = [u for u in UNITS if u.suffix == ".service"]
     assert {u.name for u in services} == {"civic-web.service", "civic-worker.service", "civic-tick.service",
-                                          "civic-digests.service"}
+                                          "civic-digests.service", "civic-mqtt.service"}
     for unit in services:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/civic/civic.env" in text and "WorkingDirectory=/srv/civic" in text, unit.name

@@ -110,7 +110,7 @@ def test_the_resource_hooks(app, make_user, make_process, make_proposal):
     rt.comments.on_count(proposal, -1)
     db.session.expire_all()
     assert db.session.get(Proposal, proposal.id).comments_count == 1
-    assert rt.capabilities == {"commentable", "reportable", "followable", "source"}
+    assert rt.capabilities == {"commentable", "reportable", "followable", "source", "creatable"}
     # Accepted proposals are offered to other domains (a budget's projects) as plain values, through the registry.
     assert rt.sources.accepted(open_process.id) == [] and rt.sources.get(proposal.id) is None
     proposal.answer_state = "accepted"
