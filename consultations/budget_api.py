@@ -28,6 +28,8 @@ _PROJECT = openapi.obj(("id", "title", "cost"), id=openapi.INTEGER, title=openap
                        ward=openapi.nullable(openapi.STRING), programme=openapi.nullable(openapi.STRING),
                        heading=openapi.INTEGER, location={"type": ["object", "null"]},
                        source={"type": ["object", "null"]}, funded={"type": "boolean"},
+                       hidden={"type": "boolean", "description": "Hidden by moderation: its title and description "
+                               "are withheld, its cost stays."},
                        description=openapi.STRING)
 _BUDGET = openapi.obj(("id", "title", "status", "total", "url"), id=openapi.INTEGER, consultation=openapi.INTEGER,
                       title=openapi.STRING, status={"enum": ["upcoming", "open", "closed", "draft"]},

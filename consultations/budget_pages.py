@@ -81,7 +81,8 @@ def budget_view(user: Any, budget: Budget, *, filters: Filters | None = None, ch
             "hidden_chosen": [p for line in lines for p in line.chosen if not filters.keep(p)],
             "choosable": mine, "chosen": chosen_set, "lines": lines, "filters": filters, "wards": wards_in,
             "programmes": programmes_in, "located": any(p.latitude is not None for p in shown),
-            "rule_text": rule_text(budget), "preview": preview}
+            "rule_text": rule_text(budget), "preview": preview,
+            "masked": {p.id for p in all_projects if masked(user, p)}, "hidden_text": hidden_text()}
 
 
 def rule_text(budget: Budget) -> str:
@@ -105,17 +106,30 @@ def rule_text(budget: Budget) -> str:
     return " ".join(parts)
 
 
+def hidden_text() -> str:
+    """What stands for a project hidden by moderation, where residents see it (its cost stays)."""
+    return _("This project was hidden by the moderators.")
+
+
+def masked(user: Any, project: BudgetProject) -> bool:
+    """Whether this person sees the placeholder instead of the project's name and description: a project hidden
+    by moderation, to anyone but officers."""
+    return project.hidden_at is not None and not getattr(user, "is_officer", False)
+
+
 def project_json(project: BudgetProject, *, detail: bool = False) -> dict[str, Any]:
-    data = {"id": project.id, "title": project.title, "cost": budgets.plain(project.cost),
+    """A project for the API, which is public: a project hidden by moderation keeps its cost, not its words."""
+    hidden = project.hidden_at is not None
+    data = {"id": project.id, "title": hidden_text() if hidden else project.title, "cost": budgets.plain(project.cost),
             "ward": project.ward.slug if project.ward is not None else None,
             "programme": project.programme.slug if project.programme is not None else None,
             "heading": project.heading_id,
             "location": ({"latitude": project.latitude, "longitude": project.longitude}
                          if project.latitude is not None else None),
             "source": ({"type": project.source_type, "id": project.source_id} if project.source_type else None),
-            "funded": project.funded_at is not None}
+            "funded": project.funded_at is not None, "hidden": hidden}
     if detail:
-        data["description"] = project.description
+        data["description"] = "" if hidden else project.description
     return data
 
 
@@ -123,7 +137,8 @@ def features(budget: Budget, projects: Iterable[BudgetProject], url_for_project)
     from civic import maps
 
     return [maps.feature(p.id, p.latitude, p.longitude, {
-        "title": p.title, "url": url_for_project(p), "cost": budgets.pounds(p.cost),
+        "title": hidden_text() if p.hidden_at is not None else p.title, "url": url_for_project(p),
+        "cost": budgets.pounds(p.cost),
         "ward": p.ward.name if p.ward is not None else ""}) for p in projects if p.latitude is not None]
 
 

@@ -129,6 +129,7 @@ def project(budget_id: int, project_id: int):
     thread = None
     if budget.consultation.is_published and budget.consultation.hidden_at is None and item.hidden_at is None:
         thread = comments.thread("budget_project", item.id, current_user, order=request.args.get("order", "oldest"))
+    masked = budget_pages.masked(current_user, item)
     source_url = None
     if item.source_type:
         from civic import resources
@@ -136,4 +137,5 @@ def project(budget_id: int, project_id: int):
         rt = resources.find(item.source_type)
         source_url = rt.url_by_id(item.source_id) if rt is not None else None
     return render_template("consultations/budget_project.html", budget=budget, consultation=budget.consultation,
-                           project=item, thread=thread, source_url=source_url, status=budgets.status(budget))
+                           project=item, thread=thread, source_url=source_url, status=budgets.status(budget),
+                           masked=masked, name=budget_pages.hidden_text() if masked else item.title)

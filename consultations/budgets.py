@@ -678,6 +678,11 @@ def totals(budget: Budget, all_projects: Iterable[BudgetProject], ward_id: int |
             if strict:
                 raise RuleViolation(_("Choose among the projects of this budget."), field=FIELD)
             continue
+        if project.hidden_at is not None:
+            if strict:
+                raise RuleViolation(_("A project you chose was hidden by the moderators, so it cannot be chosen. "
+                                      "Choose another project."), field=FIELD)
+            continue
         if project.heading_id not in mine_ids:
             if strict:
                 where = project.ward.name if project.ward is not None else _("another ward")

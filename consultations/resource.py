@@ -41,7 +41,8 @@ CONSULTATION = ResourceType(
     follows=FollowHooks())
 
 
-# A budget's projects: comments and follows (no reports: officers write them). -----------------------------------
+# A budget's projects: comments, follows and reports (a project made from an accepted proposal carries residents'
+# text, so moderation may hide it: its name and description leave the pages, the API and search; its cost stays).
 
 
 def _project_open(project: BudgetProject) -> bool:
@@ -58,10 +59,16 @@ def _project_on_count(project: BudgetProject, delta: int) -> None:
                        .values(comments_count=BudgetProject.comments_count + delta))
 
 
+def _project_set_hidden(project: BudgetProject, hidden_at: datetime | None) -> None:
+    """Hide (a time) or restore (None); search drops or takes back the project (``hidden_at`` is indexed)."""
+    project.hidden_at = hidden_at
+
+
 BUDGET_PROJECT = ResourceType(
     "budget_project", BudgetProject, "Budget project",
     url=lambda project: url_for("consultations_budgets.project", budget_id=project.budget_id, project_id=project.id),
     title=lambda project: project.title, visible=lambda user, project: visible(user, project.budget.consultation),
     space=lambda project: project.budget.consultation.title,
     comments=CommentHooks(may_comment=_project_may_comment, readable=_project_open, on_count=_project_on_count),
+    moderation=ModerationHooks(set_hidden=_project_set_hidden, author_id=lambda project: project.created_by_id),
     follows=FollowHooks())
