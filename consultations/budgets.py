@@ -802,9 +802,12 @@ kinds.register(BudgetKind())
 
 
 def _image_visible(name: str, user: Any) -> bool:
-    """A project's image is served to those who see its budget (civic.uploads asks)."""
+    """A project's image is served to those who see its budget (civic.uploads asks); a project hidden by
+    moderation's, to officers only."""
     project = db.session.scalar(select(BudgetProject).where(BudgetProject.image_path == name))
-    return project is not None and visible(user, project.budget.consultation)
+    if project is None or (project.hidden_at is not None and not getattr(user, "is_officer", False)):
+        return False
+    return visible(user, project.budget.consultation)
 
 
 uploads.register_owner("budgets", _image_visible)

@@ -5,6 +5,8 @@ page, the map's points and the API; it leaves search; no new ballot may choose i
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from civic.db import db
 from civic.errors import RuleViolation
 from civic.moderation import services as moderation
@@ -115,3 +117,33 @@ def test_the_officer_who_made_the_project_counts_as_its_author(make_budget, offi
     moderation.unhide(make_user("officer"), "budget_project", pid, "Back")
     db.session.commit()
     assert project.hidden_at is None
+
+
+def test_a_hidden_projects_image_is_withheld_from_residents(client, signed_in, officer, make_user, make_budget,
+                                                            png_image):
+    from datetime import timedelta
+    from io import BytesIO
+
+    from civic.db import utcnow
+    from consultations.models import BudgetProject
+
+    b = make_budget(published=False, opens=utcnow() + timedelta(days=2), closes=utcnow() + timedelta(days=9))
+    staff = signed_in(officer)
+    response = staff.post(f"/budgets/{b.id}/projects/new", data={
+        "title": "Murals", "cost": "900", "image": (BytesIO(png_image), "mural.png"), "image_alt": "A wall"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    budgets.publish(officer, b)
+    db.session.commit()
+    project = db.session.scalar(select(BudgetProject).where(BudgetProject.title == "Murals"))
+    image_url = f"/uploads/{project.image_path}"
+    served = client.get(image_url)
+    assert served.status_code == 200
+    served.close()
+    moderation.hide(make_user("officer"), "budget_project", project.id, "A resident's face")
+    db.session.commit()
+    assert client.get(image_url).status_code == 404
+    assert 'alt="A wall"' not in client.get(f"/budgets/{b.id}/projects/{project.id}").get_data(as_text=True)
+    for_staff = staff.get(image_url)
+    assert for_staff.status_code == 200
+    for_staff.close()
