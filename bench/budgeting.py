@@ -29,7 +29,6 @@ import json
 import os
 import random
 import secrets
-import signal
 import statistics
 import subprocess
 import tempfile
@@ -181,7 +180,7 @@ with app.app_context():
 
 def served() -> bool:
     from bench.consultations import _connect, _measure
-    from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
+    from bench.pages import ROOT, _bin, _free_port, _wait_until_up, print_gunicorn_errors, start_gunicorn, stop
     from bench.proposals import PG_URL, WARMUP, _report
 
     try:
@@ -220,16 +219,8 @@ def served() -> bool:
                     PAGE_BUDGET_MS)
                 return within
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-                errors = "\n".join(line for line in (data / "gunicorn.log").read_text(errors="replace").splitlines()
-                                   if line.strip() and " civic.access " not in line)
-                if errors:
-                    print("gunicorn said:\n" + errors[-3000:])
+                stop(server)
+                print_gunicorn_errors(data)
     finally:
         with _connect("postgres") as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")

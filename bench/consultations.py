@@ -25,14 +25,13 @@ import json
 import os
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
+from bench.pages import ROOT, _bin, _free_port, _wait_until_up, print_gunicorn_errors, start_gunicorn, stop
 from bench.proposals import PG_URL, WARMUP, Result, _report
 
 DB_NAME = os.environ.get("BENCH_CONSULTATIONS_DB", "civic_bench_consultations")
@@ -170,16 +169,8 @@ def _serve_and_measure(env: dict[str, str], data: Path, plan: dict) -> bool:
             port, REQUESTS, lambda i: ("GET", f"/consultations/{plan['id']}", html, None), 200), BUDGETS["page"])
         return within
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        errors = "\n".join(line for line in (data / "gunicorn.log").read_text(errors="replace").splitlines()
-                           if line.strip() and " civic.access " not in line)  # the access log is no error
-        if errors:
-            print("gunicorn said:\n" + errors[-3000:])
+        stop(server)
+        print_gunicorn_errors(data)
 
 
 def main() -> bool:

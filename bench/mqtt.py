@@ -25,7 +25,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port
+from bench.pages import ROOT, _bin, _free_port, stop
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
 DB_NAME = os.environ.get("BENCH_MQTT_DB", "civic_bench_mqtt")
@@ -140,12 +139,7 @@ def _broker(folder: Path) -> tuple[subprocess.Popen, int]:
 
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=60)
 
 
 def main(messages: int | None = None) -> bool:

@@ -44,6 +44,24 @@ def start_gunicorn(env: dict[str, str], data: Path, port: int, app: str) -> subp
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def stop(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL when it has not exited within ``timeout`` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def print_gunicorn_errors(data: Path, limit: int = 3000) -> None:
+    """What gunicorn logged in ``data`` beyond the access log (which is no error), its last ``limit`` characters."""
+    errors = "\n".join(line for line in (data / "gunicorn.log").read_text(errors="replace").splitlines()
+                       if line.strip() and " civic.access " not in line)
+    if errors:
+        print("gunicorn said:\n" + errors[-limit:])
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -134,12 +152,7 @@ def main() -> bool:
                       f"  {'PASS' if ok else 'OVER'}{note}")
             return within
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import http.client
 import os
 import random
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
+from bench.pages import ROOT, _bin, _free_port, _wait_until_up, print_gunicorn_errors, start_gunicorn, stop
 from proposals import demo_data
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
@@ -368,15 +367,8 @@ def _serve_and_measure(env: dict[str, str], data: Path, plan: Plan) -> bool:
                           BUDGETS_MS["support"])
         return within
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        errors = (data / "gunicorn.log").read_text(errors="replace").strip()
-        if errors:
-            print("gunicorn said:\n" + errors[-3000:])
+        stop(server)
+        print_gunicorn_errors(data)
 
 
 if __name__ == "__main__":

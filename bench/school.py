@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port, _measure, _prepare, _wait_until_up, start_gunicorn
+from bench.pages import ROOT, _bin, _free_port, _measure, _prepare, _wait_until_up, start_gunicorn, stop
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 COURSES = 1_000
@@ -93,12 +92,7 @@ def catalogue() -> bool:
                       f"  {'PASS' if ok else 'OVER'}{note}")
             return within
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
 
 def _postgres_url() -> tuple[str | None, bool]:

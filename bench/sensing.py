@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import secrets
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.pages import ROOT, _bin, _free_port, _wait_until_up, start_gunicorn
+from bench.pages import ROOT, _bin, _free_port, _wait_until_up, print_gunicorn_errors, start_gunicorn, stop
 
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
 DB_NAME = os.environ.get("BENCH_SENSING_DB", "civic_bench_sensing")
@@ -335,15 +334,8 @@ def main() -> bool:
                       f"p95 {p95:.1f} ms   budget p95 <= {BUDGET_PAGE_MS:.0f} ms  {'PASS' if ok else 'OVER'}"
                       + (f"  ({bad} not 200)" if bad else ""))
             finally:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
-                said = (data / "gunicorn.log").read_text(errors="replace").strip()
-                if said:
-                    print("gunicorn said:\n" + said[-2000:])
+                stop(server)
+                print_gunicorn_errors(data, 2000)
             day, points = _day_chart(env, plan["sensors"][0][1][0])
             p95 = _p95(day)
             ok = p95 <= BUDGET_DAY_MS
