@@ -24,6 +24,7 @@ from citizen_sensing import (
     storage,
     views,
 )
+from citizen_sensing.audit_sentences import SENTENCES as AUDIT_SENTENCES
 from citizen_sensing.resource import CAMPAIGN
 from civic.domains import Domain
 from civic.schedule import Task
@@ -52,6 +53,7 @@ DOMAIN = Domain(
     api_collections=api.COLLECTIONS,
     datasets=exports.DATASETS,
     work_queues=pages.WORK_QUEUES + findings.WORK_QUEUES,
+    audit_sentences=AUDIT_SENTENCES,
     seeder=demo.seed,
     template_globals={"sensing_results": findings.results},
     setup=cli.install_alias,

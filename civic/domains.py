@@ -13,7 +13,7 @@ Each domain package (proposals, consultations, citizen_sensing, skills_school) k
 
 What is declared once per process (resource types, search types, notification kinds and builders,
 policy rules, events, components, phase actions, scheduled tasks, API collections, account handlers,
-open-data datasets, work queues)
+open-data datasets, work queues, audit-log sentences)
 is registered the first time; what belongs to one application (blueprints, commands, the demo seeder,
 template globals, the ``setup`` hook) is installed on every app — tests build several apps in one
 process, and registering the same domain again is harmless. A second, different declaration under a
@@ -34,6 +34,7 @@ from flask import Blueprint, Flask
 
 from civic import api, events, opendata, policy, resources, schedule, workqueues
 from civic.accounts import lifecycle
+from civic.admin import history as audit_history
 from civic.commands import cli as civic_cli
 from civic.notifications import registry as notices
 from civic.resources import Area, Component, ResourceType
@@ -85,6 +86,10 @@ class Domain:
     #: Its waiting work (:class:`civic.workqueues.WorkQueue`): counted on the officers' home (``/admin/``) and in
     #: the header for staff, each linking to its list.
     work_queues: Sequence[workqueues.WorkQueue] = ()
+    #: The audit log's words for the actions it writes with :func:`civic.audit.audit`:
+    #: ``{"budget.create": "created the budget"}`` — what the officer did, before the object's name (see
+    #: :mod:`civic.admin.history`; a core action's words cannot be replaced).
+    audit_sentences: Mapping[str, str] = field(default_factory=dict)
     #: Loads its part of the demo data (idempotent), after the core's.
     seeder: Callable[[], None] | None = None
     #: Badges it gives other domains' objects: ``{"proposal": fn(ids) -> {id: [Badge]}}`` (see
@@ -142,6 +147,7 @@ def unregister(domain: Domain) -> None:
         workqueues.unregister(q.key)
     for resource, provider in domain.badges.items():
         resources.unregister_badges(resource, provider)
+    audit_history.unregister_sentences(domain.name, domain.audit_sentences)
 
 
 def declared() -> list[Domain]:
@@ -185,6 +191,7 @@ def _declare(domain: Domain) -> None:
         workqueues.register(q)
     for resource, provider in domain.badges.items():
         resources.register_badges(resource, provider)
+    audit_history.register_sentences(domain.name, domain.audit_sentences)
 
 
 def _install(app: Flask, domain: Domain) -> None:

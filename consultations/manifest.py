@@ -23,6 +23,7 @@ from consultations import (
     tasks,
     views,
 )
+from consultations.audit_sentences import SENTENCES as AUDIT_SENTENCES
 from consultations.resource import BUDGET_PROJECT, CONSULTATION
 
 
@@ -61,6 +62,7 @@ DOMAIN = Domain(
     tasks=tasks.TASKS,
     api_collections=api.COLLECTIONS + budget_api.COLLECTIONS,
     datasets=exports.DATASETS,
+    audit_sentences=AUDIT_SENTENCES,
     seeder=demo.seed,
     badges={"proposal": budgets.funded_badges},
     template_globals={"kinds_label": _kind_label, "kinds_results_template": _results_template,

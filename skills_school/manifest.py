@@ -17,6 +17,7 @@ from skills_school import (
     views,
     waitlists,
 )
+from skills_school.audit_sentences import SENTENCES as AUDIT_SENTENCES
 from skills_school.resource import COURSE, SESSION
 
 
@@ -46,5 +47,6 @@ DOMAIN = Domain(
     api_collections=api.COLLECTIONS,
     account_handlers={"deleted": _account_deleted, "blocked": waitlists.forget_learner},
     work_queues=pages.WORK_QUEUES,
+    audit_sentences=AUDIT_SENTENCES,
     seeder=demo.seed,
 )

@@ -3,12 +3,15 @@ and the reason, the raw before/after kept behind a disclosure. No query: the act
 links are built from ids (an object whose address needs more than its id is named, not linked).
 
 An action without a sentence here reads from its code ("proposal.category_rename" -> "proposal category rename"),
-so a new action never breaks the page; add its words to :data:`SENTENCES`.
+so a new action never breaks the page; add its words to :data:`SENTENCES` (the core's) or to the domain's
+``Domain.audit_sentences`` (registered with :func:`register_sentences`; a domain may not reword a core action).
+tests/admin/test_audit_sentences.py fails for an action written anywhere without its words.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +64,42 @@ SENTENCES = {
     "canned.add": "added the prepared text",
     "canned.edit": "edited the prepared text",
     "canned.remove": "removed the prepared text",
+    "oauth_app.registered": "registered the API application",
+    "oauth_app.disabled": "disabled the API application",
+    "oauth_app.token_revoked": "revoked, at its own request, a token of the API application",
+    "oauth_app.access_revoked": "withdrew their access from the API application",
 }
+#: The domains' sentences (``Domain.audit_sentences``): action -> (domain, words).
+_registered: dict[str, tuple[str, str]] = {}
+
+
+def register_sentences(owner: str, sentences: Mapping[str, str]) -> None:
+    """Add a domain's sentences. An action the core words, or another domain already worded differently, is an
+    error at start-up (registering the same words again is harmless)."""
+    for action, words in sentences.items():
+        if action in SENTENCES:
+            raise ValueError(f"audit action {action!r} of {owner!r} already has the core's sentence")
+        known = _registered.get(action)
+        if known is not None and known != (owner, words):
+            raise ValueError(f"audit action {action!r} of {owner!r} already has a sentence from {known[0]!r}")
+    for action, words in sentences.items():
+        _registered[action] = (owner, words)
+
+
+def unregister_sentences(owner: str, sentences: Mapping[str, str]) -> None:
+    for action in sentences:
+        if _registered.get(action, ("",))[0] == owner:
+            del _registered[action]
+
+
+def sentence(action: str) -> str | None:
+    """The action's words (core's first, then the domains'), or None."""
+    words = SENTENCES.get(action)
+    if words is None and action in _registered:
+        words = _registered[action][1]
+    return words
+
+
 #: The answer states in words (the proposals domain names them; the log only reads its own record).
 STATE_WORDS = {"not_answered": "Not answered yet", "evaluating": "Being evaluated", "accepted": "Accepted",
                "rejected": "Rejected"}
@@ -81,7 +119,7 @@ class Sentence:
 
 def action_label(action: str) -> str:
     """The action's words for a filter (its sentence without the placeholders), or its code in words."""
-    words = SENTENCES.get(action)
+    words = sentence(action)
     if words is None:
         return action.replace(".", " ").replace("_", " ")
     return words.replace(" ({state})", "").replace(" {role}", "").rstrip(",").capitalize()
@@ -117,7 +155,7 @@ def _pretty(value: Any) -> str | None:
 
 
 def describe(entry: AuditEntry) -> Sentence:
-    words = SENTENCES.get(entry.action, action_label(entry.action))
+    words = sentence(entry.action) or action_label(entry.action)
     after = entry.after if isinstance(entry.after, dict) else {}
     verb = words.format(role=_role(entry) if "{role}" in words else "",
                         state=STATE_WORDS.get(after.get("state", ""), after.get("state", "")))
