@@ -14,7 +14,7 @@ SENTENCES = {
     "budget.update": "edited the budget",
     "budget.publish": "published the budget",
     "budget.add_project": "added to a budget the project",
-    "budget.add_project_from_source": "added to a budget, from a proposal or finding, the project",
+    "budget.add_project_from_source": "added to a budget, from an accepted proposal or other source, the project",
     "budget.update_project": "edited, in a budget, the project",
     "budget.remove_project": "removed from a budget the project",
     "budget.choose_outcome": "chose the official outcome of the budget",
