@@ -151,3 +151,33 @@ def test_alerts_take_a_fixed_number_of_queries(client_as, make_campaign, make_de
             assert client.get(path).status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_findings_take_a_fixed_number_of_queries(client_as, make_campaign, make_process, client, count_queries):
+    """One finding, then four, each made into a proposal: the links are read in one query for the page."""
+    from proposals.models import Proposal
+
+    _c, organiser = client_as("organiser")
+    campaign = make_campaign(organiser)
+    process = make_process(title="Open process", allow_propose=True)
+    ward_id = db.session.scalar(select(Ward.id).where(Ward.name == "Church Street"))
+    path = f"/api/v1/sensing/campaigns/{campaign.slug}/findings"
+    db.session.add(Report(campaign_id=campaign.id, draft="Damp.", body="Damp.", published_at=utcnow()))
+    counts = []
+    for n in (1, 4):
+        for k in range(n):
+            finding = Finding(campaign_id=campaign.id, title=f"Finding {n}.{k}", summary="Damp.", report="Damp.",
+                              submitted_by_id=organiser.id)
+            made = Proposal(process_id=process.id, author_id=organiser.id, title=finding.title, body="Damp.",
+                            state="published", published_at=utcnow(), ward_id=ward_id)
+            db.session.add_all([finding, made])
+            db.session.flush()
+            resources.link(("sensing_finding", finding.id), ("proposal", made.id))
+        db.session.commit()
+        client.get(path)
+        db.session.expunge_all()
+        with count_queries() as counter:
+            body = client.get(path).get_json()
+        assert all(item["linked"] for item in body["items"])
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
