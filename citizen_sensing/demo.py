@@ -3,7 +3,10 @@ months of plausible readings sent through the ingest service (so quality flags a
 
 - Church Street Damp Busters: "Damp in homes" (indoor temperature and humidity; homes shown by ward or about
   250 m away), hourly readings, a couple of damp flats above 80 % most nights, two humid spells (a wet week and
-  a wet weekend), and one outdoor logger in the same ward that the damp pages compare the homes with;
+  a wet weekend), and one outdoor logger in the same ward that the damp pages compare the homes with; two alert
+  rules (relative humidity above 70 % for 6 hours, no reading for 24 hours), evaluated once; a published report
+  with two charts (a month of daily means, the wet week hour by hour) and a finding submitted to the council and
+  answered by the demo officer (accepted). All through the services, so audit and notifications are real;
 - Pimlico Clean Air: "Air quality on Church Street" (outdoor PM2.5, PM10 and NO2 by the market and the school),
   readings every three hours with the rush hours in them.
 
@@ -18,8 +21,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from citizen_sensing import ingest, services
-from citizen_sensing.models import Campaign, Device, Participant, Quantity, Sensor
+from citizen_sensing import alerts, findings, ingest, services
+from citizen_sensing.models import AlertRule, Campaign, Device, Finding, Participant, Quantity, Report, Sensor
 from civic.accounts.models import User
 from civic.db import db, utcnow
 from civic.groups.models import Group
@@ -135,3 +138,52 @@ def seed() -> None:
     now = utcnow().replace(second=0, microsecond=0)
     for spec in (DAMP, AIR):
         _campaign(spec, rng, now)
+    _damp_results(now)
+
+
+REPORT = """Volunteers in {homes} homes on Church Street logged the temperature and relative humidity of a bedroom
+every hour through the autumn. Mould grows where the air stays above about 70 % relative humidity for long
+spells; two of the homes did most nights.
+
+## A month of daily means ({month})
+
+{{{{chart quantity=relative_humidity period={month}}}}}
+
+## The wet week, hour by hour
+
+With the windows shut and washing dried indoors, every home stayed above 70 % for days.
+
+{{{{chart quantity=relative_humidity period={wet}}}}}
+"""
+FINDING = ("Basement and ground-floor flats stay damp",
+           "The basement flat and the back bedroom stayed above 70 % relative humidity for most nights of the "
+           "campaign, and above 80 % through the wet week. We ask the council to inspect both for rising damp "
+           "and poor ventilation, and to check the other flats in the block.")
+ANSWER = ("accepted", "Thank you. Our housing team will inspect the two flats within four weeks and will survey "
+                      "the block's ventilation. We will post what we find here.")
+
+
+def _damp_results(now: datetime) -> None:
+    """The damp campaign's alert rules, report and answered finding, made as their authors would (idempotent:
+    each part is made only if the campaign has none)."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == DAMP["slug"]))
+    people = {u.nickname: u for u in db.session.scalars(select(User).where(
+        User.nickname.in_(("demo_organiser", "demo_officer"))))}
+    if campaign is None or len(people) < 2:
+        return
+    organiser, officer = people["demo_organiser"], people["demo_officer"]
+    if db.session.scalar(select(AlertRule.id).where(AlertRule.campaign_id == campaign.id).limit(1)) is None:
+        humidity = next(q for q in campaign.quantities if q.key == "relative_humidity")
+        alerts.add_rule(organiser, campaign, alerts.RuleInput(kind="threshold", quantity_id=humidity.id,
+                                                              comparison="above", value=70.0, hours=6))
+        alerts.add_rule(organiser, campaign, alerts.RuleInput(kind="offline", hours=24))
+        alerts.evaluate_devices(db.session.scalars(select(Device.id).where(Device.campaign_id == campaign.id)),
+                                now)
+    if db.session.get(Report, campaign.id) is None:
+        month = (now - timedelta(days=45)).strftime("%Y-%m")  # a whole month inside the 90 days of readings
+        wet = f"{(now - timedelta(days=25)).date().isoformat()}..{(now - timedelta(days=19)).date().isoformat()}"
+        homes = sum(1 for d in DAMP["devices"] if d[2] == "indoor")
+        findings.publish_report(organiser, campaign, REPORT.format(homes=homes, month=month, wet=wet))
+    if db.session.scalar(select(Finding.id).where(Finding.campaign_id == campaign.id).limit(1)) is None:
+        finding = findings.submit(organiser, campaign, *FINDING)
+        findings.answer(officer, finding, *ANSWER)

@@ -49,8 +49,23 @@ def test_the_sensing_api_keeps_to_its_description(app, make_campaign, make_devic
     device, token = make_device(campaign, privacy="fuzzed", point=HOME)
     post_as_device(token, "/api/sensing/readings", {"readings": [
         {"quantity": "air_temperature", "value": 18.0, "timestamp": "2026-11-20T08:00:00Z"}]})
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=HOST)
-    real = {"slug": campaign.slug, "box_id": device.public_key}
+    # A finding answered and an alert of the device, seen by its owner (a token): every field is checked.
+    from citizen_sensing.models import Alert, AlertRule, Finding
+    from civic.accounts import api_tokens
+    from civic.accounts.models import User
+    from civic.db import db, utcnow
+    finding = Finding(campaign_id=campaign.id, title="Damp", summary="Damp.", report="Damp.", answered_at=utcnow(),
+                      answer_state="accepted", answer_text="We will inspect.")
+    rule = AlertRule(campaign_id=campaign.id, kind="offline", minutes=60, active=True)
+    db.session.add_all([finding, rule])
+    db.session.flush()
+    db.session.add(Alert(rule_id=rule.id, device_id=device.id, opened_at=utcnow(), since=utcnow()))
+    _row, raw = api_tokens.create_token(db.session.get(User, device.owner_id), "Script", None,
+                                        recently_signed_in=True)
+    db.session.commit()
+    headers = {**HOST, "Authorization": f"Bearer {raw}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, headers=headers)
+    real = {"slug": campaign.slug, "box_id": device.public_key, "finding_id": finding.id}
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     walked = 0
     for result in schema.get_all_operations():
@@ -60,7 +75,7 @@ def test_the_sensing_api_keeps_to_its_description(app, make_campaign, make_devic
         walked += 1
         names = {p.name for p in operation.path_parameters}
         case = operation.Case(path_parameters={n: real[n] for n in names})
-        response = case.call(headers=HOST)
+        response = case.call(headers=headers)
         assert response.status_code == 200, operation.path
         case.validate_response(response, checks=checks)
 
@@ -68,7 +83,7 @@ def test_the_sensing_api_keeps_to_its_description(app, make_campaign, make_devic
         @settings(max_examples=20, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
         def walk(case):
-            case.validate_response(case.call(headers=HOST), checks=checks)
+            case.validate_response(case.call(headers=headers), checks=checks)
 
         walk()
-    assert walked == 5
+    assert walked == 8

@@ -198,6 +198,11 @@ GET = {
     "sensing_alerts.rules": only(ADMINS),
     "sensing_alerts.campaign_alerts": only(ADMINS),
     "sensing_alerts.device_alerts": {"anonymous": 302, **dict.fromkeys(SIGNED_IN, 404), "officer": 200, "admin": 200},
+    # The API's findings (public, as their campaign) and a device's alerts (as its page: the owner, the campaign's
+    # organisers, officers; anyone else signed in: not found; nobody signed in: 401).
+    **{f"citizen_sensing_api.{e}": everyone(200) for e in ("campaign_findings", "finding")},
+    "citizen_sensing_api.device_alerts": {"anonymous": 401, **dict.fromkeys(SIGNED_IN, 404), "officer": 200,
+                                          "admin": 200},
 }
 
 # endpoint -> {role: status} for POST with no form data, on objects that are not the person's own.
