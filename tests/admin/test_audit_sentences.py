@@ -16,7 +16,7 @@ from civic import domains
 from civic.admin import history
 from civic.db import db, utcnow
 from consultations import budgets
-from tests.proposals import factories as proposal_factories
+from tests import factories
 from tests.support.pages import main_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,7 +213,7 @@ def test_a_domain_cannot_reword_a_core_action_or_another_domains(app):
 def test_the_audit_log_reads_a_domains_sentences(client_as, make_user):
     client, _admin = client_as("admin")
     officer = make_user("officer", display_name="Olu Officer")
-    process = proposal_factories.process()
+    process = factories.process()
     budgets.create(officer, budgets.Details(
         title="Greener streets 2027", introduction="", process_slug=process.slug,
         opens_at=utcnow() + timedelta(days=1), closes_at=utcnow() + timedelta(days=30), total="100000"))
